@@ -1,0 +1,28 @@
+/**
+ * The analysis entry point: a tree (or part of it) in, a report out. Pure apart from reading
+ * the source; GitHub and Danger live at the edges and call this.
+ */
+import type { Report } from "./report/types.js";
+import type { TreeSource } from "./scan/source.js";
+
+export interface Progress {
+  phase: "scan" | "parse" | "analyse";
+  done: number;
+  total: number;
+}
+
+export interface AnalyzeOptions {
+  /** Directories or files under the root; default `["drivers"]`. */
+  paths?: string[];
+  /** PR mode: analyse only the modules these files belong to (each module whole). */
+  onlyModulesOf?: string[];
+  /** Worker threads for parsing; default: the machine's cores. */
+  jobs?: number;
+  /** Facts cache directory, or false for none. */
+  cache?: string | false;
+  onProgress?: (progress: Progress) => void;
+  /** Parse every file of a relevant module instead of only those that can matter (tests). */
+  prefilter?: boolean;
+}
+
+export { analyze } from "./scan/audit.js";

@@ -1,0 +1,557 @@
+/**
+ * Builds FileFacts from a tree-sitter-c syntax tree. Comments and strings never count because
+ * only call expressions are read; code the preprocessor removes (`#if 0`) is skipped; kernel
+ * macros that tree-sitter cannot parse produce ERROR nodes, which are walked like any other
+ * container so the calls inside them still count.
+ *
+ * Speed: crossing into the native tree costs about a microsecond per node, so the tree is read
+ * once, with one descendantsOfType() call for the few node types that matter, into a light
+ * tree of plain objects; everything else works on that tree and on the source text.
+ */
+import type Parser from "tree-sitter";
+import {
+  catalogEntry,
+  DEVM_ACTION_REGISTRARS,
+  OTHER_DEVICE_LOOKUPS,
+  PCI_DRIVER_REGISTRARS,
+} from "../catalog.js";
+import {
+  ENTRY_NODE,
+  EXIT_NODE,
+  type CallSite,
+  type FileFacts,
+  type PciDriverFacts,
+  type StatementSpan,
+} from "./facts.js";
+
+type SyntaxNode = Parser.SyntaxNode;
+
+/** The node types the light tree keeps. */
+const KEPT = [
+  "function_definition",
+  "call_expression",
+  "compound_statement",
+  "expression_statement",
+  "declaration",
+  "if_statement",
+  "else_clause",
+  "for_statement",
+  "while_statement",
+  "do_statement",
+  "switch_statement",
+  "case_statement",
+  "return_statement",
+  "goto_statement",
+  "labeled_statement",
+  "break_statement",
+  "continue_statement",
+  "preproc_if",
+  "preproc_ifdef",
+  "preproc_elif",
+  "preproc_elifdef",
+  "preproc_else",
+  "ERROR",
+];
+
+const STATEMENTS = new Set([
+  "compound_statement",
+  "expression_statement",
+  "declaration",
+  "if_statement",
+  "for_statement",
+  "while_statement",
+  "do_statement",
+  "switch_statement",
+  "return_statement",
+  "goto_statement",
+  "labeled_statement",
+  "break_statement",
+  "continue_statement",
+  "preproc_if",
+  "preproc_ifdef",
+  "ERROR",
+]);
+const PREPROC_ALTERNATIVES = new Set(["preproc_elif", "preproc_elifdef", "preproc_else"]);
+
+interface Light {
+  type: string;
+  start: number;
+  end: number;
+  node: SyntaxNode;
+  children: Light[];
+}
+
+const DEVM_REGISTRARS = new Set(DEVM_ACTION_REGISTRARS);
+const LOOKUPS = new Set(OTHER_DEVICE_LOOKUPS);
+const PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]*?)\)\s*;/g;
+const REGISTRATION = new RegExp(`\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`, "g");
+const IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
+const CALLEE = /^([A-Za-z_]\w*)\s*\(/;
+const COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+
+export function extractFacts(path: string, tree: Parser.Tree, source: string): FileFacts {
+  return new Extractor(path, source).run(tree.rootNode);
+}
+
+function lightTree(root: SyntaxNode): Light[] {
+  const top: Light[] = [];
+  const stack: Light[] = [];
+  for (const node of root.descendantsOfType(KEPT)) {
+    const light: Light = { type: node.type, start: node.startIndex, end: node.endIndex, node, children: [] };
+    for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
+      if (light.start >= top.start && light.end <= top.end && light.start < top.end) break;
+      stack.pop();
+    }
+    const parent = stack.at(-1);
+    (parent === undefined ? top : parent.children).push(light);
+    stack.push(light);
+  }
+  return top;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** `foo`, `&foo`, `(void (*)(void *))foo` → `foo`. */
+function referencedName(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const stripped = text.replace(/^\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*/, "").replace(/^&\s*/, "").trim();
+  return /^[A-Za-z_]\w*$/.test(stripped) ? stripped : undefined;
+}
+
+class Extractor {
+  private readonly facts: FileFacts;
+  private readonly lineStarts: number[] = [0];
+  private readonly otherDeviceFields = new Set<string>();
+
+  // Per-function state while its flow graph is built.
+  private fnIndex = -1;
+  private call: number[] = [];
+  private succ: number[][] = [];
+  private labels = new Map<string, number>();
+  private breakTargets: number[] = [];
+  private continueTargets: number[] = [];
+  private otherDeviceLocals = new Set<string>();
+
+  constructor(
+    path: string,
+    private readonly source: string,
+  ) {
+    this.facts = {
+      path,
+      functions: [],
+      calls: [],
+      drivers: [],
+      pmOps: [],
+      registeredDrivers: [],
+      otherDeviceFields: [],
+      parseErrors: 0,
+    };
+    for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
+  }
+
+  run(root: SyntaxNode): FileFacts {
+    const top = lightTree(root);
+    this.facts.parseErrors = root.hasError ? Math.max(1, countType(top, "ERROR")) : 0;
+    this.topLevel(top);
+    this.textFacts();
+    this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
+    return this.facts;
+  }
+
+  private position(index: number): { line: number; column: number } {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((this.lineStarts[middle] as number) <= index) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: index - (this.lineStarts[low] as number) + 1 };
+  }
+
+  private text(light: { start: number; end: number }): string {
+    return this.source.slice(light.start, light.end);
+  }
+
+  /** PM ops macros and driver registrations, read from the text without comments. */
+  private textFacts(): void {
+    const code = this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? this.source.replace(COMMENT, " ") : "";
+    for (const match of code.matchAll(PM_OPS_MACRO)) {
+      this.facts.pmOps.push({ name: match[1] as string, callbacks: (match[2] ?? "").match(IDENTIFIER) ?? [] });
+    }
+    const registered = new Set<string>();
+    for (const match of code.matchAll(REGISTRATION)) registered.add(match[1] as string);
+    this.facts.registeredDrivers = [...registered].sort();
+  }
+
+  private topLevel(nodes: readonly Light[]): void {
+    for (const light of nodes) {
+      switch (light.type) {
+        case "function_definition":
+          this.functionDefinition(light);
+          break;
+        case "declaration":
+          this.declaration(light);
+          break;
+        case "preproc_if":
+          if (this.isAlwaysFalse(light)) {
+            this.topLevel(light.children.filter((child) => PREPROC_ALTERNATIVES.has(child.type)));
+            break;
+          }
+          this.topLevel(this.withoutConditionCalls(light));
+          break;
+        case "call_expression":
+          this.outsideFunction(light);
+          break;
+        default:
+          this.topLevel(light.children);
+      }
+    }
+  }
+
+  /** Calls at file scope (macro invocations): recorded with fn = -1 so nothing is lost. */
+  private outsideFunction(light: Light): void {
+    for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
+    this.recordCall(light, -1);
+  }
+
+  private isAlwaysFalse(light: Light): boolean {
+    if (light.type !== "preproc_if") return false;
+    const newline = this.source.indexOf("\n", light.start);
+    const line = this.source.slice(light.start, newline < 0 ? light.end : newline).replace(COMMENT, "");
+    return /^#\s*if\s*\(*\s*0\s*\)*\s*$/.test(line.trim());
+  }
+
+  /** Children of a preprocessor conditional, without the calls of its `#if` line. */
+  private withoutConditionCalls(light: Light): Light[] {
+    const newline = this.source.indexOf("\n", light.start);
+    const bodyStart = newline < 0 ? light.end : newline;
+    return light.children.filter((child) => child.start >= bodyStart);
+  }
+
+  private declaration(light: Light): void {
+    const text = this.text(light);
+    const match = /\bstruct\s+(pci_driver|dev_pm_ops)\b/.exec(text);
+    if (match !== null && text.includes("{")) {
+      const node = light.node;
+      for (const declarator of node.childrenForFieldName("declarator")) {
+        if (declarator.type !== "init_declarator") continue;
+        const variable = declaredName(declarator.childForFieldName("declarator"));
+        const value = declarator.childForFieldName("value");
+        if (variable === undefined || value?.type !== "initializer_list") continue;
+        if (match[1] === "pci_driver") {
+          this.facts.drivers.push(pciDriver(variable, value, node.startPosition.row + 1));
+        } else {
+          this.facts.pmOps.push({ name: variable, callbacks: [...new Set(value.text.replace(COMMENT, " ").match(IDENTIFIER) ?? [])] });
+        }
+      }
+    }
+    for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
+  }
+
+  private functionDefinition(light: Light): void {
+    const node = light.node;
+    const body = light.children.find((child) => child.type === "compound_statement");
+    const name = declaredName(functionDeclarator(node.childForFieldName("declarator")));
+    if (name === undefined || body === undefined) {
+      this.topLevel(light.children);
+      return;
+    }
+    const header = this.source.slice(light.start, body.start);
+    this.fnIndex = this.facts.functions.length;
+    this.call = [-1, -1];
+    this.succ = [[], []];
+    this.labels = new Map();
+    this.breakTargets = [];
+    this.continueTargets = [];
+    this.otherDeviceLocals = new Set();
+    // Reserve the slot so calls recorded while building the flow point at this function.
+    this.facts.functions.push({
+      name,
+      isStatic: /\bstatic\b/.test(header.replace(COMMENT, " ")),
+      line: this.position(light.start).line,
+      endLine: this.position(light.end).line,
+      flow: { call: [], succ: [] },
+      otherDeviceLocals: [],
+    });
+    const first = this.statement(body, EXIT_NODE);
+    this.succ[ENTRY_NODE] = [first];
+    const facts = this.facts.functions[this.fnIndex];
+    if (facts !== undefined) {
+      facts.flow = { call: this.call, succ: this.succ };
+      facts.otherDeviceLocals = [...this.otherDeviceLocals].sort();
+    }
+    this.fnIndex = -1;
+  }
+
+  // ---- flow graph -------------------------------------------------------------------------
+
+  private newNode(callIndex: number, next: number[]): number {
+    this.call.push(callIndex);
+    this.succ.push(next);
+    return this.call.length - 1;
+  }
+
+  private labelNode(label: string): number {
+    let node = this.labels.get(label);
+    if (node === undefined) {
+      node = this.newNode(-1, []);
+      this.labels.set(label, node);
+    }
+    return node;
+  }
+
+  private sequence(nodes: readonly Light[], next: number): number {
+    let entry = next;
+    for (let i = nodes.length - 1; i >= 0; i--) entry = this.statement(nodes[i] as Light, entry);
+    return entry;
+  }
+
+  /** Splits children into the calls before the first statement and the statements. */
+  private split(light: Light): { calls: Light[]; statements: Light[] } {
+    const calls: Light[] = [];
+    const statements: Light[] = [];
+    for (const child of light.children) {
+      if (STATEMENTS.has(child.type) || child.type === "else_clause" || child.type === "case_statement") statements.push(child);
+      else calls.push(child);
+    }
+    return { calls, statements };
+  }
+
+  /** Builds the flow of a statement, continuing at `next`; returns the node where it begins. */
+  private statement(light: Light, next: number): number {
+    switch (light.type) {
+      case "compound_statement":
+      case "ERROR":
+        return this.sequence(light.children, next);
+      case "if_statement": {
+        const { calls, statements } = this.split(light);
+        const consequence = statements.find((child) => child.type !== "else_clause");
+        const alternative = statements.find((child) => child.type === "else_clause");
+        const thenEntry = consequence === undefined ? next : this.statement(consequence, next);
+        const elseEntry = alternative === undefined ? next : this.sequence(alternative.children, next);
+        return this.expressions(calls, this.newNode(-1, [thenEntry, elseEntry]));
+      }
+      case "while_statement":
+      case "for_statement":
+      case "do_statement": {
+        const { calls, statements } = this.split(light);
+        const body = light.type === "do_statement" ? statements[0] : statements.at(-1);
+        const headerStatements = statements.filter((child) => child !== body);
+        const header = this.newNode(-1, []);
+        this.breakTargets.push(next);
+        this.continueTargets.push(header);
+        const bodyEntry = body === undefined ? header : this.statement(body, header);
+        this.breakTargets.pop();
+        this.continueTargets.pop();
+        const test = this.expressions(calls, this.newNode(-1, [bodyEntry, next]));
+        (this.succ[header] as number[]).push(this.sequence(headerStatements, test));
+        return light.type === "do_statement" ? bodyEntry : (this.succ[header] as number[])[0] as number;
+      }
+      case "switch_statement": {
+        const { calls, statements } = this.split(light);
+        const cases = statements.flatMap((child) => (child.type === "compound_statement" ? child.children : [child]));
+        const dispatch = this.newNode(-1, []);
+        this.breakTargets.push(next);
+        let following = next;
+        const entries: number[] = [];
+        let hasDefault = false;
+        for (let i = cases.length - 1; i >= 0; i--) {
+          const item = cases[i] as Light;
+          if (item.type === "case_statement") {
+            if (/^default\b/.test(this.source.slice(item.start, item.start + 8))) hasDefault = true;
+            following = this.sequence(this.split(item).statements, following);
+            entries.push(following);
+          } else {
+            following = this.statement(item, following);
+          }
+        }
+        this.breakTargets.pop();
+        this.succ[dispatch] = hasDefault ? entries : [...entries, next];
+        return this.expressions(calls, dispatch);
+      }
+      case "return_statement":
+        return this.expressions(light.children, EXIT_NODE);
+      case "goto_statement": {
+        const label = /goto\s+(\w+)/.exec(this.text(light))?.[1] ?? "";
+        return this.labelNode(label);
+      }
+      case "labeled_statement": {
+        const label = /^\s*(\w+)/.exec(this.text(light))?.[1] ?? "";
+        const target = this.labelNode(label);
+        (this.succ[target] as number[]).push(this.sequence(light.children, next));
+        return target;
+      }
+      case "break_statement":
+        return this.breakTargets.at(-1) ?? next;
+      case "continue_statement":
+        return this.continueTargets.at(-1) ?? next;
+      case "preproc_if":
+      case "preproc_ifdef":
+      case "preproc_elif":
+      case "preproc_elifdef":
+      case "preproc_else": {
+        // Both sides of a configuration conditional may be compiled; `#if 0` never is.
+        const children = light.type === "preproc_else" ? light.children : this.withoutConditionCalls(light);
+        const alternative = children.find((child) => PREPROC_ALTERNATIVES.has(child.type));
+        const body = children.filter((child) => child !== alternative);
+        const elseEntry = alternative === undefined ? next : this.statement(alternative, next);
+        if (this.isAlwaysFalse(light)) return elseEntry;
+        if (light.type === "preproc_else") return this.sequence(body, next);
+        return this.newNode(-1, [this.sequence(body, next), elseEntry]);
+      }
+      case "call_expression":
+        return this.expressions([light], next);
+      default:
+        // expression_statement, declaration, case bodies: calls and nested statements in order.
+        return this.expressions(light.children, next);
+    }
+  }
+
+  /** Calls in evaluation order (arguments before the call); nested blocks as branches. */
+  private expressions(nodes: readonly Light[], next: number): number {
+    let entry = next;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const light = nodes[i] as Light;
+      if (light.type === "call_expression") {
+        const index = this.recordCall(light, this.fnIndex);
+        if (index >= 0) entry = this.newNode(index, [entry]);
+        entry = this.expressions(light.children, entry);
+      } else if (STATEMENTS.has(light.type)) {
+        // A GNU statement expression or a macro's block: may run, in place.
+        entry = light.type === "compound_statement" ? this.newNode(-1, [this.statement(light, entry), entry]) : this.statement(light, entry);
+      } else {
+        entry = this.expressions(light.children, entry);
+      }
+    }
+    return entry;
+  }
+
+  private recordCall(light: Light, fn: number): number {
+    const name = CALLEE.exec(this.source.slice(light.start, Math.min(light.end, light.start + 128)))?.[1];
+    if (name === undefined) return -1;
+    const entry = catalogEntry(name);
+    const isDevm = DEVM_REGISTRARS.has(name);
+    const { line, column } = this.position(light.start);
+    const call: CallSite = { callee: name, line, column, startByte: light.start, endByte: light.end, fn, args: [] };
+    if (entry !== undefined || isDevm) {
+      const args = light.node.childForFieldName("arguments")?.namedChildren.filter((child) => child.type !== "comment") ?? [];
+      call.args = args.map((arg) => collapse(arg.text));
+    }
+    if (entry !== undefined) {
+      call.role = entry.role;
+      const statement = statementSpan(light.node);
+      if (statement !== undefined) call.statement = statement;
+    }
+    if (LOOKUPS.has(name)) this.otherDevice(light.node);
+    this.facts.calls.push(call);
+    const index = this.facts.calls.length - 1;
+
+    // `devm_add_action(dev, (void (*)(void *))pci_free_irq_vectors, pdev)`: the release is the
+    // callback itself, so it is recorded as a release call at the registration.
+    const callback = isDevm ? referencedName(call.args[1]) : undefined;
+    if (callback !== undefined && catalogEntry(callback)?.role === "release") {
+      this.facts.calls.push({ ...call, callee: callback, role: "release", args: call.args.slice(2), devmAction: true });
+    }
+    return index;
+  }
+
+  /** `x = pci_get_device(...)`, `priv->peer = pci_get_slot(...)`, `struct pci_dev *x = ...`. */
+  private otherDevice(call: SyntaxNode): void {
+    let parent = call.parent;
+    while (parent !== null && ["parenthesized_expression", "call_expression", "argument_list", "cast_expression"].includes(parent.type)) {
+      parent = parent.parent;
+    }
+    if (parent === null) return;
+    let target: SyntaxNode | null = null;
+    if (parent.type === "assignment_expression") target = parent.childForFieldName("left");
+    else if (parent.type === "init_declarator") target = parent.childForFieldName("declarator");
+    if (target === null) return;
+    if (target.type === "field_expression") {
+      const field = target.childForFieldName("field")?.text;
+      if (field !== undefined) this.otherDeviceFields.add(field);
+      return;
+    }
+    const name = declaredName(target);
+    if (name !== undefined && this.fnIndex >= 0) this.otherDeviceLocals.add(name);
+  }
+}
+
+function countType(nodes: readonly Light[], type: string): number {
+  let count = 0;
+  for (const light of nodes) count += (light.type === type ? 1 : 0) + countType(light.children, type);
+  return count;
+}
+
+/** The identifier a declarator declares, through pointers, arrays and parentheses. */
+function declaredName(node: SyntaxNode | null): string | undefined {
+  let current = node;
+  while (current !== null) {
+    if (current.type === "identifier" || current.type === "field_identifier") return current.text;
+    current =
+      current.childForFieldName("declarator") ??
+      current.namedChildren.find((child) => child.type.endsWith("declarator") || child.type === "identifier") ??
+      null;
+  }
+  return undefined;
+}
+
+function functionDeclarator(node: SyntaxNode | null): SyntaxNode | null {
+  let current = node;
+  while (current !== null && current.type !== "function_declarator") current = current.childForFieldName("declarator");
+  return current?.childForFieldName("declarator") ?? null;
+}
+
+function pciDriver(variable: string, list: SyntaxNode, line: number): PciDriverFacts {
+  const driver: PciDriverFacts = { variable, line, pm: [], other: [] };
+  const visit = (initializers: SyntaxNode, prefix: string): void => {
+    for (const pair of initializers.namedChildren) {
+      if (pair.type !== "initializer_pair") continue;
+      const designators = pair.childrenForFieldName("designator").map((designator) => designator.text.replace(/^\./, "").trim());
+      const field = prefix + designators.join(".");
+      const value = pair.childForFieldName("value");
+      if (value === null) continue;
+      if (value.type === "initializer_list") {
+        visit(value, `${field}.`);
+        continue;
+      }
+      const name = referencedName(value.text);
+      if (field === "probe") driver.probe = name;
+      else if (field === "remove") driver.remove = name;
+      else if (field === "shutdown") driver.shutdown = name;
+      else if (field === "name" || field === "driver.name") driver.name ??= value.text.replace(/^"|"$/g, "");
+      else if (field === "driver.pm") driver.pm.push(...(value.text.match(IDENTIFIER) ?? []));
+      else if (name !== undefined) driver.other.push(name);
+    }
+  };
+  visit(list, "");
+  return driver;
+}
+
+/** The statement a call stands alone in (`pci_free_irq_vectors(pdev);`), if it does. */
+function statementSpan(call: SyntaxNode): StatementSpan | undefined {
+  const statement = call.parent;
+  if (statement?.type !== "expression_statement") return undefined;
+  const container = statement.parent;
+  const siblings = container?.namedChildren.filter((child) => child.type !== "comment") ?? [];
+  const sole =
+    container?.type === "labeled_statement" ||
+    container?.type === "if_statement" ||
+    container?.type === "else_clause" ||
+    siblings.length === 1;
+  const previous = statement.previousSibling;
+  const next = statement.nextSibling;
+  const ownLines =
+    (previous === null || previous.endPosition.row < statement.startPosition.row) &&
+    (next === null || next.startPosition.row > statement.endPosition.row);
+  return {
+    startByte: statement.startIndex,
+    endByte: statement.endIndex,
+    line: statement.startPosition.row + 1,
+    endLine: statement.endPosition.row + 1,
+    ownLines,
+    sole,
+  };
+}

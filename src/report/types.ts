@@ -1,0 +1,101 @@
+/**
+ * The JSON report (`msi-ownership/report@1`, DESIGN.md "Contracts"): what every face of the
+ * tool produces and consumes. Field names and meanings are a contract with users.
+ */
+import type { Role } from "../catalog.js";
+
+export const REPORT_SCHEMA = "msi-ownership/report@1";
+
+/** Statuses from most to least in need of work (KERNEL.md, "What a driver can be"). */
+export const STATUSES = [
+  "double-release",
+  "converted-double-release",
+  "implicit-managed",
+  "unmanaged",
+  "converted",
+  "no-msi",
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Statuses a fork still has to act on before the hybrid behaviour is removed upstream. */
+export const NEEDS_CONVERSION: readonly Status[] = [
+  "double-release",
+  "converted-double-release",
+  "implicit-managed",
+];
+
+export type Severity = "error" | "warning" | "note";
+
+/** What an evidence step shows: a catalog call, or the entry point / call that reaches it. */
+export type EvidenceRole = Role | "entry" | "call";
+
+export interface Evidence {
+  file: string;
+  line: number;
+  column: number;
+  role: EvidenceRole;
+  /** The function the step is in. */
+  function: string;
+  /** Short text: the call (`pci_free_irq_vectors(pdev)`) or how it is reached. */
+  text: string;
+}
+
+/** A text replacement, 1-based lines and columns, end exclusive. */
+export interface Edit {
+  file: string;
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+  replacement: string;
+}
+
+export interface Fix {
+  description: string;
+  /** Empty when the fix is not mechanical: the description says what to do. */
+  edits: Edit[];
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** enable → allocate → release, each with file:line and function. */
+  evidence: Evidence[];
+  fingerprint: string;
+  fix: Fix;
+  /** PR mode: the finding is absent at the base revision. */
+  new?: boolean;
+}
+
+export interface DriverReport {
+  /** The module's directory and name (`drivers/net/ethernet/intel/ice`). */
+  unit: string;
+  module: string;
+  /** The `struct pci_driver` variable, when the module has several or the entry is per driver. */
+  driver?: string;
+  files: string[];
+  status: Status;
+  findings: Finding[];
+}
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  tool: { name: string; version: string };
+  tree: { root: string; kernelVersion: string | null; pcimAllocIrqVectors: boolean };
+  drivers: DriverReport[];
+  summary: Record<Status, number>;
+  stats: {
+    filesScanned: number;
+    filesParsed: number;
+    durationMs: number;
+    cacheHits?: number;
+    /** Findings dropped because their fingerprint is in the baseline. */
+    baselined?: number;
+  };
+  /** Files skipped (unreadable, unparsable) with the reason, one line each. */
+  warnings?: string[];
+}
