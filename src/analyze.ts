@@ -2,8 +2,6 @@
  * The analysis entry point: a tree (or part of it) in, a report out. Pure apart from reading
  * the source; GitHub and Danger live at the edges and call this.
  */
-import type { Report } from "./report/types.js";
-import type { TreeSource } from "./scan/source.js";
 
 export interface Progress {
   phase: "scan" | "parse" | "analyse";

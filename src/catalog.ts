@@ -2,12 +2,7 @@
  * The kernel APIs that decide who owns MSI/MSI-X vectors (KERNEL.md, "API roles"), as data.
  * Adding an API is one line here; everything else reads this table.
  */
-export type Role =
-  | "managed-enable"
-  | "unmanaged-enable"
-  | "hybrid-alloc"
-  | "managed-alloc"
-  | "release";
+export type Role = "managed-enable" | "unmanaged-enable" | "hybrid-alloc" | "managed-alloc" | "release";
 
 export interface CatalogEntry {
   readonly role: Role;
@@ -59,10 +54,7 @@ export const OTHER_DEVICE_LOOKUPS: readonly string[] = [
 ];
 
 /** Calls that register a function to run at driver detach. The callback is argument 1. */
-export const DEVM_ACTION_REGISTRARS: readonly string[] = [
-  "devm_add_action",
-  "devm_add_action_or_reset",
-];
+export const DEVM_ACTION_REGISTRARS: readonly string[] = ["devm_add_action", "devm_add_action_or_reset"];
 
 /** Registration macros whose argument names a `struct pci_driver`. */
 export const PCI_DRIVER_REGISTRARS: readonly string[] = [
@@ -79,3 +71,9 @@ export function catalogEntry(name: string): CatalogEntry | undefined {
 
 /** Every catalog name: the prefilter's needles. */
 export const CATALOG_NAMES: readonly string[] = Object.keys(CATALOG);
+
+/** Names that allocate or release MSI vectors: a module without them can only be no-msi. */
+export const MSI_NAMES: readonly string[] = CATALOG_NAMES.filter((name) => {
+  const role = CATALOG[name]?.role;
+  return role === "hybrid-alloc" || role === "managed-alloc" || role === "release";
+});

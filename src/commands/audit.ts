@@ -2,12 +2,11 @@ import { writeFile, rename } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import type { Command } from "commander";
 import { analyze } from "../analyze.js";
-import { formatText } from "../report/text.js";
+import { applyBaseline, readBaseline } from "../report/baseline.js";
+import { formatReport, loadFormatOptions, parseReportFormat, REPORT_FORMATS } from "../report/index.js";
 import type { Report } from "../report/types.js";
 import { FsSource } from "../scan/source.js";
 import { EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn, UsageError } from "./shared.js";
-
-export const FORMATS = ["text", "json"] as const;
 
 export interface AuditCliOptions {
   root: string;
@@ -16,17 +15,9 @@ export interface AuditCliOptions {
   failOn: string;
   jobs?: string;
   cache?: string | false;
-}
-
-export function formatReport(report: Report, format: string): string {
-  switch (format) {
-    case "json":
-      return `${JSON.stringify(report, null, 2)}\n`;
-    case "text":
-      return formatText(report);
-    default:
-      throw new UsageError(`--format: unknown value '${format}' (allowed: ${FORMATS.join(", ")})`);
-  }
+  baseline?: string;
+  previous?: string;
+  linkBase?: string;
 }
 
 /** Writes all or nothing: a temporary file renamed into place. */
@@ -36,14 +27,17 @@ export async function writeOutput(path: string, text: string): Promise<void> {
     await writeFile(temporary, text);
     await rename(temporary, path);
   } catch (error) {
-    throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
 export function parseJobs(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs: expected a positive integer, got '${value}'`);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new UsageError(`--jobs: expected a positive integer, got '${value}'`);
   return jobs;
 }
 
@@ -64,18 +58,36 @@ export function registerAudit(program: Command, setStatus: (code: number) => voi
     .description("audit a kernel tree (default: drivers/ under the root)")
     .argument("[paths...]", "directories or files under the root")
     .option("--root <dir>", "root of the kernel tree", ".")
-    .option("--format <format>", `output format (${FORMATS.join(", ")})`, "text")
+    .option("--format <format>", `output format (${REPORT_FORMATS.join(", ")})`, "text")
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--fail-on <policy>", "exit 1 on: new | error | any | never", "error")
     .option("--jobs <n>", "parser threads (default: the machine's cores)")
     .option("--cache <dir>", "facts cache directory")
     .option("--no-cache", "do not read or write the facts cache")
+    .option("--baseline <file>", "drop the findings accepted in this baseline (msi-ownership baseline)")
+    .option("--previous <file>", "markdown: an earlier JSON report, to show what changed since")
+    .option(
+      "--link-base <url>",
+      "markdown: link evidence to lines, e.g. https://github.com/OWNER/REPO/blob/SHA",
+    )
     .action(async (paths: string[], options: AuditCliOptions) => {
       const failOn = parseFailOn(options.failOn);
-      if (!(FORMATS as readonly string[]).includes(options.format)) formatReport({} as Report, options.format);
-      const report = await runAudit(paths, options);
-      for (const warning of report.warnings ?? []) process.stderr.write(`msi-ownership: warning: ${warning}\n`);
-      const text = formatReport(report, options.format);
+      const format = parseReportFormat(options.format);
+      if (options.previous !== undefined && format !== "markdown") {
+        throw new UsageError("--previous: only with --format markdown");
+      }
+      // Bad inputs fail before the analysis, not after it.
+      const baseline = options.baseline === undefined ? undefined : await readBaseline(options.baseline);
+      const formatOptions = await loadFormatOptions(format, {
+        root: options.root,
+        ...(options.previous === undefined ? {} : { previous: options.previous }),
+        ...(options.linkBase === undefined ? {} : { linkBase: options.linkBase }),
+      });
+      let report = await runAudit(paths, options);
+      if (baseline) report = applyBaseline(report, baseline);
+      for (const warning of report.warnings ?? [])
+        process.stderr.write(`msi-ownership: warning: ${warning}\n`);
+      const text = formatReport(report, format, formatOptions);
       if (options.output === undefined) process.stdout.write(text);
       else await writeOutput(options.output, text);
       const findings = report.drivers.flatMap((driver) => driver.findings);

@@ -10,7 +10,9 @@ export function registerExplain(program: Command, setStatus: (code: number) => v
     .action((id?: string) => {
       const rules = id === undefined ? RULES : [findRule(id)];
       if (rules.some((rule) => rule === undefined)) {
-        throw new UsageError(`explain: unknown rule '${id}' (known: ${RULES.map((rule) => rule.id).join(", ")})`);
+        throw new UsageError(
+          `explain: unknown rule '${id}' (known: ${RULES.map((rule) => rule.id).join(", ")})`,
+        );
       }
       process.stdout.write(rules.map((rule) => explainRule(rule!)).join("\n"));
       setStatus(EXIT_OK);

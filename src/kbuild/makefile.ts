@@ -61,7 +61,9 @@ export function parseKbuild(dir: string, text: string): ModuleDefinition[] {
     const match = ASSIGNMENT.exec(line);
     if (match === null) continue;
     const target = match[1] as string;
-    const objects = (match[2] as string).split(/\s+/).filter((word) => word.endsWith(".o") && !word.includes("$"));
+    const objects = (match[2] as string)
+      .split(/\s+/)
+      .filter((word) => word.endsWith(".o") && !word.includes("$"));
     if (objects.length === 0) continue;
     if (TOP_LEVEL.test(target)) {
       for (const object of objects) topLevel.add(object.slice(0, -2));

@@ -27,7 +27,15 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
   const push = (rule: Rule, at: CallRef, message: string, evidence: Evidence[], fix: Fix): void => {
     const call = model.graph.call(at);
     const fnName = call.fn >= 0 ? model.graph.fn({ file: at.file, fn: call.fn }).name : "";
-    const identity = [rule.id, model.input.unit, driver.driver ?? "", model.graph.path(at.file), fnName, call.callee, call.args[0] ?? ""];
+    const identity = [
+      rule.id,
+      model.input.unit,
+      driver.driver ?? "",
+      model.graph.path(at.file),
+      fnName,
+      call.callee,
+      call.args[0] ?? "",
+    ];
     const base = identity.join("\0");
     const occurrence = occurrences.get(base) ?? 0;
     occurrences.set(base, occurrence + 1);
@@ -62,23 +70,55 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
           ? `${allocCall.callee}() (${where(alloc)}) hands them to devres`
           : `the device is enabled with pcim_enable_device() (${enable === undefined ? "?" : where(enable)}), so ${allocCall.callee}() (${where(alloc)}) made them devres-managed`;
         const message = `${call.callee}() ${REACH_WORDS[release.reach.kind]} releases MSI vectors that devres releases again at detach: ${owner}`;
-        const evidence = [...(converted ? [] : enableEvidence), model.evidence(alloc), ...model.reachEvidence(release.reach), model.evidence(release.call)];
-        push(converted ? convertedDoubleRelease : doubleRelease, release.call, message, evidence, removeReleaseFix(model, release));
+        const evidence = [
+          ...(converted ? [] : enableEvidence),
+          model.evidence(alloc),
+          ...model.reachEvidence(release.reach),
+          model.evidence(release.call),
+        ];
+        push(
+          converted ? convertedDoubleRelease : doubleRelease,
+          release.call,
+          message,
+          evidence,
+          removeReleaseFix(model, release),
+        );
       }
     } else if (device.status === "implicit-managed") {
       for (const alloc of device.hybridAllocs) {
         const call = model.graph.call(alloc);
         const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() (${enable === undefined ? "?" : where(enable)}) and nothing releases them: the driver relies on the hidden devres cleanup; use pcim_alloc_irq_vectors()`;
-        push(implicitManaged, alloc, message, [...enableEvidence, model.evidence(alloc)], convertFix(model, alloc));
+        push(
+          implicitManaged,
+          alloc,
+          message,
+          [...enableEvidence, model.evidence(alloc)],
+          convertFix(model, alloc),
+        );
       }
     }
   }
-  return findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
+  return findings.sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
+  );
 }
 
-function lineEdit(model: ModuleOwnership, ref: CallRef, replacement: string, fromColumn: number, toColumn: number): Edit {
+function lineEdit(
+  model: ModuleOwnership,
+  ref: CallRef,
+  replacement: string,
+  fromColumn: number,
+  toColumn: number,
+): Edit {
   const call = model.graph.call(ref);
-  return { file: model.graph.path(ref.file), startLine: call.line, startColumn: fromColumn, endLine: call.line, endColumn: toColumn, replacement };
+  return {
+    file: model.graph.path(ref.file),
+    startLine: call.line,
+    startColumn: fromColumn,
+    endLine: call.line,
+    endColumn: toColumn,
+    replacement,
+  };
 }
 
 /** pci_alloc_irq_vectors[_affinity]() → pcim_...: a rename, mechanical when the tree has the API. */
@@ -89,7 +129,10 @@ function convertFix(model: ModuleOwnership, alloc: CallRef): Fix {
     return { description, edits: [] };
   }
   const renamed = call.callee.replace(/^pci_/, "pcim_");
-  return { description, edits: [lineEdit(model, alloc, renamed, call.column, call.column + call.callee.length)] };
+  return {
+    description,
+    edits: [lineEdit(model, alloc, renamed, call.column, call.column + call.callee.length)],
+  };
 }
 
 /** Deleting the release statement: mechanical when it stands on its own lines and its block keeps a statement. */

@@ -74,7 +74,10 @@ export class ModuleGraph {
 
   /** Call sites inside a function, in source order. */
   callsIn(ref: FunctionRef): CallRef[] {
-    return (this.callsOfFunction.get(`${ref.file}:${ref.fn}`) ?? []).map((call) => ({ file: ref.file, call }));
+    return (this.callsOfFunction.get(`${ref.file}:${ref.fn}`) ?? []).map((call) => ({
+      file: ref.file,
+      call,
+    }));
   }
 
   /** The flow node of a call site, or undefined for calls outside the flow (devm callbacks). */
@@ -100,7 +103,11 @@ export class ModuleGraph {
    * Walks the flow of `ref` from `start` (exclusive), forwards or backwards, and returns the
    * call nodes met, plus whether the function's exit (forwards) or entry (backwards) is met.
    */
-  walk(ref: FunctionRef, start: number, direction: "forward" | "backward"): { calls: number[]; boundary: boolean } {
+  walk(
+    ref: FunctionRef,
+    start: number,
+    direction: "forward" | "backward",
+  ): { calls: number[]; boundary: boolean } {
     const flow = this.fn(ref).flow;
     const edges = direction === "forward" ? flow.succ : this.preds(ref);
     const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;

@@ -66,7 +66,14 @@ export interface DriverOwnership {
 }
 
 /** Which path a teardown release is shown on when several reach it: the plainest first. */
-const TEARDOWN_EVIDENCE: readonly EntryKind[] = ["remove", "shutdown", "devm-action", "probe", "indirect", "pm"];
+const TEARDOWN_EVIDENCE: readonly EntryKind[] = [
+  "remove",
+  "shutdown",
+  "devm-action",
+  "probe",
+  "indirect",
+  "pm",
+];
 
 const INTX_ONLY_FLAGS = new Set(["PCI_IRQ_INTX", "PCI_IRQ_LEGACY"]);
 const MAX_CALL_DEPTH = 12;
@@ -126,7 +133,11 @@ export class ModuleOwnership {
     let result = false;
     for (const callRef of this.graph.callsIn(ref)) {
       const call = this.graph.call(callRef);
-      if (this.isAlloc(call) || (depth < MAX_CALL_DEPTH && this.graph.resolve(call.callee, ref.file).some((callee) => this.allocates(callee, depth + 1)))) {
+      if (
+        this.isAlloc(call) ||
+        (depth < MAX_CALL_DEPTH &&
+          this.graph.resolve(call.callee, ref.file).some((callee) => this.allocates(callee, depth + 1)))
+      ) {
         result = true;
         break;
       }
@@ -201,7 +212,8 @@ export class ModuleOwnership {
     const entries: Reach[] = [];
     const add = (kind: EntryKind, name: string | undefined, via: string): void => {
       if (name === undefined) return;
-      for (const entry of this.graph.resolve(name, fileIndex)) entries.push({ kind, entry, fn: entry, chain: [], via });
+      for (const entry of this.graph.resolve(name, fileIndex))
+        entries.push({ kind, entry, fn: entry, chain: [], via });
     };
     if (driver === undefined) {
       // No pci_driver in the module: its functions are called from elsewhere. Every function
@@ -209,11 +221,19 @@ export class ModuleOwnership {
       const called = new Set<string>();
       for (const ref of this.graph.functions()) {
         for (const callRef of this.graph.callsIn(ref)) {
-          for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file)) called.add(key(callee));
+          for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file))
+            called.add(key(callee));
         }
       }
       for (const ref of this.graph.functions()) {
-        if (!called.has(key(ref))) entries.push({ kind: "indirect", entry: ref, fn: ref, chain: [], via: "called from outside the module" });
+        if (!called.has(key(ref)))
+          entries.push({
+            kind: "indirect",
+            entry: ref,
+            fn: ref,
+            chain: [],
+            via: "called from outside the module",
+          });
       }
       return entries;
     }
@@ -223,7 +243,9 @@ export class ModuleOwnership {
     add("shutdown", driver.shutdown, `.shutdown of ${label}`);
     const pmNames = new Set<string>();
     for (const name of driver.pm) {
-      const ops = this.input.files.flatMap((file) => file.pmOps).filter((candidate) => candidate.name === name);
+      const ops = this.input.files
+        .flatMap((file) => file.pmOps)
+        .filter((candidate) => candidate.name === name);
       if (ops.length === 0) pmNames.add(name);
       for (const op of ops) for (const callback of op.callbacks) pmNames.add(callback);
     }
@@ -242,7 +264,13 @@ export class ModuleOwnership {
         const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
         if (callback === undefined) continue;
         for (const entry of this.graph.resolve(callback, fnRef.file)) {
-          entries.push({ kind: "devm-action", entry, fn: entry, chain: [], via: `devm action registered in ${this.graph.fn(fnRef).name}()` });
+          entries.push({
+            kind: "devm-action",
+            entry,
+            fn: entry,
+            chain: [],
+            via: `devm action registered in ${this.graph.fn(fnRef).name}()`,
+          });
         }
       }
     }
@@ -264,21 +292,35 @@ export class ModuleOwnership {
         return "suspend";
       case "probe":
       case "indirect":
-        if (reach.kind === "probe" && (node === undefined || !this.allocationPrecedes(fnRef, node, reach.chain))) {
+        if (
+          reach.kind === "probe" &&
+          (node === undefined || !this.allocationPrecedes(fnRef, node, reach.chain))
+        ) {
           return "nothing-allocated";
         }
         return "teardown";
     }
   }
 
+  /** A module appears in the report when code in one of its functions calls the catalog. */
+  callsCatalog(): boolean {
+    return this.input.files.some((file) =>
+      file.calls.some((call) => call.role !== undefined && call.fn >= 0),
+    );
+  }
+
   analyse(): DriverReport[] {
+    if (!this.callsCatalog()) return [];
     const drivers = this.input.files.flatMap((file, fileIndex) =>
       file.drivers.map((driver) => ({ driver, fileIndex })),
     );
     const entrySets =
       drivers.length === 0
         ? [{ driver: undefined, entries: this.entriesOf(undefined, 0) }]
-        : drivers.map(({ driver, fileIndex }) => ({ driver: driver.variable, entries: this.entriesOf(driver, fileIndex) }));
+        : drivers.map(({ driver, fileIndex }) => ({
+            driver: driver.variable,
+            entries: this.entriesOf(driver, fileIndex),
+          }));
 
     // Calls no driver reaches (through function pointers, work items) still belong to the
     // module: every driver of it gets them, as reached indirectly.
@@ -292,7 +334,14 @@ export class ModuleOwnership {
     });
     const unreached: Reach[] = [];
     for (const ref of this.graph.functions()) {
-      if (!reachedByAny.has(key(ref))) unreached.push({ kind: "indirect", entry: ref, fn: ref, chain: [], via: "not called directly from a driver callback" });
+      if (!reachedByAny.has(key(ref)))
+        unreached.push({
+          kind: "indirect",
+          entry: ref,
+          fn: ref,
+          chain: [],
+          via: "not called directly from a driver callback",
+        });
     }
 
     const reports: DriverReport[] = [];
@@ -308,33 +357,41 @@ export class ModuleOwnership {
         findings,
       };
       if (driver !== undefined) report.driver = driver;
-      if (ownership.hasCatalogCalls) reports.push(report);
+      reports.push(report);
     }
     return reports;
   }
 
-  private driverOwnership(driver: string | undefined, reached: Map<string, Reach>): DriverOwnership & { hasCatalogCalls: boolean } {
+  private driverOwnership(driver: string | undefined, reached: Map<string, Reach>): DriverOwnership {
     const byDevice = new Map<string, DeviceOwnership>();
     const device = (name: string): DeviceOwnership => {
       let ownership = byDevice.get(name);
       if (ownership === undefined) {
-        ownership = { device: name, managedEnable: [], unmanagedEnable: [], hybridAllocs: [], managedAllocs: [], releases: [], status: "no-msi" };
+        ownership = {
+          device: name,
+          managedEnable: [],
+          unmanagedEnable: [],
+          hybridAllocs: [],
+          managedAllocs: [],
+          releases: [],
+          status: "no-msi",
+        };
         byDevice.set(name, ownership);
       }
       return ownership;
     };
     const seenRelease = new Map<string, ClassifiedRelease>();
     const callReach = new Map<string, Reach>();
-    let hasCatalogCalls = false;
     // Probe first, so the evidence for a call prefers the probe path; then teardown paths.
     const order: EntryKind[] = ["probe", "remove", "shutdown", "devm-action", "pm", "indirect"];
-    const reaches = [...reached.values()].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.chain.length - b.chain.length);
+    const reaches = [...reached.values()].sort(
+      (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.chain.length - b.chain.length,
+    );
     for (const reach of reaches) {
       const fnRef = reach.fn;
       for (const callRef of this.graph.callsIn(fnRef)) {
         const call = this.graph.call(callRef);
         if (call.role === undefined) continue;
-        hasCatalogCalls = true;
         const ownership = device(this.deviceOf(callRef));
         const k = key(callRef);
         if (call.role === "release") {
@@ -345,7 +402,11 @@ export class ModuleOwnership {
             const classified = { call: callRef, kind, reach };
             seenRelease.set(k, classified);
             ownership.releases.push(classified);
-          } else if (kind === "teardown" && (previous.kind !== "teardown" || TEARDOWN_EVIDENCE.indexOf(reach.kind) < TEARDOWN_EVIDENCE.indexOf(previous.reach.kind))) {
+          } else if (
+            kind === "teardown" &&
+            (previous.kind !== "teardown" ||
+              TEARDOWN_EVIDENCE.indexOf(reach.kind) < TEARDOWN_EVIDENCE.indexOf(previous.reach.kind))
+          ) {
             previous.kind = kind;
             previous.reach = reach;
           }
@@ -362,10 +423,11 @@ export class ModuleOwnership {
     for (const ownership of byDevice.values()) ownership.status = this.deviceStatus(ownership);
     const devices = [...byDevice.values()];
     const status = devices.reduce<Status>(
-      (worst, current) => (STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst),
+      (worst, current) =>
+        STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
       "no-msi",
     );
-    const result: DriverOwnership & { hasCatalogCalls: boolean } = { devices, status, reaches: callReach, hasCatalogCalls };
+    const result: DriverOwnership = { devices, status, reaches: callReach };
     if (driver !== undefined) result.driver = driver;
     return result;
   }
@@ -398,9 +460,17 @@ export class ModuleOwnership {
   reachEvidence(reach: Reach): Evidence[] {
     const entry = this.graph.fn(reach.entry);
     const steps: Evidence[] = [
-      { file: this.graph.path(reach.entry.file), line: entry.line, column: 1, role: "entry", function: entry.name, text: `${entry.name}() is the ${reach.via}` },
+      {
+        file: this.graph.path(reach.entry.file),
+        line: entry.line,
+        column: 1,
+        role: "entry",
+        function: entry.name,
+        text: `${entry.name}() is the ${reach.via}`,
+      },
     ];
-    for (const callRef of reach.chain) steps.push(this.evidence(callRef, `${this.graph.call(callRef).callee}()`));
+    for (const callRef of reach.chain)
+      steps.push(this.evidence(callRef, `${this.graph.call(callRef).callee}()`));
     return steps;
   }
 }

@@ -84,7 +84,10 @@ interface Light {
 const DEVM_REGISTRARS = new Set(DEVM_ACTION_REGISTRARS);
 const LOOKUPS = new Set(OTHER_DEVICE_LOOKUPS);
 const PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]*?)\)\s*;/g;
-const REGISTRATION = new RegExp(`\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`, "g");
+const REGISTRATION = new RegExp(
+  `\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`,
+  "g",
+);
 const IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
 const CALLEE = /^([A-Za-z_]\w*)\s*\(/;
 const COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
@@ -116,7 +119,10 @@ function collapse(text: string): string {
 /** `foo`, `&foo`, `(void (*)(void *))foo` → `foo`. */
 function referencedName(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  const stripped = text.replace(/^\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*/, "").replace(/^&\s*/, "").trim();
+  const stripped = text
+    .replace(/^\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*/, "")
+    .replace(/^&\s*/, "")
+    .trim();
   return /^[A-Za-z_]\w*$/.test(stripped) ? stripped : undefined;
 }
 
@@ -177,9 +183,15 @@ class Extractor {
 
   /** PM ops macros and driver registrations, read from the text without comments. */
   private textFacts(): void {
-    const code = this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? this.source.replace(COMMENT, " ") : "";
+    const code =
+      this.source.includes("PM_OPS") || this.source.includes("pci_driver")
+        ? this.source.replace(COMMENT, " ")
+        : "";
     for (const match of code.matchAll(PM_OPS_MACRO)) {
-      this.facts.pmOps.push({ name: match[1] as string, callbacks: (match[2] ?? "").match(IDENTIFIER) ?? [] });
+      this.facts.pmOps.push({
+        name: match[1] as string,
+        callbacks: (match[2] ?? "").match(IDENTIFIER) ?? [],
+      });
     }
     const registered = new Set<string>();
     for (const match of code.matchAll(REGISTRATION)) registered.add(match[1] as string);
@@ -244,7 +256,10 @@ class Extractor {
         if (match[1] === "pci_driver") {
           this.facts.drivers.push(pciDriver(variable, value, node.startPosition.row + 1));
         } else {
-          this.facts.pmOps.push({ name: variable, callbacks: [...new Set(value.text.replace(COMMENT, " ").match(IDENTIFIER) ?? [])] });
+          this.facts.pmOps.push({
+            name: variable,
+            callbacks: [...new Set(value.text.replace(COMMENT, " ").match(IDENTIFIER) ?? [])],
+          });
         }
       }
     }
@@ -254,7 +269,9 @@ class Extractor {
   private functionDefinition(light: Light): void {
     const node = light.node;
     const body = light.children.find((child) => child.type === "compound_statement");
-    const name = declaredName(functionDeclarator(node.childForFieldName("declarator")));
+    const name =
+      declaredName(functionDeclarator(node.childForFieldName("declarator"))) ??
+      (body === undefined ? undefined : nameFromHeader(this.source.slice(light.start, body.start)));
     if (name === undefined || body === undefined) {
       this.topLevel(light.children);
       return;
@@ -314,7 +331,8 @@ class Extractor {
     const calls: Light[] = [];
     const statements: Light[] = [];
     for (const child of light.children) {
-      if (STATEMENTS.has(child.type) || child.type === "else_clause" || child.type === "case_statement") statements.push(child);
+      if (STATEMENTS.has(child.type) || child.type === "else_clause" || child.type === "case_statement")
+        statements.push(child);
       else calls.push(child);
     }
     return { calls, statements };
@@ -348,11 +366,13 @@ class Extractor {
         this.continueTargets.pop();
         const test = this.expressions(calls, this.newNode(-1, [bodyEntry, next]));
         (this.succ[header] as number[]).push(this.sequence(headerStatements, test));
-        return light.type === "do_statement" ? bodyEntry : (this.succ[header] as number[])[0] as number;
+        return light.type === "do_statement" ? bodyEntry : ((this.succ[header] as number[])[0] as number);
       }
       case "switch_statement": {
         const { calls, statements } = this.split(light);
-        const cases = statements.flatMap((child) => (child.type === "compound_statement" ? child.children : [child]));
+        const cases = statements.flatMap((child) =>
+          child.type === "compound_statement" ? child.children : [child],
+        );
         const dispatch = this.newNode(-1, []);
         this.breakTargets.push(next);
         let following = next;
@@ -421,7 +441,10 @@ class Extractor {
         entry = this.expressions(light.children, entry);
       } else if (STATEMENTS.has(light.type)) {
         // A GNU statement expression or a macro's block: may run, in place.
-        entry = light.type === "compound_statement" ? this.newNode(-1, [this.statement(light, entry), entry]) : this.statement(light, entry);
+        entry =
+          light.type === "compound_statement"
+            ? this.newNode(-1, [this.statement(light, entry), entry])
+            : this.statement(light, entry);
       } else {
         entry = this.expressions(light.children, entry);
       }
@@ -435,9 +458,20 @@ class Extractor {
     const entry = catalogEntry(name);
     const isDevm = DEVM_REGISTRARS.has(name);
     const { line, column } = this.position(light.start);
-    const call: CallSite = { callee: name, line, column, startByte: light.start, endByte: light.end, fn, args: [] };
+    const call: CallSite = {
+      callee: name,
+      line,
+      column,
+      startByte: light.start,
+      endByte: light.end,
+      fn,
+      args: [],
+    };
     if (entry !== undefined || isDevm) {
-      const args = light.node.childForFieldName("arguments")?.namedChildren.filter((child) => child.type !== "comment") ?? [];
+      const args =
+        light.node
+          .childForFieldName("arguments")
+          ?.namedChildren.filter((child) => child.type !== "comment") ?? [];
       call.args = args.map((arg) => collapse(arg.text));
     }
     if (entry !== undefined) {
@@ -453,7 +487,13 @@ class Extractor {
     // callback itself, so it is recorded as a release call at the registration.
     const callback = isDevm ? referencedName(call.args[1]) : undefined;
     if (callback !== undefined && catalogEntry(callback)?.role === "release") {
-      this.facts.calls.push({ ...call, callee: callback, role: "release", args: call.args.slice(2), devmAction: true });
+      this.facts.calls.push({
+        ...call,
+        callee: callback,
+        role: "release",
+        args: call.args.slice(2),
+        devmAction: true,
+      });
     }
     return index;
   }
@@ -461,7 +501,12 @@ class Extractor {
   /** `x = pci_get_device(...)`, `priv->peer = pci_get_slot(...)`, `struct pci_dev *x = ...`. */
   private otherDevice(call: SyntaxNode): void {
     let parent = call.parent;
-    while (parent !== null && ["parenthesized_expression", "call_expression", "argument_list", "cast_expression"].includes(parent.type)) {
+    while (
+      parent !== null &&
+      ["parenthesized_expression", "call_expression", "argument_list", "cast_expression"].includes(
+        parent.type,
+      )
+    ) {
       parent = parent.parent;
     }
     if (parent === null) return;
@@ -479,6 +524,32 @@ class Extractor {
   }
 }
 
+/**
+ * The function name in a definition's header, for headers tree-sitter misreads (it takes
+ * `static int __init foo(void)` for a declarator `(void)` of type `foo`): the identifier before
+ * the last parameter list, skipping trailing attribute macros such as `__acquires(x)`.
+ */
+export function nameFromHeader(header: string): string | undefined {
+  let text = header.replace(COMMENT, " ").trimEnd();
+  for (;;) {
+    if (!text.endsWith(")")) return undefined;
+    let depth = 0;
+    let open = -1;
+    for (let i = text.length - 1; i >= 0; i--) {
+      if (text[i] === ")") depth++;
+      else if (text[i] === "(" && --depth === 0) {
+        open = i;
+        break;
+      }
+    }
+    if (open < 0) return undefined;
+    const name = /([A-Za-z_]\w*)\s*$/.exec(text.slice(0, open))?.[1];
+    if (name === undefined) return undefined;
+    if (!name.startsWith("__")) return name;
+    text = text.slice(0, open - name.length).trimEnd();
+  }
+}
+
 function countType(nodes: readonly Light[], type: string): number {
   let count = 0;
   for (const light of nodes) count += (light.type === type ? 1 : 0) + countType(light.children, type);
@@ -492,7 +563,9 @@ function declaredName(node: SyntaxNode | null): string | undefined {
     if (current.type === "identifier" || current.type === "field_identifier") return current.text;
     current =
       current.childForFieldName("declarator") ??
-      current.namedChildren.find((child) => child.type.endsWith("declarator") || child.type === "identifier") ??
+      current.namedChildren.find(
+        (child) => child.type.endsWith("declarator") || child.type === "identifier",
+      ) ??
       null;
   }
   return undefined;
@@ -500,7 +573,8 @@ function declaredName(node: SyntaxNode | null): string | undefined {
 
 function functionDeclarator(node: SyntaxNode | null): SyntaxNode | null {
   let current = node;
-  while (current !== null && current.type !== "function_declarator") current = current.childForFieldName("declarator");
+  while (current !== null && current.type !== "function_declarator")
+    current = current.childForFieldName("declarator");
   return current?.childForFieldName("declarator") ?? null;
 }
 
@@ -509,7 +583,9 @@ function pciDriver(variable: string, list: SyntaxNode, line: number): PciDriverF
   const visit = (initializers: SyntaxNode, prefix: string): void => {
     for (const pair of initializers.namedChildren) {
       if (pair.type !== "initializer_pair") continue;
-      const designators = pair.childrenForFieldName("designator").map((designator) => designator.text.replace(/^\./, "").trim());
+      const designators = pair
+        .childrenForFieldName("designator")
+        .map((designator) => designator.text.replace(/^\./, "").trim());
       const field = prefix + designators.join(".");
       const value = pair.childForFieldName("value");
       if (value === null) continue;

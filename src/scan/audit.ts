@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { AnalyzeOptions } from "../analyze.js";
-import { CATALOG_NAMES, OTHER_DEVICE_LOOKUPS } from "../catalog.js";
+import { CATALOG_NAMES, MSI_NAMES, OTHER_DEVICE_LOOKUPS } from "../catalog.js";
 import { parseKbuild, unitName, type ModuleDefinition } from "../kbuild/makefile.js";
 import { analyseModule, type TreeTraits } from "../model/ownership.js";
 import type { FileFacts } from "../parse/facts.js";
@@ -13,6 +13,7 @@ import { REPORT_SCHEMA, STATUSES, type DriverReport, type Report, type Status } 
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { contentHash, defaultCacheDir, FactsCache } from "./cache.js";
 import { isParseFailure, parseFiles } from "./pool.js";
+import { lexicalSummary } from "./lexical.js";
 import { InputError, type TreeSource } from "./source.js";
 
 /** A build unit: the .c files of one module, or a file no Makefile names. */
@@ -23,15 +24,22 @@ export interface Unit {
 }
 
 const MENTION = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\b`);
-const READ_CONCURRENCY = 32;
 
 const SEED = new RegExp(
   `\\b(?:${[...CATALOG_NAMES, ...OTHER_DEVICE_LOOKUPS].join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`,
 );
 
+const MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+
+/** Whether the text names an MSI allocator or release: only then can the unit's status be other than no-msi. */
+function mentionsMsi(source: Buffer | undefined): boolean {
+  return source !== undefined && source.includes("pci") && MSI_MENTION.test(source.toString("latin1"));
+}
+
 /** Cheap text test: can this file matter at all? Comments may match; the parse decides. */
 export function mentionsCatalog(source: Buffer | undefined): boolean {
-  return source !== undefined && source.indexOf("pci") >= 0 && MENTION.test(source.toString("latin1"));
+  // Every catalog name starts with "pci": one native search rules out most files.
+  return source !== undefined && source.includes("pci") && MENTION.test(source.toString("latin1"));
 }
 
 /** Files parsed first in a relevant unit: the ones whose text names what the model starts from. */
@@ -113,23 +121,6 @@ export function groupUnits(cFiles: readonly string[], definitions: readonly Modu
   return units;
 }
 
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
 export async function readTraits(source: TreeSource): Promise<TreeTraits & { kernelVersion: string | null }> {
   const makefile = (await source.read("Makefile").catch(() => undefined))?.toString("utf8") ?? "";
   const field = (name: string): string | undefined =>
@@ -187,21 +178,35 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   }
 
   // Read every candidate file once; a unit matters when one of its files mentions the catalog.
+  // Only the mentioning files are kept: the rest of a relevant unit is read again below.
   const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
   const contents = new Map<string, Buffer>();
+  const unreadable = new Set<string>();
   let scanned = 0;
-  await mapLimited(candidates, READ_CONCURRENCY, async (path) => {
+  const readOrWarn = async (path: string): Promise<Buffer | undefined> => {
     try {
       const data = await source.read(path);
       if (data === undefined) warnings.push(`${path}: skipped: not a regular file inside the root`);
-      else contents.set(path, data);
+      return data;
     } catch (error) {
       warnings.push(`${path}: skipped: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return undefined;
     }
+  };
+  for (const path of candidates) {
+    const data = await readOrWarn(path);
+    if (data === undefined) unreadable.add(path);
+    else if (mentionsCatalog(data)) contents.set(path, data);
     progress({ phase: "scan", done: ++scanned, total: candidates.length });
-  });
-  const mentioned = new Set(candidates.filter((path) => mentionsCatalog(contents.get(path))));
-  const relevant = units.filter((unit) => unit.sources.some((file) => mentioned.has(file)));
+  }
+  const relevant = units.filter((unit) => unit.sources.some((file) => contents.has(file)));
+  for (const unit of relevant) {
+    for (const path of unit.sources) {
+      if (contents.has(path) || unreadable.has(path)) continue;
+      const data = await source.read(path).catch(() => undefined);
+      if (data !== undefined) contents.set(path, data);
+    }
+  }
 
   const cache = FactsCache.open(options.cache ?? defaultCacheDir(), {
     onWarning: (message) => warnings.push(message),
@@ -233,13 +238,21 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     });
   };
 
-  // Seeds: files that name the catalog, a device lookup, a pci_driver or PM ops. Then, until
-  // nothing changes, every file of the unit whose text calls a function that reaches a catalog
-  // call: the files that can add a call-graph path. A file whose text never names such a
-  // function cannot change the model (its functions reach no catalog call).
-  const seeds = relevant.flatMap((unit) => unit.sources.filter((path) => isSeed(contents.get(path))));
-  await parse(options.prefilter === false ? relevant.flatMap((unit) => unit.sources) : seeds);
-  for (let pending = relevant; pending.length > 0;) {
+  // A unit whose text never names an MSI allocator or release can only be no-msi: a lexical
+  // reading gives what the report shows of it. The others are parsed: first the seeds (files
+  // that name the catalog, a device lookup, a pci_driver or PM ops), then, until nothing
+  // changes, every file whose text calls a function that reaches a catalog call, the files that
+  // can add a call-graph path. A file that never names such a function cannot change the model.
+  const prefilter = options.prefilter !== false;
+  const parsedUnits = prefilter
+    ? relevant.filter((unit) => unit.sources.some((path) => mentionsMsi(contents.get(path))))
+    : relevant;
+  const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
+  const seeds = parsedUnits.flatMap((unit) =>
+    unit.sources.filter((path) => !prefilter || isSeed(contents.get(path))),
+  );
+  await parse(seeds);
+  for (let pending = parsedUnits; pending.length > 0;) {
     const more: string[] = [];
     const next: Unit[] = [];
     for (const unit of pending) {
@@ -261,7 +274,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
 
   const traits = await readTraits(source);
   const drivers: DriverReport[] = [];
-  for (const unit of relevant) {
+  for (const unit of parsedUnits) {
     const files = unit.sources
       .map((path) => facts.get(path))
       .filter((fact): fact is FileFacts => fact !== undefined);
@@ -269,6 +282,20 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     drivers.push(
       ...analyseModule({ unit: unit.unit, module: unit.module, sources: unit.sources, files }, traits),
     );
+  }
+  for (const unit of lexicalUnits) {
+    const texts = unit.sources.flatMap((path) => contents.get(path)?.toString("latin1") ?? []);
+    const summary = lexicalSummary(texts);
+    if (!summary.callsCatalog) continue;
+    const base = {
+      unit: unit.unit,
+      module: unit.module,
+      files: [...unit.sources],
+      status: "no-msi" as const,
+      findings: [],
+    };
+    if (summary.drivers.length === 0) drivers.push(base);
+    for (const driver of summary.drivers) drivers.push({ ...base, driver });
   }
   drivers.sort((a, b) =>
     a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : (a.driver ?? "") < (b.driver ?? "") ? -1 : 1,

@@ -1,0 +1,77 @@
+/**
+ * `check --base REV [--head REV]`: PR mode on a local git checkout. Analyses the modules the
+ * change touches at base and at head and reports them, each finding marked new or not.
+ */
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { checkChange, findingsOf } from "../diff/check.js";
+import { formatText } from "../report/text.js";
+import { EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn, UsageError } from "./shared.js";
+
+const FORMATS = ["text", "json"] as const;
+type CheckFormat = (typeof FORMATS)[number];
+
+interface CheckCommandOptions {
+  base: string;
+  head?: string;
+  root: string;
+  format: string;
+  output?: string;
+  failOn: string;
+  jobs?: string;
+  cache?: string | false;
+}
+
+function parseFormat(value: string): CheckFormat {
+  if ((FORMATS as readonly string[]).includes(value)) return value as CheckFormat;
+  throw new UsageError(`--format: unknown value '${value}' (allowed: ${FORMATS.join(", ")})`);
+}
+
+function parseJobs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new UsageError(`--jobs: '${value}' is not a positive integer`);
+  return jobs;
+}
+
+export function registerCheck(program: Command, setStatus: (code: number) => void): void {
+  program
+    .command("check")
+    .description("PR mode: analyse the modules a change touches at base and head, report what is new")
+    .requiredOption("--base <rev>", "the revision the change is compared to")
+    .option("--head <rev>", "the revision of the change (default: the working tree)")
+    .option("--root <dir>", "the git checkout", ".")
+    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "text")
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .option("--fail-on <policy>", "exit 1 on: new | error | any | never", "new")
+    .option("--jobs <n>", "parser worker threads (default: the machine's cores)")
+    .option("--cache <dir>", "facts cache directory")
+    .option("--no-cache", "do not cache parsed facts")
+    .action(async (options: CheckCommandOptions) => {
+      const format = parseFormat(options.format);
+      const failOn = parseFailOn(options.failOn);
+      const jobs = parseJobs(options.jobs);
+      const result = await checkChange({
+        root: resolve(options.root),
+        base: options.base,
+        ...(options.head !== undefined && { head: options.head }),
+        ...(jobs !== undefined && { jobs }),
+        ...(options.cache !== undefined && { cache: options.cache }),
+      });
+      const findings = findingsOf(result.report);
+      const text =
+        format === "json" ? `${JSON.stringify(result.report, null, 2)}\n` : formatText(result.report);
+      if (options.output === undefined) process.stdout.write(text);
+      else await writeFile(options.output, text);
+      const fresh = findings.filter((finding) => finding.new !== false).length;
+      process.stderr.write(
+        `check: ${result.report.drivers.length} module(s) touched by ${result.changedFiles.length} changed file(s), ` +
+          `${findings.length} finding(s), ${fresh} new since ${result.baseCommit.slice(0, 12)}` +
+          (result.resolved.length > 0 ? `, ${result.resolved.length} resolved` : "") +
+          "\n",
+      );
+      setStatus(isBlocking(findings, failOn) ? EXIT_FINDINGS : EXIT_OK);
+    });
+}

@@ -1,0 +1,292 @@
+/**
+ * What the Danger plugin posts, as a pure function of a report and the PR's diff: one violation
+ * per finding (inline when its line is in the diff, in Danger's main comment otherwise) and one
+ * markdown summary of the touched drivers that still need conversion. No Danger globals here.
+ */
+import { isBlocking, type FailOn } from "../commands/shared.js";
+import {
+  NEEDS_CONVERSION,
+  STATUSES,
+  type DriverReport,
+  type Edit,
+  type Evidence,
+  type Finding,
+  type Report,
+  type Status,
+} from "../report/types.js";
+
+/** A line of a file as the PR diff shows it at the head: added or context. */
+export type DiffLines = ReadonlyMap<string, ReadonlyMap<number, string>>;
+
+/** The change types of a parsed unified diff (parse-diff, which Danger's structured diff uses). */
+export interface DiffChange {
+  type: "add" | "del" | "normal";
+  content: string;
+  ln?: number;
+  ln2?: number;
+}
+
+export interface DiffChunk {
+  changes: readonly DiffChange[];
+}
+
+/**
+ * The head-side lines a diff shows (added lines and context), by line number, without the
+ * leading `+`/` `. GitHub accepts review comments on exactly these lines; a comment on any
+ * other line makes it reject the whole review.
+ */
+export function headLinesOfDiff(chunks: readonly DiffChunk[]): Map<number, string> {
+  const lines = new Map<number, string>();
+  for (const chunk of chunks) {
+    for (const change of chunk.changes) {
+      // parse-diff repeats the previous line's numbers for "\ No newline at end of file".
+      if (change.content.startsWith("\\")) continue;
+      const line = change.type === "add" ? change.ln : change.type === "normal" ? change.ln2 : undefined;
+      if (line !== undefined) lines.set(line, change.content.slice(1));
+    }
+  }
+  return lines;
+}
+
+/** Builds a link to a line of a file at the PR's head commit; undefined off GitHub. */
+export type LineLink = (file: string, line: number) => string | undefined;
+
+export function githubLineLink(repositoryUrl: string, commit: string): LineLink {
+  const base = repositoryUrl.replace(/\/+$/, "");
+  return (file, line) =>
+    `${base}/blob/${commit}/${file.split("/").map(encodeURIComponent).join("/")}#L${line}`;
+}
+
+export interface ReviewOptions {
+  failOn: FailOn;
+  inline: boolean;
+  suggestions: boolean;
+}
+
+export interface ReviewInput {
+  /** The analysis of (at least) the modules the PR touches, findings marked `new` in PR mode. */
+  report: Report;
+  /** Every path the PR adds, modifies or removes. */
+  changedFiles: ReadonlySet<string>;
+  diffLines: DiffLines;
+  link: LineLink;
+  /** Drivers per status over the whole tree, when a full audit is known. */
+  treeWide?: Readonly<Record<Status, number>> | undefined;
+  options: ReviewOptions;
+}
+
+export interface Violation {
+  kind: "fail" | "warn";
+  message: string;
+  /** Present when Danger should place the violation inline. */
+  file?: string;
+  line?: number;
+}
+
+export interface ReviewPlan {
+  violations: Violation[];
+  /** The summary, or undefined when the PR touches nothing that needs saying. */
+  markdown: string | undefined;
+}
+
+const STATUS_MEANING: Readonly<Record<Status, string>> = {
+  "double-release":
+    "managed device, hybrid allocation and an explicit release on a teardown path: the vectors are freed twice",
+  "converted-double-release":
+    "`pcim_alloc_irq_vectors()` and an explicit release: the vectors are freed twice",
+  "implicit-managed":
+    "managed device, hybrid allocation, no explicit release: relies on the hidden devres cleanup that upstream removes",
+  unmanaged: "the device is enabled with `pci_enable_device*()`",
+  converted: "`pcim_alloc_irq_vectors()`, no explicit release",
+  "no-msi": "no MSI/MSI-X allocation",
+};
+
+/** The drivers a change touches: those with a file among the changed paths. */
+export function touchedDrivers(report: Report, changedFiles: ReadonlySet<string>): DriverReport[] {
+  return report.drivers.filter((driver) => driver.files.some((file) => changedFiles.has(file)));
+}
+
+/**
+ * Whether a report covers the whole tree (an audit) rather than the modules of one change: PR
+ * mode marks every finding `new: true|false`, an audit marks none. A report without findings
+ * says nothing either way, so it is not taken as a full audit.
+ */
+export function isFullAudit(report: Report): boolean {
+  const findings = report.drivers.flatMap((driver) => driver.findings);
+  return findings.length > 0 && findings.every((finding) => finding.new === undefined);
+}
+
+/** Drivers per status in a report. */
+export function countByStatus(report: Report): Record<Status, number> {
+  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  for (const driver of report.drivers) counts[driver.status] += 1;
+  return counts;
+}
+
+/** The longest run of backticks in a text plus one, at least three: a fence the text cannot close. */
+function fenceFor(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  return "`".repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * The text that replaces line `line` when the fix's edits are applied, or undefined when the
+ * edits reach beyond that line (a suggestion replaces exactly the commented line). An edit that
+ * removes the line with its newline gives the empty string: an empty suggestion deletes it.
+ */
+export function suggestedLine(
+  edits: readonly Edit[],
+  file: string,
+  line: number,
+  text: string,
+): string | undefined {
+  if (edits.length === 0) return undefined;
+  const region = `${text}\n`;
+  const spans: { start: number; end: number; replacement: string }[] = [];
+  for (const edit of edits) {
+    if (edit.file !== file || edit.startLine !== line) return undefined;
+    const start = edit.startColumn - 1;
+    let end: number;
+    if (edit.endLine === line) end = edit.endColumn - 1;
+    else if (edit.endLine === line + 1 && edit.endColumn === 1) end = region.length;
+    else return undefined;
+    if (start < 0 || start > text.length || end < start || end > region.length) return undefined;
+    spans.push({ start, end, replacement: edit.replacement });
+  }
+  spans.sort((a, b) => b.start - a.start);
+  let result = region;
+  let limit = region.length;
+  for (const span of spans) {
+    if (span.end > limit) return undefined; // overlapping edits: not mechanical after all
+    result = result.slice(0, span.start) + span.replacement + result.slice(span.end);
+    limit = span.start;
+  }
+  if (result === "") return "";
+  // An edit that joined the line with the next one cannot be shown on this line alone.
+  if (!result.endsWith("\n")) return undefined;
+  return result.slice(0, -1);
+}
+
+export function suggestionBlock(replacement: string): string {
+  const fence = fenceFor(replacement);
+  return replacement === "" ? `${fence}suggestion\n${fence}` : `${fence}suggestion\n${replacement}\n${fence}`;
+}
+
+function location(file: string, line: number, link: LineLink): string {
+  const url = link(file, line);
+  return url === undefined ? `\`${file}:${line}\`` : `[\`${file}:${line}\`](${url})`;
+}
+
+function evidenceLine(step: Evidence, link: LineLink): string {
+  return `${location(step.file, step.line, link)} in \`${step.function}\`: \`${step.text}\` (${step.role})`;
+}
+
+/** The text of one finding: rule, message, the evidence chain, and the fix. */
+function findingMessage(
+  finding: Finding,
+  link: LineLink,
+  suggestion: string | undefined,
+  positioned: boolean,
+): string {
+  const head = positioned
+    ? `**${finding.ruleId}**: ${finding.message}`
+    : `${location(finding.file, finding.line, link)} **${finding.ruleId}**: ${finding.message}`;
+  const parts = [head];
+  if (finding.evidence.length > 0) {
+    parts.push(finding.evidence.map((step) => `  - ${evidenceLine(step, link)}`).join("\n"));
+  }
+  if (suggestion !== undefined) {
+    parts.push(`${finding.fix.description}\n\n${suggestionBlock(suggestion)}`);
+  } else if (finding.fix.description !== "") {
+    parts.push(`Fix: ${finding.fix.description}`);
+  }
+  parts.push(`Details: \`npx msi-ownership explain ${finding.ruleId}\``);
+  return parts.join("\n\n");
+}
+
+/** The findings to post: those the change introduced, or every finding of the touched drivers under `any`. */
+function findingsToPost(drivers: readonly DriverReport[], failOn: FailOn): Finding[] {
+  const findings = drivers.flatMap((driver) => driver.findings);
+  const chosen = failOn === "any" ? findings : findings.filter((finding) => finding.new !== false);
+  return [...chosen].sort(
+    (a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
+  );
+}
+
+function violationFor(finding: Finding, input: ReviewInput): Violation {
+  const { options, diffLines, link } = input;
+  const kind = isBlocking([finding], options.failOn) ? "fail" : "warn";
+  const lineText = diffLines.get(finding.file)?.get(finding.line);
+  if (!options.inline || lineText === undefined) {
+    return { kind, message: findingMessage(finding, link, undefined, false) };
+  }
+  const suggestion = options.suggestions
+    ? suggestedLine(finding.fix.edits, finding.file, finding.line, lineText)
+    : undefined;
+  return {
+    kind,
+    message: findingMessage(finding, link, suggestion, true),
+    file: finding.file,
+    line: finding.line,
+  };
+}
+
+/** Evidence steps of a driver's findings, each file:line:role once, in the order found. */
+function driverEvidence(driver: DriverReport): Evidence[] {
+  const seen = new Set<string>();
+  const steps: Evidence[] = [];
+  for (const finding of driver.findings) {
+    for (const step of finding.evidence) {
+      const key = `${step.file}:${step.line}:${step.role}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      steps.push(step);
+    }
+  }
+  return steps;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+export function treeWideLine(counts: Readonly<Record<Status, number>>): string {
+  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + counts[status], 0);
+  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${counts[status]}`).join(", ");
+  return `Tree-wide, ${plural(total, "driver")} still need${total === 1 ? "s" : ""} conversion (${detail}).`;
+}
+
+export function summaryMarkdown(
+  drivers: readonly DriverReport[],
+  link: LineLink,
+  treeWide: Readonly<Record<Status, number>> | undefined,
+): string | undefined {
+  const pending = drivers.filter((driver) => NEEDS_CONVERSION.includes(driver.status));
+  if (pending.length === 0) return undefined;
+  const lines = [
+    "### MSI/MSI-X vector ownership",
+    "",
+    `This change touches ${plural(pending.length, "driver")} that still need${pending.length === 1 ? "s" : ""} ` +
+      "conversion before upstream removes the hybrid devres behaviour of `pci_alloc_irq_vectors()`:",
+  ];
+  for (const status of NEEDS_CONVERSION) {
+    const group = pending.filter((driver) => driver.status === status);
+    if (group.length === 0) continue;
+    lines.push("", `#### ${status} (${group.length})`, "", `_${STATUS_MEANING[status]}._`, "");
+    for (const driver of group) {
+      const name = driver.driver === undefined ? driver.module : `${driver.module}, ${driver.driver}`;
+      lines.push(`- **${driver.unit}** (\`${name}\`)`);
+      for (const step of driverEvidence(driver)) lines.push(`  - ${evidenceLine(step, link)}`);
+    }
+  }
+  if (treeWide !== undefined) lines.push("", treeWideLine(treeWide));
+  return lines.join("\n");
+}
+
+export function planReview(input: ReviewInput): ReviewPlan {
+  const drivers = touchedDrivers(input.report, input.changedFiles);
+  const violations = findingsToPost(drivers, input.options.failOn).map((finding) =>
+    violationFor(finding, input),
+  );
+  return { violations, markdown: summaryMarkdown(drivers, input.link, input.treeWide) };
+}

@@ -1,0 +1,180 @@
+/**
+ * The GitHub API edge: the octokit client, the PR's changed files and the check run. Every
+ * request is awaited, one after the other (the throttling plugin spaces the writes).
+ */
+import { getOctokit } from "@actions/github";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import type { ChangedFile, ChangeStatus } from "../diff/check.js";
+import { batches, type CheckAnnotation } from "./annotations.js";
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+export const CHECK_RUN_NAME = "msi-ownership";
+
+/** GitHub's pulls.listFiles stops at 3000 files: a longer list is incomplete. */
+export const LIST_FILES_LIMIT = 3000;
+
+export interface Log {
+  info(message: string): void;
+  warning(message: string): void;
+}
+
+export function createOctokit(token: string, apiUrl: string, log: Log): Octokit {
+  return getOctokit(
+    token,
+    {
+      baseUrl: apiUrl,
+      throttle: {
+        onRateLimit: (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          log.warning(
+            `GitHub API rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
+          );
+          return retryCount < 2;
+        },
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          log.warning(
+            `GitHub API secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
+          );
+          return retryCount < 2;
+        },
+      },
+    },
+    retry,
+    throttling,
+  );
+}
+
+export interface Repository {
+  owner: string;
+  repo: string;
+}
+
+function statusOf(status: string): ChangeStatus {
+  switch (status) {
+    case "added":
+    case "copied":
+      return "added";
+    case "removed":
+      return "removed";
+    case "renamed":
+      return "renamed";
+    default:
+      return "modified";
+  }
+}
+
+/**
+ * The PR's changed files, or undefined with the reason when the API cannot give the whole list
+ * (an error, or more files than it lists): the caller then diffs with git.
+ */
+export async function listChangedFiles(
+  octokit: Octokit,
+  repository: Repository,
+  pullNumber: number,
+): Promise<{ files: ChangedFile[] } | { files: undefined; reason: string }> {
+  let listed;
+  try {
+    listed = await octokit.paginate(octokit.rest.pulls.listFiles, {
+      ...repository,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+  } catch (error) {
+    return { files: undefined, reason: `pulls.listFiles failed: ${(error as Error).message}` };
+  }
+  if (listed.length >= LIST_FILES_LIMIT) {
+    return {
+      files: undefined,
+      reason: `the pull request has ${LIST_FILES_LIMIT} files or more, more than the API lists`,
+    };
+  }
+  return {
+    files: listed.map((file) => ({
+      path: file.filename,
+      status: statusOf(file.status),
+      ...(file.status === "renamed" &&
+        file.previous_filename !== undefined && { previousPath: file.previous_filename }),
+    })),
+  };
+}
+
+function statusCode(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * Creates the in-progress check run on the head commit. Returns undefined when the token may
+ * not write checks (403/404: read-only tokens of pull requests from forks, or no `checks: write`).
+ */
+export async function startCheckRun(
+  octokit: Octokit,
+  repository: Repository,
+  headSha: string,
+  detailsUrl: string | undefined,
+): Promise<{ id: number } | { id: undefined; status: number; message: string }> {
+  try {
+    const { data } = await octokit.rest.checks.create({
+      ...repository,
+      name: CHECK_RUN_NAME,
+      head_sha: headSha,
+      status: "in_progress",
+      started_at: new Date().toISOString(),
+      ...(detailsUrl !== undefined && { details_url: detailsUrl }),
+    });
+    return { id: data.id };
+  } catch (error) {
+    const status = statusCode(error);
+    if (status === 403 || status === 404) return { id: undefined, status, message: (error as Error).message };
+    throw error;
+  }
+}
+
+export interface CheckRunResult {
+  conclusion: "success" | "failure" | "neutral";
+  title: string;
+  summary: string;
+  annotations: readonly CheckAnnotation[];
+}
+
+/**
+ * Completes the check run: the annotations go in batches of 50 (the API's limit per request),
+ * each an update that appends to the previous ones; the last one sets the conclusion.
+ * Returns the number of requests made.
+ */
+export async function finishCheckRun(
+  octokit: Octokit,
+  repository: Repository,
+  checkRunId: number,
+  result: CheckRunResult,
+): Promise<number> {
+  const chunks = batches(result.annotations);
+  if (chunks.length === 0) chunks.push([]);
+  let requests = 0;
+  for (const [index, chunk] of chunks.entries()) {
+    const last = index === chunks.length - 1;
+    await octokit.rest.checks.update({
+      ...repository,
+      check_run_id: checkRunId,
+      output: { title: result.title, summary: result.summary, annotations: chunk },
+      ...(last && {
+        status: "completed",
+        conclusion: result.conclusion,
+        completed_at: new Date().toISOString(),
+      }),
+    });
+    requests++;
+  }
+  return requests;
+}

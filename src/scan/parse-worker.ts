@@ -1,0 +1,80 @@
+/**
+ * The parsing side of the worker pool (src/scan/pool.ts): one file in, its facts or an error
+ * out. Runs in the main thread when `jobs` is 1, otherwise in worker threads: under tsx from
+ * parse-worker-entry.ts, in a bundle from the bundle itself (scripts/build.mjs starts every
+ * bundle with the isParseWorker() check of worker-mark.ts).
+ */
+import { parentPort } from "node:worker_threads";
+import type { FileFacts } from "../parse/facts.js";
+import { parseFacts } from "../parse/parser.js";
+
+/** A file tree-sitter could not parse: reported, never a crash. */
+export interface ParseFailure {
+  path: string;
+  error: string;
+}
+
+export type ParseResult = FileFacts | ParseFailure;
+
+export function isParseFailure(result: ParseResult): result is ParseFailure {
+  return "error" in result;
+}
+
+/**
+ * Main → worker: a batch of files whose bytes sit back to back in one transferred buffer;
+ * file i is `bytes[ends[i-1] .. ends[i]]`.
+ */
+export interface BatchMessage {
+  type: "batch";
+  id: number;
+  paths: string[];
+  ends: number[];
+  bytes: ArrayBuffer;
+}
+
+/** Worker → main. `ready` once the parser has loaded, then one `done` per batch. */
+export type WorkerMessage = { type: "ready" } | { type: "done"; id: number; results: ParseResult[] };
+
+/**
+ * Decodes as UTF-8 (invalid bytes become U+FFFD) and parses; any exception becomes a failure.
+ * `parse` is parseFacts except in tests.
+ */
+export function parseOne(
+  path: string,
+  source: Uint8Array,
+  parse: (path: string, text: string) => FileFacts = parseFacts,
+): ParseResult {
+  try {
+    const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
+    return parse(path, text);
+  } catch (error) {
+    return { path, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function parseBatch(batch: BatchMessage): ParseResult[] {
+  const results: ParseResult[] = [];
+  let start = 0;
+  batch.paths.forEach((path, index) => {
+    const end = batch.ends[index] ?? start;
+    results.push(parseOne(path, new Uint8Array(batch.bytes, start, end - start)));
+    start = end;
+  });
+  return results;
+}
+
+/** The worker's main loop: answers batches until the pool terminates it. */
+export function runParseWorker(): void {
+  const port = parentPort;
+  if (port === null) {
+    throw new Error("runParseWorker() called outside a worker thread");
+  }
+  port.on("message", (message: BatchMessage) => {
+    const reply: WorkerMessage = { type: "done", id: message.id, results: parseBatch(message) };
+    port.postMessage(reply);
+  });
+  // The parser is made on first use: make it now, so a broken addon fails the worker before any
+  // batch (the pool then reports that error) instead of failing every file one by one.
+  parseFacts("<warm-up>", "");
+  port.postMessage({ type: "ready" } satisfies WorkerMessage);
+}

@@ -1,0 +1,261 @@
+/**
+ * End to end: the real `danger ci` runs the project's dangerfile in a kernel-style git repository
+ * (no package.json), from an "action checkout" holding dangerfile.ts and a fresh dist/ bundle,
+ * against a fake GitHub API on 127.0.0.1. Asserts what lands on the pull request.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
+
+const execFileAsync = promisify(execFile);
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const fixtures = join(projectRoot, "test", "fixtures", "danger");
+const dangerBin = join(projectRoot, "node_modules", ".bin", "danger");
+const DRIVER = "drivers/misc/skel/skel_main.c";
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(
+    "git",
+    ["-c", "user.name=Contributor", "-c", "user.email=c@example.org", ...args],
+    {
+      cwd,
+    },
+  );
+  return stdout.trim();
+}
+
+/** A kernel-style tree: base has an implicit-managed driver, the head adds a double release. */
+async function makeKernelRepository(dir: string): Promise<{ base: string; head: string; patch: string }> {
+  await mkdir(join(dir, "drivers/misc/skel"), { recursive: true });
+  await git(dir, "init", "-q", "-b", "main");
+  await copyFile(join(fixtures, "Makefile"), join(dir, "drivers/misc/skel/Makefile"));
+  await copyFile(join(fixtures, "skel_main-base.c"), join(dir, DRIVER));
+  await git(dir, "add", "-A");
+  await git(dir, "commit", "-q", "-m", "skel: add the skel driver");
+  const base = await git(dir, "rev-parse", "HEAD");
+  await git(dir, "checkout", "-q", "-b", "topic");
+  await copyFile(join(fixtures, "skel_main-head.c"), join(dir, DRIVER));
+  await git(dir, "commit", "-q", "-a", "-m", "skel: free the MSI vectors in remove()");
+  const head = await git(dir, "rev-parse", "HEAD");
+  const diff = await git(dir, "diff", base, head, "--", DRIVER);
+  // GitHub's `patch` field: the hunks, without the file headers.
+  const patch = diff.slice(diff.indexOf("@@"));
+  return { base, head, patch };
+}
+
+interface DangerRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function runDanger(cwd: string, dangerfile: string, env: Record<string, string>): Promise<DangerRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      dangerBin,
+      ["ci", "--id", "msi-ownership", "--failOnErrors", "--dangerfile", dangerfile],
+      {
+        cwd,
+        env,
+        timeout: 120_000,
+        maxBuffer: 1 << 24,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => {
+  let work: string;
+  let kernel: string;
+  let action: string;
+  let github: FakeGitHub;
+  let change: { base: string; head: string; patch: string };
+  let baseEnv: Record<string, string>;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "msi-danger-e2e-"));
+    kernel = join(work, "linux");
+    action = join(work, "action");
+    await mkdir(kernel);
+    await mkdir(action);
+    change = await makeKernelRepository(kernel);
+
+    // The action's checkout: the dangerfile beside a bundle built from the current sources.
+    await copyFile(join(projectRoot, "dangerfile.ts"), join(action, "dangerfile.ts"));
+    await execFileAsync(
+      process.execPath,
+      [join(projectRoot, "scripts", "build.mjs"), "--outdir", join(action, "dist")],
+      {
+        cwd: projectRoot,
+        maxBuffer: 1 << 24,
+      },
+    );
+
+    github = await startFakeGitHub({
+      owner: "acme",
+      repo: "linux",
+      number: 7,
+      baseSha: change.base,
+      headSha: change.head,
+      files: [{ filename: DRIVER, status: "modified", patch: change.patch }],
+      commits: [
+        { sha: change.head, parents: [change.base], message: "skel: free the MSI vectors in remove()" },
+      ],
+    });
+    const event = join(work, "event.json");
+    await writeFile(
+      event,
+      JSON.stringify({
+        action: "synchronize",
+        number: 7,
+        pull_request: { number: 7, base: { repo: { full_name: "acme/linux" } } },
+        repository: { full_name: "acme/linux" },
+      }),
+    );
+    // Only what a GitHub Actions job would set: Danger picks its CI from these variables.
+    baseEnv = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? work,
+      GITHUB_ACTIONS: "true",
+      GITHUB_WORKFLOW: "msi-ownership",
+      GITHUB_EVENT_NAME: "pull_request",
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REPOSITORY: "acme/linux",
+      GITHUB_SHA: change.head,
+      DANGER_GITHUB_API_TOKEN: "fake-token",
+      DANGER_GITHUB_API_BASE_URL: github.url,
+    };
+  });
+
+  after(async () => {
+    await github?.close();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  let report: string;
+
+  it("first run (the action's report, no TypeScript): inline comment, suggestion and summary", async () => {
+    report = join(work, "msi-ownership.json");
+    await execFileAsync(
+      process.execPath,
+      [
+        join(action, "dist", "cli.js"),
+        "check",
+        "--root",
+        kernel,
+        "--base",
+        change.base,
+        "--head",
+        change.head,
+        "--format",
+        "json",
+        "--output",
+        report,
+        "--fail-on",
+        "never",
+      ],
+      { cwd: kernel },
+    );
+    const parsed = JSON.parse(await readFile(report, "utf8")) as { drivers: { status: string }[] };
+    assert.equal(parsed.drivers[0]?.status, "double-release", "the CLI's report is the input of this run");
+
+    // DANGER_DISABLE_TRANSPILATION: what `npx danger` in a fork without typescript does.
+    const run = await runDanger(kernel, join(action, "dangerfile.ts"), {
+      ...baseEnv,
+      DANGER_DISABLE_TRANSPILATION: "true",
+      MSI_OWNERSHIP_REPORT: report,
+    });
+    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${github.requests.join("\n")}`;
+    assert.doesNotMatch(run.stdout + run.stderr, /Unable to evaluate the Dangerfile/, context);
+    assert.deepEqual(github.rejected, [], context);
+
+    assert.equal(github.reviewComments.length, 1, context);
+    const inline = github.reviewComments[0];
+    assert.ok(inline);
+    assert.equal(inline.path, DRIVER);
+    assert.equal(inline.line, 41, "on the added pci_free_irq_vectors() line");
+    assert.equal(inline.commit_id, change.head);
+    assert.match(inline.body, /msi-double-release/);
+    assert.match(inline.body, /:no_entry_sign:/, "an error under fail-on new is a Danger failure");
+    // The fix deletes the line: an empty suggestion block.
+    assert.match(inline.body, /```suggestion\n```/);
+
+    assert.equal(github.issueComments.length, 1, context);
+    const summary = github.issueComments[0]?.body ?? "";
+    assert.match(summary, /MSI\/MSI-X vector ownership/);
+    assert.match(summary, /DangerID: danger-id-msi-ownership;/);
+    assert.match(summary, /#### double-release \(1\)/);
+    assert.match(summary, /\*\*drivers\/misc\/skel\*\* \(`skel, skel_driver`\)/);
+    assert.ok(
+      summary.includes(`https://github.com/acme/linux/blob/${change.head}/${DRIVER}#L19`),
+      "the evidence links point at the head commit",
+    );
+    assert.match(summary, /pcim_enable_device\(pdev\)/);
+    assert.equal(github.statuses.at(-1)?.state, "failure", context);
+    assert.equal(run.code, 1, "--failOnErrors: a posted fail fails the step");
+  });
+
+  it("second run (analysing the PR itself, transpiled): updates the comments instead of adding new ones", async () => {
+    const firstSummaryId = github.issueComments[0]?.id;
+    const firstInlineId = github.reviewComments[0]?.id;
+    const before = github.requests.length;
+    const run = await runDanger(kernel, join(action, "dangerfile.ts"), baseEnv);
+    const requests = github.requests.slice(before);
+    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${requests.join("\n")}`;
+    assert.doesNotMatch(run.stdout + run.stderr, /Unable to evaluate the Dangerfile/, context);
+    assert.deepEqual(github.rejected, [], context);
+
+    assert.equal(github.issueComments.length, 1, context);
+    assert.equal(github.issueComments[0]?.id, firstSummaryId);
+    assert.ok(requests.includes(`PATCH /repos/acme/linux/issues/comments/${firstSummaryId}`), context);
+    assert.ok(!requests.includes("POST /repos/acme/linux/issues/7/comments"), context);
+    assert.match(github.issueComments[0]?.body ?? "", /#### double-release \(1\)/);
+
+    assert.equal(github.reviewComments.length, 1, context);
+    assert.equal(github.reviewComments[0]?.id, firstInlineId);
+    assert.equal(github.reviewComments[0]?.line, 41);
+    assert.ok(!requests.includes("POST /repos/acme/linux/pulls/7/reviews"), context);
+  });
+
+  it("a finding on a line outside the diff goes to the main comment, and GitHub accepts the review", async () => {
+    // The same report with the finding moved to line 28 (the allocation, unchanged by the PR).
+    const parsed = JSON.parse(await readFile(report, "utf8")) as {
+      drivers: { findings: { line: number }[] }[];
+    };
+    const finding = parsed.drivers[0]?.findings[0];
+    assert.ok(finding);
+    finding.line = 28;
+    const moved = join(work, "moved.json");
+    await writeFile(moved, JSON.stringify(parsed));
+    const before = github.requests.length;
+    const run = await runDanger(kernel, join(action, "dangerfile.ts"), {
+      ...baseEnv,
+      MSI_OWNERSHIP_REPORT: moved,
+    });
+    const requests = github.requests.slice(before);
+    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${requests.join("\n")}`;
+    assert.deepEqual(github.rejected, [], context);
+    // Danger removes its inline comment that no longer applies, and lists the finding in its table.
+    assert.equal(github.reviewComments.length, 0, context);
+    assert.equal(github.issueComments.length, 1, context);
+    const summary = github.issueComments[0]?.body ?? "";
+    assert.match(summary, /<th width="100%" data-danger-table="true">Fails<\/th>/, context);
+    assert.ok(
+      summary.includes(
+        `[\`${DRIVER}:28\`](https://github.com/acme/linux/blob/${change.head}/${DRIVER}#L28) **msi-double-release**`,
+      ),
+      summary,
+    );
+    assert.doesNotMatch(summary, /```suggestion/);
+  });
+});

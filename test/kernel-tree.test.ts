@@ -1,0 +1,143 @@
+/**
+ * Linux 6.12 (Debian's linux-source-6.12, unpacked by scripts/install-kernel-tree.sh into the
+ * directory KERNEL_TREE names): the seed's grep lists get a status each, every file where the
+ * checker disagrees with grep is in the table below with the reason read from the code, and
+ * the cases of KERNEL.md come out as it says.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { analyze } from "../src/analyze.js";
+import type { DriverReport, Report, Status } from "../src/report/types.js";
+import { FsSource } from "../src/scan/source.js";
+
+const TREE = process.env.KERNEL_TREE;
+const BASELINES = new URL("../../shared/baselines/grep-6.12/", import.meta.url).pathname;
+const skip =
+  TREE === undefined || !existsSync(join(TREE, "drivers"))
+    ? "KERNEL_TREE is not set to an unpacked linux-source-6.12 (scripts/install-kernel-tree.sh): kernel-tree tests skipped"
+    : !existsSync(BASELINES)
+      ? `no grep baselines at ${BASELINES}: kernel-tree tests skipped`
+      : false;
+if (skip !== false) process.stderr.write(`# ${skip}\n`);
+
+/** What each grep pipeline claims for the files it lists. */
+const LISTS: Record<string, Status> = {
+  "implicit-managed.txt": "implicit-managed",
+  "double-release.txt": "double-release",
+  "double-release-legacy.txt": "double-release",
+};
+
+/** Every file where the checker's status differs from the grep list's, and why. */
+const DIFFERENCES: Record<string, { grep: Status; checker: Status; reason: string }> = {
+  "drivers/bus/mhi/host/pci_generic.c": {
+    grep: "double-release",
+    checker: "implicit-managed",
+    reason: "pci_free_irq_vectors() is named only in a comment (KERNEL.md); nothing releases the vectors",
+  },
+  "drivers/cxl/pci.c": {
+    grep: "double-release",
+    checker: "implicit-managed",
+    reason: "pci_free_irq_vectors() is named only in a comment (KERNEL.md, lines 602-603)",
+  },
+  "drivers/ata/ahci.c": {
+    grep: "double-release",
+    checker: "implicit-managed",
+    reason:
+      "ahci_init_msi() frees the MSI-X vectors only to fall back to MSI (free, then pci_alloc_irq_vectors again): a re-allocation, not a teardown",
+  },
+  "drivers/platform/x86/intel_ips.c": {
+    grep: "double-release",
+    checker: "no-msi",
+    reason:
+      "pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_INTX): INTx only, so no MSI context and no devres action exist",
+  },
+};
+
+function driversOf(report: Report, file: string): DriverReport[] {
+  return report.drivers.filter((driver) => driver.files.includes(file));
+}
+
+describe("Linux 6.12 drivers/", { skip }, () => {
+  let report: Report;
+  before(async () => {
+    report = await analyze(await FsSource.open(TREE as string), { paths: ["drivers"] });
+  });
+
+  it("reads the tree's version and that it lacks pcim_alloc_irq_vectors()", () => {
+    assert.match(report.tree.kernelVersion ?? "", /^6\.12\./);
+    assert.equal(report.tree.pcimAllocIrqVectors, false);
+  });
+
+  for (const [list, claimed] of Object.entries(LISTS)) {
+    it(`gives every file of ${list} a status, and differs from grep only as the table says`, () => {
+      const files = readFileSync(join(BASELINES, list), "utf8").trim().split("\n");
+      const differing: string[] = [];
+      for (const file of files) {
+        const drivers = driversOf(report, file);
+        assert.ok(drivers.length > 0, `${file} has no status in the report`);
+        const statuses = new Set(drivers.map((driver) => driver.status));
+        if (statuses.size === 1 && statuses.has(claimed)) continue;
+        differing.push(file);
+        const expected = DIFFERENCES[file];
+        assert.ok(
+          expected,
+          `${file}: grep says ${claimed}, the checker ${[...statuses].join(", ")}; not in the table`,
+        );
+        assert.equal(expected.grep, claimed, file);
+        assert.deepEqual([...statuses], [expected.checker], file);
+      }
+      const tabled = Object.entries(DIFFERENCES).filter(([file]) => files.includes(file));
+      assert.deepEqual(differing.sort(), tabled.map(([file]) => file).sort());
+    });
+  }
+
+  it("does not list drivers/cxl/pci.c or mhi's pci_generic.c as double-release (comments only)", () => {
+    for (const file of ["drivers/cxl/pci.c", "drivers/bus/mhi/host/pci_generic.c"]) {
+      const [driver] = driversOf(report, file);
+      assert.equal(driver?.status, "implicit-managed", file);
+      assert.ok(driver.findings.every((finding) => finding.ruleId === "msi-implicit-managed"));
+    }
+  });
+
+  it("sees that ipu6's pci_disable_msi() (ipu6.c:463) runs on a branch that allocated nothing", () => {
+    const [driver] = driversOf(report, "drivers/media/pci/intel/ipu6/ipu6.c");
+    assert.equal(driver?.status, "implicit-managed");
+    assert.ok(
+      driver.findings.some((finding) => finding.line === 467 && finding.ruleId === "msi-implicit-managed"),
+    );
+    assert.ok(driver.findings.every((finding) => finding.line !== 463));
+  });
+
+  it("finds ice's double release across the module's files (ice_main.c:5288 → ice_irq.c:197/245)", () => {
+    const [driver] = driversOf(report, "drivers/net/ethernet/intel/ice/ice_main.c");
+    assert.equal(driver?.unit, "drivers/net/ethernet/intel/ice");
+    assert.equal(driver.status, "double-release");
+    const release = driver.findings.find(
+      (finding) => finding.file.endsWith("ice_irq.c") && finding.line === 245,
+    );
+    assert.ok(release, "no finding at ice_irq.c:245");
+    const steps = release.evidence.map((step) => `${step.role} ${step.file.split("/").pop()}:${step.line}`);
+    assert.equal(steps[0], "managed-enable ice_main.c:5288");
+    assert.equal(steps[1], "hybrid-alloc ice_irq.c:197");
+    assert.equal(steps.at(-1), "release ice_irq.c:245");
+    assert.ok(steps.includes("entry ice_main.c:" + String(release.evidence[2]?.line)));
+    assert.match(release.message, /remove path/);
+  });
+
+  it("reports per driver when one file holds several (mt7915's pci and hif drivers)", () => {
+    const drivers = driversOf(report, "drivers/net/wireless/mediatek/mt76/mt7915/pci.c");
+    assert.deepEqual(drivers.map((driver) => driver.driver).sort(), [
+      "mt7915_hif_driver",
+      "mt7915_pci_driver",
+    ]);
+  });
+
+  it("counts the summary from the drivers", () => {
+    const counted: Record<string, number> = {};
+    for (const driver of report.drivers) counted[driver.status] = (counted[driver.status] ?? 0) + 1;
+    for (const [status, count] of Object.entries(report.summary))
+      assert.equal(count, counted[status] ?? 0, status);
+  });
+});
