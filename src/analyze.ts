@@ -19,6 +19,8 @@ export interface AnalyzeOptions {
   /** Facts cache directory, or false for none. */
   cache?: string | false;
   onProgress?: (progress: Progress) => void;
+  /** Audit only this share of the modules (`--shard K/N`): 1-based index, count. */
+  shard?: { index: number; count: number };
   /** Parse every file of a relevant module instead of only those that can matter (tests). */
   prefilter?: boolean;
 }

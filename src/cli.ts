@@ -9,6 +9,8 @@ import { registerAudit } from "./commands/audit.js";
 import { registerBaseline } from "./commands/baseline.js";
 import { registerCheck } from "./commands/check.js";
 import { registerExplain } from "./commands/explain.js";
+import { registerFix } from "./commands/fix.js";
+import { registerMerge } from "./commands/merge.js";
 import { EXIT_USAGE, UsageError } from "./commands/shared.js";
 import { InputError } from "./scan/source.js";
 import { TOOL_VERSION } from "./version.js";
@@ -27,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBaseline(program, setStatus);
   registerCheck(program, setStatus);
   registerExplain(program, setStatus);
+  registerFix(program, setStatus);
+  registerMerge(program, setStatus);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { analyze } from "../src/analyze.js";
+import { mergeReports } from "../src/report/merge.js";
 import type { DriverReport, Report, Status } from "../src/report/types.js";
 import { FsSource } from "../src/scan/source.js";
 
@@ -132,6 +133,22 @@ describe("Linux 6.12 drivers/", { skip }, () => {
       "mt7915_hif_driver",
       "mt7915_pci_driver",
     ]);
+  });
+
+  it("gives the same report from a warm cache, and in two shards merged", async () => {
+    const source = await FsSource.open(TREE as string);
+    const warm = await analyze(source, { paths: ["drivers"] });
+    assert.equal(warm.stats.cacheHits, warm.stats.filesParsed);
+    assert.deepEqual(warm.drivers, report.drivers);
+    const shards = [];
+    for (const index of [1, 2]) shards.push(await analyze(source, { paths: ["drivers"], shard: { index, count: 2 } }));
+    assert.deepEqual(mergeReports(shards).drivers, report.drivers);
+  });
+
+  it("loses nothing by prefiltering: the same drivers as parsing every file of every module", async () => {
+    const full = await analyze(await FsSource.open(TREE as string), { paths: ["drivers"], prefilter: false });
+    assert.ok(full.stats.filesParsed > 5 * report.stats.filesParsed, "the prefilter should skip most files");
+    assert.deepEqual(full.drivers, report.drivers);
   });
 
   it("counts the summary from the drivers", () => {

@@ -5,6 +5,7 @@ import { analyze } from "../analyze.js";
 import { applyBaseline, readBaseline } from "../report/baseline.js";
 import { formatReport, loadFormatOptions, parseReportFormat, REPORT_FORMATS } from "../report/index.js";
 import type { Report } from "../report/types.js";
+import { createProgressReporter } from "../scan/progress.js";
 import { FsSource } from "../scan/source.js";
 import { EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn, UsageError } from "./shared.js";
 
@@ -18,6 +19,7 @@ export interface AuditCliOptions {
   baseline?: string;
   previous?: string;
   linkBase?: string;
+  shard?: string;
 }
 
 /** Writes all or nothing: a temporary file renamed into place. */
@@ -41,15 +43,38 @@ export function parseJobs(value: string | undefined): number | undefined {
   return jobs;
 }
 
-/** Runs an audit from command-line options: shared by `audit` and `baseline`. */
+/** `K/N`: the K-th of N shares of the modules, 1 <= K <= N. */
+export function parseShard(value: string | undefined): { index: number; count: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard: expected K/N with 1 <= K <= N, got '${value}'`);
+  }
+  return { index, count };
+}
+
+/** Runs an audit from command-line options, with progress on stderr: shared by `audit` and `baseline`. */
 export async function runAudit(paths: string[], options: AuditCliOptions): Promise<Report> {
-  const source = await FsSource.open(options.root);
   const jobs = parseJobs(options.jobs);
-  return analyze(source, {
-    paths: paths.length > 0 ? paths : ["drivers"],
-    ...(jobs === undefined ? {} : { jobs }),
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-  });
+  const shard = parseShard(options.shard);
+  const source = await FsSource.open(options.root);
+  const progress = createProgressReporter();
+  try {
+    const report = await analyze(source, {
+      paths: paths.length > 0 ? paths : ["drivers"],
+      onProgress: progress.onProgress,
+      ...(jobs === undefined ? {} : { jobs }),
+      ...(shard === undefined ? {} : { shard }),
+      ...(options.cache === undefined ? {} : { cache: options.cache }),
+    });
+    progress.finish(report.stats);
+    return report;
+  } catch (error) {
+    progress.abort();
+    throw error;
+  }
 }
 
 export function registerAudit(program: Command, setStatus: (code: number) => void): void {
@@ -64,6 +89,7 @@ export function registerAudit(program: Command, setStatus: (code: number) => voi
     .option("--jobs <n>", "parser threads (default: the machine's cores)")
     .option("--cache <dir>", "facts cache directory")
     .option("--no-cache", "do not read or write the facts cache")
+    .option("--shard <K/N>", "audit only the K-th of N shares of the modules (merge the reports with `merge`)")
     .option("--baseline <file>", "drop the findings accepted in this baseline (msi-ownership baseline)")
     .option("--previous <file>", "markdown: an earlier JSON report, to show what changed since")
     .option(

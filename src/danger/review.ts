@@ -3,10 +3,10 @@
  * per finding (inline when its line is in the diff, in Danger's main comment otherwise) and one
  * markdown summary of the touched drivers that still need conversion. No Danger globals here.
  */
+import { summarize } from "../report/summary.js";
 import { isBlocking, type FailOn } from "../commands/shared.js";
 import {
   NEEDS_CONVERSION,
-  STATUSES,
   type DriverReport,
   type Edit,
   type Evidence,
@@ -118,9 +118,7 @@ export function isFullAudit(report: Report): boolean {
 
 /** Drivers per status in a report. */
 export function countByStatus(report: Report): Record<Status, number> {
-  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-  for (const driver of report.drivers) counts[driver.status] += 1;
-  return counts;
+  return summarize(report.drivers);
 }
 
 /** The longest run of backticks in a text plus one, at least three: a fence the text cannot close. */

@@ -4,10 +4,11 @@
  * and a head finding is *new* when its fingerprint is absent at the base. Used by the action,
  * the CLI `check` command and the Danger plugin.
  */
+import { summarize } from "../report/summary.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { analyze, type AnalyzeOptions } from "../analyze.js";
-import { REPORT_SCHEMA, STATUSES, type Finding, type Report, type Status } from "../report/types.js";
+import { REPORT_SCHEMA, type Finding, type Report } from "../report/types.js";
 import { FsSource, InputError, type TreeSource } from "../scan/source.js";
 import { BatchedGitSource } from "./git-batch.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
@@ -76,6 +77,10 @@ async function resolveCommit(root: string, revision: string): Promise<string | u
  * (actions/checkout clones one commit; the PR's base is usually not in it).
  */
 export async function ensureCommit(root: string, revision: string, what: string): Promise<string> {
+  // git would read a leading dash as an option (`--upload-pack=...` runs a command on fetch).
+  if (revision === "" || revision.startsWith("-") || /[\s\0]/.test(revision)) {
+    throw new InputError(`${what} '${revision}': not a revision name`);
+  }
   const local = await resolveCommit(root, revision);
   if (local !== undefined) return local;
   const fetched = await tryGit(root, ["fetch", "--no-tags", "--depth=1", "origin", revision]);
@@ -119,10 +124,13 @@ async function diffFiles(root: string, base: string, head: string | undefined): 
   const common = ["diff", "--name-status", "-M", "-z", "--no-ext-diff"];
   if (head !== undefined) {
     const out =
-      (await tryGit(root, [...common, `${base}...${head}`])) ?? (await git(root, [...common, base, head]));
+      (await tryGit(root, [...common, `${base}...${head}`, "--"])) ??
+      (await git(root, [...common, base, head, "--"]));
     return parseNameStatus(out);
   }
-  const out = (await tryGit(root, [...common, "--merge-base", base])) ?? (await git(root, [...common, base]));
+  const out =
+    (await tryGit(root, [...common, "--merge-base", base, "--"])) ??
+    (await git(root, [...common, base, "--"]));
   const files = parseNameStatus(out);
   // New files not yet added to the index are part of a working-tree change too.
   const untracked = await git(root, ["ls-files", "--others", "--exclude-standard", "-z"]);
@@ -252,7 +260,7 @@ export async function checkChange(options: CheckOptions): Promise<CheckResult> {
 }
 
 function emptyReport(root: string): Report {
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  const summary = summarize([]);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },

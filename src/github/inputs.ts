@@ -2,10 +2,12 @@
  * The action's inputs and the run's context, read and validated in one place. Everything below
  * this module receives an `ActionOptions` and never reads `process.env` or `core.getInput`.
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import * as core from "@actions/core";
 import { FAIL_ON, type FailOn } from "../commands/shared.js";
+import { parseBaseline } from "../report/baseline.js";
 import { toPosix } from "../scan/source.js";
 
 export const MODES = ["auto", "pr", "audit"] as const;
@@ -50,6 +52,10 @@ export interface ActionOptions {
   serverUrl: string;
   /** The workflow run's page, linked from the check run. */
   runUrl: string | undefined;
+  /** Where the facts cache lives during the run; @actions/cache keeps it across runs. */
+  factsCacheDir: string;
+  /** GITHUB_RUN_ID, which names the cache entry a run saves. */
+  runId: string;
 }
 
 function oneOf<T extends string>(input: string, value: string, allowed: readonly T[]): T {
@@ -57,17 +63,63 @@ function oneOf<T extends string>(input: string, value: string, allowed: readonly
   throw new ActionInputError(`input '${input}': unknown value '${value}' (allowed: ${allowed.join(", ")})`);
 }
 
-/** `paths`: separated by whitespace or commas; each must stay inside the workspace. */
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** The real path of `path`, or of its nearest existing ancestor (what a link there leads to). */
+function realExisting(path: string): string {
+  let current = path;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return realpathSync(current);
+}
+
+/**
+ * `paths`: separated by whitespace or commas; each must stay inside the workspace, also after
+ * links (the checkout may hold `drivers -> /`).
+ */
 export function parsePaths(value: string, workspace: string): string[] {
   const items = value.split(/[\s,]+/).filter((item) => item !== "");
   if (items.length === 0) return ["drivers"];
+  const realWorkspace = existsSync(workspace) ? realpathSync(workspace) : workspace;
   return items.map((item) => {
-    const rel = relative(workspace, resolve(workspace, item));
-    if (rel.startsWith("..") || isAbsolute(rel)) {
+    const absolute = resolve(workspace, item);
+    if (!isWithin(workspace, absolute)) {
       throw new ActionInputError(`input 'paths': '${item}' is outside the workspace ${workspace}`);
     }
+    if (existsSync(workspace) && !isWithin(realWorkspace, realExisting(absolute))) {
+      throw new ActionInputError(`input 'paths': '${item}' links out of the workspace ${workspace}`);
+    }
+    const rel = relative(workspace, absolute);
     return rel === "" ? "." : toPosix(rel);
   });
+}
+
+/** A report file inside the workspace must not land outside it through a linked folder. */
+function checkOutputPath(input: string, path: string, workspace: string): string {
+  if (existsSync(workspace) && isWithin(workspace, path)) {
+    if (!isWithin(realpathSync(workspace), realExisting(dirname(path)))) {
+      throw new ActionInputError(`input '${input}': ${path} is in a folder that links out of the workspace`);
+    }
+  }
+  return path;
+}
+
+/** The baseline is read now, so a missing or malformed one fails before a long analysis. */
+function checkBaseline(path: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ActionInputError(`input 'baseline': cannot read ${path} (${reason})`);
+  }
+  try {
+    parseBaseline(text, path);
+  } catch (error) {
+    throw new ActionInputError(`input 'baseline': ${(error as Error).message.replace(/^--baseline /, "")}`);
+  }
 }
 
 interface Payload {
@@ -153,6 +205,10 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   const baseline = core.getInput("baseline");
   const trackingIssue = core.getInput("tracking-issue");
   const serverUrl = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
+  if (baseline !== "") checkBaseline(inWorkspace(baseline));
+  if (trackingIssue !== "" && mode === "audit" && token === "") {
+    throw new ActionInputError("input 'tracking-issue': needs a token (input 'token' is empty)");
+  }
   const runUrl =
     env.GITHUB_RUN_ID !== undefined && env.GITHUB_RUN_ID !== ""
       ? `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
@@ -164,8 +220,12 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
     failOn,
     token,
     annotations,
-    reportPath: inWorkspace(core.getInput("report") || "msi-ownership.json"),
-    sarifPath: sarif === "" ? undefined : inWorkspace(sarif),
+    reportPath: checkOutputPath(
+      "report",
+      inWorkspace(core.getInput("report") || "msi-ownership.json"),
+      workspace,
+    ),
+    sarifPath: sarif === "" ? undefined : checkOutputPath("sarif", inWorkspace(sarif), workspace),
     baselinePath: baseline === "" ? undefined : inWorkspace(baseline),
     trackingIssue: trackingIssue === "" ? undefined : trackingIssue,
     workspace,
@@ -176,5 +236,7 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
     apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
     serverUrl,
     runUrl,
+    factsCacheDir: join(env.RUNNER_TEMP || tmpdir(), "msi-ownership-facts"),
+    runId: env.GITHUB_RUN_ID || "local",
   };
 }

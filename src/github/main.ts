@@ -5,8 +5,8 @@
  * whole `paths` audited, the report files and the summary. Inputs come from inputs.ts only.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { lstat, mkdir, readFile, realpath, unlink, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as core from "@actions/core";
 import { analyze } from "../analyze.js";
@@ -18,8 +18,17 @@ import { toMarkdown } from "../report/markdown.js";
 import { toSarif } from "../report/sarif.js";
 import { NEEDS_CONVERSION, REPORT_SCHEMA, type Finding, type Report } from "../report/types.js";
 import { FsSource, InputError } from "../scan/source.js";
+import { restoreFactsCache, saveFactsCache } from "./facts-cache.js";
 import { toCheckAnnotation, toCommandAnnotation } from "./annotations.js";
-import { createOctokit, finishCheckRun, listChangedFiles, startCheckRun, type Octokit } from "./checks.js";
+import {
+  createOctokit,
+  DEFAULT_API_POLICY,
+  finishCheckRun,
+  listChangedFiles,
+  startCheckRun,
+  type ApiPolicy,
+  type Octokit,
+} from "./checks.js";
 import { updateTrackingIssue } from "./tracking.js";
 import { ActionInputError, readActionOptions, type ActionOptions, type PullRequestTarget } from "./inputs.js";
 import { prSummaryMarkdown, truncateForCheckRun, type RepositoryLink } from "./summary.js";
@@ -44,17 +53,33 @@ async function writeJobSummary(markdown: string): Promise<void> {
   }
 }
 
-async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/**
+ * Writes a report file. The checkout is a stranger's: a link it holds where the report goes
+ * (`msi-ownership.json -> ~/.bashrc`) is replaced, never written through, and a path inside the
+ * workspace whose folder links out of it is refused.
+ */
+async function writeJson(path: string, value: unknown, input: string, workspace: string): Promise<void> {
+  const folder = dirname(path);
+  await mkdir(folder, { recursive: true });
+  const realWorkspace = await realpath(workspace).catch(() => workspace);
+  if (isWithin(workspace, path) && !isWithin(realWorkspace, await realpath(folder))) {
+    throw new ActionInputError(`input '${input}': ${path} is in a folder that links out of the workspace`);
+  }
+  if ((await lstat(path).catch(() => undefined))?.isSymbolicLink() === true) await unlink(path);
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Writes the JSON report and, when asked for, the SARIF file; returns the SARIF path. */
 async function writeReports(report: Report, options: ActionOptions): Promise<string | undefined> {
-  await writeJson(options.reportPath, report);
+  await writeJson(options.reportPath, report, "report", options.workspace);
   core.info(`msi-ownership: JSON report written to ${options.reportPath}`);
   if (options.sarifPath === undefined) return undefined;
-  await writeJson(options.sarifPath, toSarif(report));
+  await writeJson(options.sarifPath, toSarif(report), "sarif", options.workspace);
   core.info(`msi-ownership: SARIF written to ${options.sarifPath}`);
   return options.sarifPath;
 }
@@ -103,10 +128,13 @@ async function openAnnotationSink(
     core.info(`msi-ownership: check run ${started.id} created on ${headSha}`);
     return { kind: "check-run", octokit, id: started.id };
   }
-  const reason =
-    `The token may not create check runs (HTTP ${started.status}: ${started.message}); ` +
-    "pull requests from forks get a read-only token.";
-  if (options.annotations === "check-run") {
+  const denied = started.status === 403 || started.status === 404;
+  const reason = denied
+    ? `The token may not create check runs (HTTP ${started.status}: ${started.message}); ` +
+      "pull requests from forks get a read-only token."
+    : `The check run could not be created (${started.status === 0 ? "no answer" : `HTTP ${started.status}`}: ${started.message}).`;
+  // A permission the workflow asked for and lacks is its configuration; an API outage is not.
+  if (options.annotations === "check-run" && denied) {
     throw new ActionInputError(
       `input 'annotations': check-run failed. ${reason} Grant 'checks: write', or use 'auto'.`,
     );
@@ -116,6 +144,16 @@ async function openAnnotationSink(
   return { kind: "workflow-commands", note };
 }
 
+function commandAnnotations(findings: readonly Finding[]): void {
+  for (const annotation of findings.map(toCommandAnnotation)) {
+    core[annotation.level](annotation.message, annotation.properties);
+  }
+}
+
+/**
+ * Publishes the annotations; returns a note for the summary when the check run could not be
+ * completed (the API failed after its retries) and workflow commands carried them instead.
+ */
 async function publishAnnotations(
   sink: AnnotationSink,
   findings: readonly Finding[],
@@ -123,23 +161,29 @@ async function publishAnnotations(
   title: string,
   summary: string,
   blocking: boolean,
-): Promise<void> {
-  if (sink.kind === "none") return;
+): Promise<string | undefined> {
+  if (sink.kind === "none") return undefined;
   if (sink.kind === "workflow-commands") {
-    for (const annotation of findings.map(toCommandAnnotation)) {
-      core[annotation.level](annotation.message, annotation.properties);
-    }
-    return;
+    commandAnnotations(findings);
+    return undefined;
   }
-  const requests = await finishCheckRun(sink.octokit, options.repository, sink.id, {
-    conclusion: blocking ? "failure" : "success",
-    title,
-    summary: truncateForCheckRun(summary),
-    annotations: findings.map(toCheckAnnotation),
-  });
-  core.info(
-    `msi-ownership: check run ${sink.id} completed with ${findings.length} annotation(s) in ${requests} request(s)`,
-  );
+  try {
+    const requests = await finishCheckRun(sink.octokit, options.repository, sink.id, {
+      conclusion: blocking ? "failure" : "success",
+      title,
+      summary: truncateForCheckRun(summary),
+      annotations: findings.map(toCheckAnnotation),
+    });
+    core.info(
+      `msi-ownership: check run ${sink.id} completed with ${findings.length} annotation(s) in ${requests} request(s)`,
+    );
+    return undefined;
+  } catch (error) {
+    const note = `Check run ${sink.id} could not be completed (${(error as Error).message}); annotations are workflow commands instead, and the check run may stay in progress.`;
+    core.warning(`msi-ownership: ${note}`);
+    commandAnnotations(findings);
+    return note;
+  }
 }
 
 /** The changed files: from the API, or from git when the API cannot list them all. */
@@ -221,24 +265,27 @@ async function runPullRequest(
     const sarif = target.kind === "workflow_run" ? undefined : await writeReports(report, options);
 
     const notes = sink.kind === "workflow-commands" && sink.note !== undefined ? [sink.note] : [];
-    const summary = prSummaryMarkdown({
-      report,
-      resolved,
-      changedFiles,
-      baseCommit,
-      link,
-      failOn: options.failOn,
-      blocking,
-      notes,
-    });
+    const summaryOf = (): string =>
+      prSummaryMarkdown({
+        report,
+        resolved,
+        changedFiles,
+        baseCommit,
+        link,
+        failOn: options.failOn,
+        blocking,
+        notes,
+      });
+    const summary = summaryOf();
     const title = `${fresh} new finding${fresh === 1 ? "" : "s"}, ${findings.length} in the touched modules`;
     // Annotations mark what the author has to look at: what the change introduced, and what
     // blocks under the policy; the summary lists the rest.
     const annotated = findings.filter(
       (finding) => finding.new !== false || isBlocking([finding], options.failOn),
     );
-    await publishAnnotations(sink, annotated, options, title, summary, blocking);
-    await writeJobSummary(summary);
+    const publishNote = await publishAnnotations(sink, annotated, options, title, summary, blocking);
+    if (publishNote !== undefined) notes.push(publishNote);
+    await writeJobSummary(publishNote === undefined ? summary : summaryOf());
     setOutputs(report, findings, options, sarif);
     core.info(`msi-ownership: ${title}`);
     if (blocking) core.setFailed(`msi-ownership: blocking findings (fail-on: ${options.failOn}): ${title}`);
@@ -274,25 +321,50 @@ async function withBaseline(report: Report, options: ActionOptions): Promise<Rep
   return filtered;
 }
 
-/** The tree's MAINTAINERS, when the workspace has one: the summary groups drivers by it. */
-async function readMaintainers(workspace: string): Promise<Maintainers | undefined> {
-  const text = await readFile(join(workspace, "MAINTAINERS"), "utf8").catch(() => undefined);
-  return text === undefined ? undefined : parseMaintainers(text);
+/**
+ * The tree's MAINTAINERS, when the workspace has one: the summary groups drivers by it. Read
+ * through the tree source, which never follows a link out of the workspace.
+ */
+async function readMaintainers(source: FsSource): Promise<Maintainers | undefined> {
+  const data = await source.read("MAINTAINERS").catch(() => undefined);
+  return data === undefined ? undefined : parseMaintainers(data.toString("utf8"));
 }
 
 async function runAudit(options: ActionOptions, octokit: Octokit | undefined): Promise<void> {
   const source = await FsSource.open(options.workspace);
-  const report = await withBaseline(await analyze(source, { paths: options.paths }), options);
+  await restoreFactsCache(options.factsCacheDir);
+  const report = await withBaseline(
+    await analyze(source, { paths: options.paths, cache: options.factsCacheDir }),
+    options,
+  );
+  await saveFactsCache(options.factsCacheDir, options.runId);
   for (const warning of report.warnings ?? []) core.warning(`msi-ownership: ${warning}`);
   const findings = findingsOf(report);
   const sarif = await writeReports(report, options);
-  const maintainers = await readMaintainers(options.workspace);
+  const maintainers = await readMaintainers(source);
   const linkBase = `${options.serverUrl}/${options.repository.owner}/${options.repository.repo}/blob/${options.sha}`;
   const markdownOptions = { linkBase, ...(maintainers !== undefined && { maintainers }) };
   await writeJobSummary(toMarkdown(report, markdownOptions));
   if (options.trackingIssue !== undefined) {
     if (octokit === undefined)
       throw new ActionInputError("input 'tracking-issue': needs a token (input 'token' is empty)");
+    await trackIssue(octokit, options, report, markdownOptions);
+  }
+  setOutputs(report, findings, options, sarif);
+  const blocking = isBlocking(findings, options.failOn);
+  core.info(`msi-ownership: ${findings.length} finding(s) in ${report.drivers.length} module(s)`);
+  if (blocking) core.setFailed(`msi-ownership: blocking findings (fail-on: ${options.failOn})`);
+}
+
+/** The tracking issue; an API that fails after its retries costs the issue, not the run. */
+async function trackIssue(
+  octokit: Octokit,
+  options: ActionOptions,
+  report: Report,
+  markdownOptions: { linkBase: string; maintainers?: Maintainers },
+): Promise<void> {
+  if (options.trackingIssue === undefined) return;
+  try {
     const issue = await updateTrackingIssue(octokit, {
       ...options.repository,
       ...markdownOptions,
@@ -308,20 +380,19 @@ async function runAudit(options: ActionOptions, octokit: Octokit | undefined): P
         `msi-ownership: other open tracking issues carry the marker and were left alone: #${issue.duplicates.join(", #")}`,
       );
     }
+  } catch (error) {
+    core.warning(`msi-ownership: the tracking issue was not updated: ${(error as Error).message}`);
   }
-  setOutputs(report, findings, options, sarif);
-  const blocking = isBlocking(findings, options.failOn);
-  core.info(`msi-ownership: ${findings.length} finding(s) in ${report.drivers.length} module(s)`);
-  if (blocking) core.setFailed(`msi-ownership: blocking findings (fail-on: ${options.failOn})`);
 }
 
-export async function run(): Promise<void> {
+/** `apiPolicy`: how long to wait for and retry the API (tests shorten it). */
+export async function run(apiPolicy: ApiPolicy = DEFAULT_API_POLICY): Promise<void> {
   try {
     const options = readActionOptions();
     const octokit =
       options.token === ""
         ? undefined
-        : createOctokit(options.token, options.apiUrl, { info: core.info, warning: core.warning });
+        : createOctokit(options.token, options.apiUrl, { info: core.info, warning: core.warning }, apiPolicy);
     if (options.mode === "pr") {
       // readActionOptions guarantees a target in PR mode.
       await runPullRequest(options, options.pullRequest as PullRequestTarget, octokit);

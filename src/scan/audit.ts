@@ -3,13 +3,15 @@
  * names, get FileFacts (cache or parse), run the ownership model per module, assemble the
  * report. The only stage that reads files; everything after it is pure.
  */
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { AnalyzeOptions } from "../analyze.js";
 import { CATALOG_NAMES, MSI_NAMES, OTHER_DEVICE_LOOKUPS } from "../catalog.js";
 import { parseKbuild, unitName, type ModuleDefinition } from "../kbuild/makefile.js";
 import { analyseModule, type TreeTraits } from "../model/ownership.js";
 import type { FileFacts } from "../parse/facts.js";
-import { REPORT_SCHEMA, STATUSES, type DriverReport, type Report, type Status } from "../report/types.js";
+import { compareDrivers, summarize } from "../report/summary.js";
+import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { contentHash, defaultCacheDir, FactsCache } from "./cache.js";
 import { isParseFailure, parseFiles } from "./pool.js";
@@ -24,27 +26,34 @@ export interface Unit {
 }
 
 const MENTION = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\b`);
-
+const MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+/** Besides the catalog: what the model starts from (device lookups, a pci_driver, PM ops). */
 const SEED = new RegExp(
-  `\\b(?:${[...CATALOG_NAMES, ...OTHER_DEVICE_LOOKUPS].join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`,
+  `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`,
 );
 
-const MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+const SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
 
-/** Whether the text names an MSI allocator or release: only then can the unit's status be other than no-msi. */
-function mentionsMsi(source: Buffer | undefined): boolean {
-  return source !== undefined && source.includes("pci") && MSI_MENTION.test(source.toString("latin1"));
+/** What a file's text says about it, read once during the scan. Comments may match: the parse decides. */
+export interface TextClass {
+  /** Names a catalog function: its module is in the report if code calls it. */
+  catalog: boolean;
+  /** Names an MSI allocator or release: only then can its module be other than no-msi. */
+  msi: boolean;
+  /** Parsed first when its module is parsed: it names what the model starts from. */
+  seed: boolean;
 }
 
-/** Cheap text test: can this file matter at all? Comments may match; the parse decides. */
-export function mentionsCatalog(source: Buffer | undefined): boolean {
-  // Every catalog name starts with "pci": one native search rules out most files.
-  return source !== undefined && source.includes("pci") && MENTION.test(source.toString("latin1"));
-}
-
-/** Files parsed first in a relevant unit: the ones whose text names what the model starts from. */
-function isSeed(source: Buffer | undefined): boolean {
-  return source !== undefined && SEED.test(source.toString("latin1"));
+export function classifyText(source: Buffer): TextClass {
+  // Every catalog and lookup name starts with "pci": one native search rules out most files.
+  const pci = source.includes("pci");
+  if (!pci && !source.includes("PM_OPS") && !source.includes("dev_pm_ops")) {
+    return { catalog: false, msi: false, seed: false };
+  }
+  const text = source.toString("latin1");
+  const catalog = pci && MENTION.test(text);
+  const maybeSeed = SEED_NEEDLES.some((needle) => text.includes(needle));
+  return { catalog, msi: catalog && MSI_MENTION.test(text), seed: catalog || (maybeSeed && SEED.test(text)) };
 }
 
 /** Names of the functions that call a catalog function, directly or through other functions. */
@@ -121,6 +130,14 @@ export function groupUnits(cFiles: readonly string[], definitions: readonly Modu
   return units;
 }
 
+/**
+ * The shard (1..count) a unit belongs to: a hash of its name, so a unit stays in its shard
+ * however the rest of the tree changes, and modules are never split.
+ */
+export function shardOf(unit: string, count: number): number {
+  return (createHash("sha256").update(unit).digest().readUInt32BE(0) % count) + 1;
+}
+
 export async function readTraits(source: TreeSource): Promise<TreeTraits & { kernelVersion: string | null }> {
   const makefile = (await source.read("Makefile").catch(() => undefined))?.toString("utf8") ?? "";
   const field = (name: string): string | undefined =>
@@ -177,10 +194,15 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
 
+  if (options.shard !== undefined) {
+    const { index, count } = options.shard;
+    units = units.filter((unit) => shardOf(unit.unit, count) === index);
+  }
+
   // Read every candidate file once; a unit matters when one of its files mentions the catalog.
   // Only the mentioning files are kept: the rest of a relevant unit is read again below.
   const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
-  const contents = new Map<string, Buffer>();
+  const classes = new Map<string, TextClass>();
   const unreadable = new Set<string>();
   let scanned = 0;
   const readOrWarn = async (path: string): Promise<Buffer | undefined> => {
@@ -196,17 +218,16 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   for (const path of candidates) {
     const data = await readOrWarn(path);
     if (data === undefined) unreadable.add(path);
-    else if (mentionsCatalog(data)) contents.set(path, data);
+    else {
+      const textClass = classifyText(data);
+      if (textClass.seed) classes.set(path, textClass);
+    }
     progress({ phase: "scan", done: ++scanned, total: candidates.length });
   }
-  const relevant = units.filter((unit) => unit.sources.some((file) => contents.has(file)));
-  for (const unit of relevant) {
-    for (const path of unit.sources) {
-      if (contents.has(path) || unreadable.has(path)) continue;
-      const data = await source.read(path).catch(() => undefined);
-      if (data !== undefined) contents.set(path, data);
-    }
-  }
+  const relevant = units.filter((unit) => unit.sources.some((file) => classes.get(file)?.catalog === true));
+  // Files are read again when needed rather than kept: the audit's peak memory stays low.
+  const bytesOf = async (path: string): Promise<Buffer | undefined> =>
+    unreadable.has(path) ? undefined : source.read(path).catch(() => undefined);
 
   const cache = FactsCache.open(options.cache ?? defaultCacheDir(), {
     onWarning: (message) => warnings.push(message),
@@ -216,8 +237,9 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const parse = async (paths: readonly string[]): Promise<void> => {
     const misses: { path: string; source: Buffer; hash: string }[] = [];
     for (const path of paths) {
-      const data = contents.get(path);
-      if (data === undefined || facts.has(path)) continue;
+      if (facts.has(path)) continue;
+      const data = await bytesOf(path);
+      if (data === undefined) continue;
       const hash = contentHash(data);
       const cached = cache.get(hash, path);
       if (cached !== undefined) facts.set(path, cached);
@@ -245,13 +267,12 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   // can add a call-graph path. A file that never names such a function cannot change the model.
   const prefilter = options.prefilter !== false;
   const parsedUnits = prefilter
-    ? relevant.filter((unit) => unit.sources.some((path) => mentionsMsi(contents.get(path))))
+    ? relevant.filter((unit) => unit.sources.some((path) => classes.get(path)?.msi === true))
     : relevant;
   const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
-  const seeds = parsedUnits.flatMap((unit) =>
-    unit.sources.filter((path) => !prefilter || isSeed(contents.get(path))),
+  await parse(
+    parsedUnits.flatMap((unit) => unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true)),
   );
-  await parse(seeds);
   for (let pending = parsedUnits; pending.length > 0;) {
     const more: string[] = [];
     const next: Unit[] = [];
@@ -259,9 +280,10 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       const reaching = reachingCatalog(unit.sources.map((path) => facts.get(path)));
       if (reaching.size === 0) continue;
       const calls = new RegExp(`\\b(?:${[...reaching].join("|")})\\s*\\(`);
-      const found = unit.sources.filter(
-        (path) => !facts.has(path) && calls.test(contents.get(path)?.toString("latin1") ?? ""),
-      );
+      const found: string[] = [];
+      for (const path of unit.sources) {
+        if (!facts.has(path) && calls.test((await bytesOf(path))?.toString("latin1") ?? "")) found.push(path);
+      }
       if (found.length > 0) {
         more.push(...found);
         next.push(unit);
@@ -284,7 +306,8 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     );
   }
   for (const unit of lexicalUnits) {
-    const texts = unit.sources.flatMap((path) => contents.get(path)?.toString("latin1") ?? []);
+    const texts: string[] = [];
+    for (const path of unit.sources) texts.push((await bytesOf(path))?.toString("latin1") ?? "");
     const summary = lexicalSummary(texts);
     if (!summary.callsCatalog) continue;
     const base = {
@@ -297,12 +320,9 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     if (summary.drivers.length === 0) drivers.push(base);
     for (const driver of summary.drivers) drivers.push({ ...base, driver });
   }
-  drivers.sort((a, b) =>
-    a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : (a.driver ?? "") < (b.driver ?? "") ? -1 : 1,
-  );
+  drivers.sort(compareDrivers);
 
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-  for (const driver of drivers) summary[driver.status]++;
+  const summary = summarize(drivers);
   const report: Report = {
     schema: REPORT_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },

@@ -14,6 +14,7 @@ export interface LexicalSummary {
 
 const NOT_CODE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
 const CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
+const PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]*=\s*\{/;
 const PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]*=\s*\{/g;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
@@ -24,16 +25,17 @@ const CLOSE_BRACE = 125;
  * kept (`#ifdef A ... {` `#else ... {` `#endif` opens one block, not two).
  */
 export function codeOnly(text: string, firstBranch = false): string {
-  const blanked = text.replace(NOT_CODE, (match) => match.replace(/[^\n]/g, " "));
+  const blanked = text.replace(NOT_CODE, (match) => (match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "));
   const lines = blanked.split("\n");
   // Each open conditional: whether its current branch is removed.
   const removed: boolean[] = [];
   let continued = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    const directive: RegExpExecArray | null = continued ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
+    const directive: RegExpExecArray | null =
+      continued || !line.includes("#") ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
     const wasContinued: boolean = continued;
-    continued = /\\\s*$/.test(line) && (directive !== null || wasContinued);
+    continued = (directive !== null || wasContinued) && /\\\s*$/.test(line);
     if (directive === null) {
       if (wasContinued || removed.includes(true)) lines[i] = "";
       continue;
@@ -74,7 +76,9 @@ export function lexicalSummary(texts: readonly string[]): LexicalSummary {
   const drivers: string[] = [];
   for (const text of texts) {
     if (!text.includes("pci")) continue;
-    callsCatalog ||= CATALOG_CALL.test(codeOnly(text));
+    // The cheap test on the raw text first: codeOnly() is only needed where it can match.
+    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
+    if (!PCI_DRIVER_TEXT.test(text)) continue;
     for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1] as string);
   }
   return { callsCatalog, drivers };
