@@ -26,13 +26,15 @@ import {
 
 type SyntaxNode = Parser.SyntaxNode;
 
-/** The node types the light tree keeps. */
+/**
+ * The node types the light tree keeps. Expression statements and declarations are left out
+ * (they are most of the nodes): their calls become children of the enclosing statement, which
+ * finds where a condition ends from the text.
+ */
 const KEPT = [
   "function_definition",
   "call_expression",
   "compound_statement",
-  "expression_statement",
-  "declaration",
   "if_statement",
   "else_clause",
   "for_statement",
@@ -55,8 +57,6 @@ const KEPT = [
 
 const STATEMENTS = new Set([
   "compound_statement",
-  "expression_statement",
-  "declaration",
   "if_statement",
   "for_statement",
   "while_statement",
@@ -88,9 +88,24 @@ const REGISTRATION = new RegExp(
   `\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`,
   "g",
 );
+const STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
 const IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
 const CALLEE = /^([A-Za-z_]\w*)\s*\(/;
 const COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+
+/**
+ * How deep the recursive walks below may go (nested statements, calls, preprocessor blocks).
+ * Kernel code nests a few dozen levels; far deeper input is machine-made or hostile and would
+ * overflow the stack, so the file is refused with this reason instead (the audit skips it with
+ * a warning naming it). test/hostile-input.test.ts checks the limit is safe on every thread.
+ */
+export const MAX_NESTING = 1000;
+
+export class NestingError extends Error {
+  constructor() {
+    super(`nested deeper than ${MAX_NESTING} levels (blocks, calls or #if)`);
+  }
+}
 
 export function extractFacts(path: string, tree: Parser.Tree, source: string): FileFacts {
   return new Extractor(path, source).run(tree.rootNode);
@@ -139,6 +154,8 @@ class Extractor {
   private breakTargets: number[] = [];
   private continueTargets: number[] = [];
   private otherDeviceLocals = new Set<string>();
+  /** Active recursive calls of the walks; bounded by MAX_NESTING. */
+  private depth = 0;
 
   constructor(
     path: string,
@@ -161,6 +178,7 @@ class Extractor {
     const top = lightTree(root);
     this.facts.parseErrors = root.hasError ? Math.max(1, countType(top, "ERROR")) : 0;
     this.topLevel(top);
+    this.structDeclarations(root);
     this.textFacts();
     this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
     return this.facts;
@@ -199,13 +217,20 @@ class Extractor {
   }
 
   private topLevel(nodes: readonly Light[]): void {
+    this.enter();
+    this.topLevelNodes(nodes);
+    this.depth--;
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) throw new NestingError();
+  }
+
+  private topLevelNodes(nodes: readonly Light[]): void {
     for (const light of nodes) {
       switch (light.type) {
         case "function_definition":
           this.functionDefinition(light);
-          break;
-        case "declaration":
-          this.declaration(light);
           break;
         case "preproc_if":
           if (this.isAlwaysFalse(light)) {
@@ -225,8 +250,10 @@ class Extractor {
 
   /** Calls at file scope (macro invocations): recorded with fn = -1 so nothing is lost. */
   private outsideFunction(light: Light): void {
+    this.enter();
     for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
     this.recordCall(light, -1);
+    this.depth--;
   }
 
   private isAlwaysFalse(light: Light): boolean {
@@ -243,11 +270,18 @@ class Extractor {
     return light.children.filter((child) => child.start >= bodyStart);
   }
 
-  private declaration(light: Light): void {
-    const text = this.text(light);
-    const match = /\bstruct\s+(pci_driver|dev_pm_ops)\b/.exec(text);
-    if (match !== null && text.includes("{")) {
-      const node = light.node;
+  /**
+   * `struct pci_driver` and `struct dev_pm_ops` initialisers, found from the text (they are few)
+   * and read from the syntax tree; one in `#if 0` does not count.
+   */
+  private structDeclarations(root: SyntaxNode): void {
+    if (!this.source.includes("pci_driver") && !this.source.includes("dev_pm_ops")) return;
+    const seen = new Set<number>();
+    for (const match of this.source.matchAll(STRUCT_DECLARATION)) {
+      let node: SyntaxNode | null = root.descendantForIndex(match.index);
+      while (node !== null && node.type !== "declaration") node = node.parent;
+      if (node === null || seen.has(node.id) || !isLive(node)) continue;
+      seen.add(node.id);
       for (const declarator of node.childrenForFieldName("declarator")) {
         if (declarator.type !== "init_declarator") continue;
         const variable = declaredName(declarator.childForFieldName("declarator"));
@@ -263,7 +297,6 @@ class Extractor {
         }
       }
     }
-    for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
   }
 
   private functionDefinition(light: Light): void {
@@ -326,53 +359,78 @@ class Extractor {
     return entry;
   }
 
-  /** Splits children into the calls before the first statement and the statements. */
-  private split(light: Light): { calls: Light[]; statements: Light[] } {
-    const calls: Light[] = [];
-    const statements: Light[] = [];
-    for (const child of light.children) {
-      if (STATEMENTS.has(child.type) || child.type === "else_clause" || child.type === "case_statement")
-        statements.push(child);
-      else calls.push(child);
+  /**
+   * Where the parenthesised head of `if (...)`, `while (...)`, `for (...)` or `switch (...)`
+   * ends: the calls before it are the condition's, the nodes after it the body's.
+   */
+  private headEnd(light: Light): number {
+    const open = this.source.indexOf("(", light.start);
+    if (open < 0 || open >= light.end) return light.start;
+    let depth = 0;
+    for (let i = open; i < light.end; i++) {
+      const char = this.source[i];
+      if (char === "(") depth++;
+      else if (char === ")" && --depth === 0) return i + 1;
+      else if (char === '"' || char === "'") i = skipLiteral(this.source, i, light.end);
+      else if (char === "/" && this.source[i + 1] === "*") i = this.source.indexOf("*/", i + 2) + 1 || light.end;
+      else if (char === "/" && this.source[i + 1] === "/") i = this.source.indexOf("\n", i) >>> 0 || light.end;
     }
-    return { calls, statements };
+    return light.end;
+  }
+
+  /** Children before and after the head of a statement. */
+  private splitAtHead(light: Light): { head: Light[]; body: Light[] } {
+    const end = this.headEnd(light);
+    return {
+      head: light.children.filter((child) => child.start < end),
+      body: light.children.filter((child) => child.start >= end),
+    };
   }
 
   /** Builds the flow of a statement, continuing at `next`; returns the node where it begins. */
   private statement(light: Light, next: number): number {
+    this.enter();
+    const entry = this.statementFlow(light, next);
+    this.depth--;
+    return entry;
+  }
+
+  private statementFlow(light: Light, next: number): number {
     switch (light.type) {
       case "compound_statement":
       case "ERROR":
         return this.sequence(light.children, next);
       case "if_statement": {
-        const { calls, statements } = this.split(light);
-        const consequence = statements.find((child) => child.type !== "else_clause");
-        const alternative = statements.find((child) => child.type === "else_clause");
-        const thenEntry = consequence === undefined ? next : this.statement(consequence, next);
+        const { head, body } = this.splitAtHead(light);
+        const consequence = body.filter((child) => child.type !== "else_clause");
+        const alternative = body.find((child) => child.type === "else_clause");
+        const thenEntry = this.sequence(consequence, next);
         const elseEntry = alternative === undefined ? next : this.sequence(alternative.children, next);
-        return this.expressions(calls, this.newNode(-1, [thenEntry, elseEntry]));
+        return this.expressions(head, this.newNode(-1, [thenEntry, elseEntry]));
       }
       case "while_statement":
       case "for_statement":
       case "do_statement": {
-        const { calls, statements } = this.split(light);
-        const body = light.type === "do_statement" ? statements[0] : statements.at(-1);
-        const headerStatements = statements.filter((child) => child !== body);
+        // `do body while (test);`: the test is what follows the last `while`.
+        const testStart =
+          light.type === "do_statement" ? light.start + this.text(light).lastIndexOf("while") : this.headEnd(light);
+        const inHead = (child: Light): boolean =>
+          light.type === "do_statement" ? child.start >= testStart : child.start < testStart;
+        const head = light.children.filter(inHead);
+        const body = light.children.filter((child) => !inHead(child));
         const header = this.newNode(-1, []);
         this.breakTargets.push(next);
         this.continueTargets.push(header);
-        const bodyEntry = body === undefined ? header : this.statement(body, header);
+        const bodyEntry = this.sequence(body, header);
         this.breakTargets.pop();
         this.continueTargets.pop();
-        const test = this.expressions(calls, this.newNode(-1, [bodyEntry, next]));
-        (this.succ[header] as number[]).push(this.sequence(headerStatements, test));
-        return light.type === "do_statement" ? bodyEntry : ((this.succ[header] as number[])[0] as number);
+        const test = this.expressions(head, this.newNode(-1, [bodyEntry, next]));
+        (this.succ[header] as number[]).push(test);
+        return light.type === "do_statement" ? bodyEntry : test;
       }
       case "switch_statement": {
-        const { calls, statements } = this.split(light);
-        const cases = statements.flatMap((child) =>
-          child.type === "compound_statement" ? child.children : [child],
-        );
+        const { head: calls, body } = this.splitAtHead(light);
+        const cases = body.flatMap((child) => (child.type === "compound_statement" ? child.children : [child]));
         const dispatch = this.newNode(-1, []);
         this.breakTargets.push(next);
         let following = next;
@@ -382,7 +440,7 @@ class Extractor {
           const item = cases[i] as Light;
           if (item.type === "case_statement") {
             if (/^default\b/.test(this.source.slice(item.start, item.start + 8))) hasDefault = true;
-            following = this.sequence(this.split(item).statements, following);
+            following = this.sequence(item.children, following);
             entries.push(following);
           } else {
             following = this.statement(item, following);
@@ -425,13 +483,20 @@ class Extractor {
       case "call_expression":
         return this.expressions([light], next);
       default:
-        // expression_statement, declaration, case bodies: calls and nested statements in order.
+        // case bodies and anything else: calls and nested statements in order.
         return this.expressions(light.children, next);
     }
   }
 
   /** Calls in evaluation order (arguments before the call); nested blocks as branches. */
   private expressions(nodes: readonly Light[], next: number): number {
+    this.enter();
+    const entry = this.expressionsFlow(nodes, next);
+    this.depth--;
+    return entry;
+  }
+
+  private expressionsFlow(nodes: readonly Light[], next: number): number {
     let entry = next;
     for (let i = nodes.length - 1; i >= 0; i--) {
       const light = nodes[i] as Light;
@@ -550,9 +615,37 @@ export function nameFromHeader(header: string): string | undefined {
   }
 }
 
+/** Iterative: the light tree may be deeper than the stack. */
+/**
+ * Not in code `#if 0` removes. A declaration inside a function body counts too: that is where
+ * tree-sitter puts file-scope code after a macro it misreads leaves a function open.
+ */
+function isLive(node: SyntaxNode): boolean {
+  for (let child = node, parent = node.parent; parent !== null; child = parent, parent = parent.parent) {
+    if (parent.type === "preproc_if" && /^\(*\s*0\s*\)*$/.test(parent.childForFieldName("condition")?.text ?? "")) {
+      if (parent.childForFieldName("alternative")?.id !== child.id) return false;
+    }
+  }
+  return true;
+}
+
+/** The index of the closing quote of the literal opening at `start`. */
+function skipLiteral(source: string, start: number, end: number): number {
+  const quote = source[start];
+  for (let i = start + 1; i < end; i++) {
+    if (source[i] === "\\") i++;
+    else if (source[i] === quote || source[i] === "\n") return i;
+  }
+  return end;
+}
+
 function countType(nodes: readonly Light[], type: string): number {
   let count = 0;
-  for (const light of nodes) count += (light.type === type ? 1 : 0) + countType(light.children, type);
+  const stack = [...nodes];
+  for (let light = stack.pop(); light !== undefined; light = stack.pop()) {
+    if (light.type === type) count++;
+    stack.push(...light.children);
+  }
   return count;
 }
 
