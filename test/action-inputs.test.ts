@@ -3,7 +3,7 @@
  * them: validation, defaults and the run's context.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -173,6 +173,12 @@ describe("action inputs", () => {
   });
 
   test("empty sarif and a baseline and tracking issue", () => {
+    // The baseline is read when the inputs are (a bad one fails before the analysis).
+    mkdirSync(join(workspace, "ci"), { recursive: true });
+    writeFileSync(
+      join(workspace, "ci/baseline.json"),
+      JSON.stringify({ schema: "msi-ownership/baseline@1", fingerprints: [] }),
+    );
     const options = read({
       ...DEFAULTS,
       sarif: "",

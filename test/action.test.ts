@@ -2,7 +2,7 @@
  * The action end to end: the committed bundle `dist/index.js` run as the runner runs it (INPUT_*
  * variables with action.yml's defaults, the event payload file, GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY files) in a shallow clone of a temporary git repository, against a local
- * stand-in for the GitHub API. The inputs are those of the workflows in docs/action.md.
+ * stand-in for the GitHub API. The inputs are those of the workflows in the README.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -15,6 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { paginate, startFakeGitHub, type RecordedRequest, type Route } from "./helpers/fake-github.js";
+import { git } from "./helpers/git.js";
 
 const execFileAsync = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -29,7 +30,7 @@ const CHECK_RUN_ID = 101;
 const MERGE_SHA = "f".repeat(40);
 
 // ---------------------------------------------------------------------------------------------
-// The workflows of docs/action.md and the defaults of action.yml: the inputs the runner gives.
+// The workflows of the README and the defaults of action.yml: the inputs the runner gives.
 
 interface WorkflowStep {
   uses?: string;
@@ -37,7 +38,10 @@ interface WorkflowStep {
 }
 
 async function docWorkflowInputs(): Promise<Map<string, Record<string, string>>> {
-  const markdown = await readFile(join(ROOT, "docs", "action.md"), "utf8");
+  // The README's section on the action, up to the next section.
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("\n## The GitHub Action");
+  const markdown = readme.slice(start, readme.indexOf("\n## ", start + 1));
   const workflows = new Map<string, Record<string, string>>();
   for (const match of markdown.matchAll(/```yaml\n# \.github\/workflows\/([\w.-]+)\n([\s\S]*?)```/g)) {
     const doc = parseYaml(match[2] as string) as { jobs: Record<string, { steps: WorkflowStep[] }> };
@@ -83,20 +87,6 @@ function lineOf(source: string, text: string): number {
 }
 
 type Files = Record<string, string | null>;
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync("git", args, {
-    cwd,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Test",
-      GIT_AUTHOR_EMAIL: "test@example.org",
-      GIT_COMMITTER_NAME: "Test",
-      GIT_COMMITTER_EMAIL: "test@example.org",
-    },
-  });
-  return stdout.trim();
-}
 
 async function writeFiles(root: string, files: Files): Promise<void> {
   for (const [path, content] of Object.entries(files)) {
@@ -326,7 +316,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
 
   test("pull request workflow: a double release gets a failing check run on the head commit", async () => {
     const inputs = workflows.get("msi-ownership.yml");
-    assert.ok(inputs, "docs/action.md has no msi-ownership.yml workflow");
+    assert.ok(inputs, "the README has no msi-ownership.yml workflow");
     const repo = await doubleReleaseRepo("pr");
     const github = await startFakeGitHub(githubApi(() => repo.apiFiles, true));
     let result: RunResult;
@@ -409,7 +399,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
 
   test("required check workflow: more than 50 new findings are annotated in batches of 50", async () => {
     const inputs = workflows.get("msi-ownership-gate.yml");
-    assert.ok(inputs, "docs/action.md has no msi-ownership-gate.yml workflow");
+    assert.ok(inputs, "the README has no msi-ownership-gate.yml workflow");
     const count = 55;
     const names = Array.from({ length: count }, (_, index) => `dm${String(index).padStart(2, "0")}`);
     const base: Files = {
@@ -583,7 +573,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
   test("fork-safe pattern: analysis on pull_request, check run posted from workflow_run", async () => {
     const analyse = workflows.get("msi-ownership-analyse.yml");
     const publish = workflows.get("msi-ownership-publish.yml");
-    assert.ok(analyse && publish, "docs/action.md lacks the analyse/publish workflows");
+    assert.ok(analyse && publish, "the README lacks the analyse/publish workflows");
     const repo = await doubleReleaseRepo("split");
     const readOnly = await startFakeGitHub(githubApi(() => repo.apiFiles, false));
     let first: RunResult;

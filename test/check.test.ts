@@ -14,24 +14,11 @@ import { checkChange, markNew, parseNameStatus, touchedPaths } from "../src/diff
 import { BatchedGitSource } from "../src/diff/git-batch.js";
 import { GitSource, InputError } from "../src/scan/source.js";
 import { driver, finding, report } from "./helpers/sample-report.js";
+import { git } from "./helpers/git.js";
 
 const execFileAsync = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = join(ROOT, "test", "fixtures", "action");
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync("git", args, {
-    cwd,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "T",
-      GIT_AUTHOR_EMAIL: "t@e.org",
-      GIT_COMMITTER_NAME: "T",
-      GIT_COMMITTER_EMAIL: "t@e.org",
-    },
-  });
-  return stdout.trim();
-}
 
 async function put(root: string, path: string, text: string): Promise<void> {
   await mkdir(dirname(join(root, path)), { recursive: true });

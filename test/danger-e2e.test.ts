@@ -12,23 +12,13 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
+import { git } from "./helpers/git.js";
 
 const execFileAsync = promisify(execFile);
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const fixtures = join(projectRoot, "test", "fixtures", "danger");
 const dangerBin = join(projectRoot, "node_modules", ".bin", "danger");
 const DRIVER = "drivers/misc/skel/skel_main.c";
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(
-    "git",
-    ["-c", "user.name=Contributor", "-c", "user.email=c@example.org", ...args],
-    {
-      cwd,
-    },
-  );
-  return stdout.trim();
-}
 
 /** A kernel-style tree: base has an implicit-managed driver, the head adds a double release. */
 async function makeKernelRepository(dir: string): Promise<{ base: string; head: string; patch: string }> {

@@ -170,13 +170,22 @@ export function suggestionBlock(replacement: string): string {
   return replacement === "" ? `${fence}suggestion\n${fence}` : `${fence}suggestion\n${replacement}\n${fence}`;
 }
 
+/**
+ * Text from the checkout (file names, code) kept on one line and inside its code span: a name
+ * with a line break or a backtick would otherwise end the span and render as Markdown.
+ */
+function inert(text: string): string {
+  return text.replace(/`/g, "'").replace(/[\r\n\u2028\u2029]+/g, " ");
+}
+
 function location(file: string, line: number, link: LineLink): string {
   const url = link(file, line);
-  return url === undefined ? `\`${file}:${line}\`` : `[\`${file}:${line}\`](${url})`;
+  const label = `\`${inert(file)}:${line}\``;
+  return url === undefined ? label : `[${label}](${url})`;
 }
 
 function evidenceLine(step: Evidence, link: LineLink): string {
-  return `${location(step.file, step.line, link)} in \`${step.function}\`: \`${step.text}\` (${step.role})`;
+  return `${location(step.file, step.line, link)} in \`${inert(step.function)}\`: \`${inert(step.text)}\` (${step.role})`;
 }
 
 /** The text of one finding: rule, message, the evidence chain, and the fix. */
@@ -273,7 +282,7 @@ export function summaryMarkdown(
     lines.push("", `#### ${status} (${group.length})`, "", `_${STATUS_MEANING[status]}._`, "");
     for (const driver of group) {
       const name = driver.driver === undefined ? driver.module : `${driver.module}, ${driver.driver}`;
-      lines.push(`- **${driver.unit}** (\`${name}\`)`);
+      lines.push(`- **${inert(driver.unit)}** (\`${inert(name)}\`)`);
       for (const step of driverEvidence(driver)) lines.push(`  - ${evidenceLine(step, link)}`);
     }
   }

@@ -18,6 +18,11 @@ export class BatchedGitSource implements TreeSource {
   private process: ChildProcessWithoutNullStreams | undefined;
   private readonly pending: Pending[] = [];
   private buffered = Buffer.alloc(0);
+  /** Output not yet joined to `buffered`, and its length: a large blob arrives in many chunks. */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  /** Bytes `buffered` must hold before the next answer can be read. */
+  private needed = 1;
   private failure: Error | undefined;
 
   constructor(
@@ -58,12 +63,21 @@ export class BatchedGitSource implements TreeSource {
     const child = spawn("git", ["-C", this.root, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
     this.process = child;
     this.buffered = Buffer.alloc(0);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.needed = 1;
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8");
     });
     child.stdout.on("data", (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
+      // Joining every chunk as it comes would copy a 50 MB blob hundreds of times over.
+      this.chunks.push(chunk);
+      this.chunkBytes += chunk.length;
+      if (this.buffered.length + this.chunkBytes < this.needed) return;
+      this.buffered = Buffer.concat([this.buffered, ...this.chunks]);
+      this.chunks = [];
+      this.chunkBytes = 0;
       this.drain();
     });
     const fail = (error: Error): void => {
@@ -80,9 +94,13 @@ export class BatchedGitSource implements TreeSource {
 
   /** Answers are in request order: `<oid> <type> <size>\n<content>\n`, or `<name> missing\n`. */
   private drain(): void {
+    this.needed = 1;
     for (;;) {
       const newline = this.buffered.indexOf(10);
-      if (newline < 0) return;
+      if (newline < 0) {
+        this.needed = this.buffered.length + 1;
+        return;
+      }
       const header = this.buffered.subarray(0, newline).toString("utf8");
       const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
       if (match === null) {
@@ -92,7 +110,10 @@ export class BatchedGitSource implements TreeSource {
         continue;
       }
       const size = Number(match[2]);
-      if (this.buffered.length < newline + 1 + size + 1) return;
+      if (this.buffered.length < newline + 1 + size + 1) {
+        this.needed = newline + 1 + size + 1;
+        return;
+      }
       const content = Buffer.from(this.buffered.subarray(newline + 1, newline + 1 + size));
       this.buffered = this.buffered.subarray(newline + 1 + size + 1);
       this.pending.shift()?.resolve(match[1] === "blob" ? content : undefined);

@@ -20,18 +20,62 @@ export interface Log {
   warning(message: string): void;
 }
 
-export function createOctokit(token: string, apiUrl: string, log: Log): Octokit {
+/** How the client waits for and retries a failing API. */
+export interface ApiPolicy {
+  /** One HTTP attempt's limit; a request that hangs longer is retried like a 5xx. */
+  timeoutMs: number;
+  /** Retries of 5xx answers and timeouts, after retryBaseMs × 1, 4, 9... */
+  retries: number;
+  retryBaseMs: number;
+  /** The length of one second of a `retry-after` answer (tests shorten it). */
+  retryAfterUnitMs: number;
+  /** A rate limit that asks for a longer wait than this (seconds) fails instead of stalling the job. */
+  maxRateLimitWaitS: number;
+}
+
+export const DEFAULT_API_POLICY: ApiPolicy = {
+  timeoutMs: 30_000,
+  retries: 3,
+  retryBaseMs: 1000,
+  retryAfterUnitMs: 1000,
+  maxRateLimitWaitS: 300,
+};
+
+/** fetch with a time limit per attempt: the retry plugin sees a timeout as a 500 and retries. */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return fetch(input, { ...init, signal });
+  };
+}
+
+export function createOctokit(
+  token: string,
+  apiUrl: string,
+  log: Log,
+  policy: ApiPolicy = DEFAULT_API_POLICY,
+): Octokit {
   return getOctokit(
     token,
     {
       baseUrl: apiUrl,
+      request: { fetch: fetchWithTimeout(policy.timeoutMs) },
+      retry: { retries: policy.retries, retryAfterBaseValue: policy.retryBaseMs },
       throttle: {
+        retryAfterBaseValue: policy.retryAfterUnitMs,
         onRateLimit: (
           retryAfter: number,
           options: { method: string; url: string },
           _octokit: unknown,
           retryCount: number,
         ) => {
+          if (retryAfter > policy.maxRateLimitWaitS) {
+            log.warning(
+              `GitHub API rate limit on ${options.method} ${options.url}; resets in ${retryAfter}s, not waiting`,
+            );
+            return false;
+          }
           log.warning(
             `GitHub API rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
           );
@@ -43,6 +87,12 @@ export function createOctokit(token: string, apiUrl: string, log: Log): Octokit 
           _octokit: unknown,
           retryCount: number,
         ) => {
+          if (retryAfter > policy.maxRateLimitWaitS) {
+            log.warning(
+              `GitHub API secondary rate limit on ${options.method} ${options.url}; asks for ${retryAfter}s, not waiting`,
+            );
+            return false;
+          }
           log.warning(
             `GitHub API secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
           );
@@ -115,8 +165,10 @@ function statusCode(error: unknown): number | undefined {
 }
 
 /**
- * Creates the in-progress check run on the head commit. Returns undefined when the token may
- * not write checks (403/404: read-only tokens of pull requests from forks, or no `checks: write`).
+ * Creates the in-progress check run on the head commit. Returns no id when the token may not
+ * write checks (403/404: read-only tokens of pull requests from forks, or no `checks: write`),
+ * or when the API still fails after the retries (status 0 for a timeout or network error): the
+ * caller falls back to workflow commands rather than lose the run's results.
  */
 export async function startCheckRun(
   octokit: Octokit,
@@ -135,9 +187,7 @@ export async function startCheckRun(
     });
     return { id: data.id };
   } catch (error) {
-    const status = statusCode(error);
-    if (status === 403 || status === 404) return { id: undefined, status, message: (error as Error).message };
-    throw error;
+    return { id: undefined, status: statusCode(error) ?? 0, message: (error as Error).message };
   }
 }
 

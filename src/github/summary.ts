@@ -30,12 +30,12 @@ export interface PrSummaryInput {
 
 /** Text from a report (which may come from an untrusted artifact) made inert in Markdown. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#!]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+  return text.replace(/[\\`*_[\]<>|#!]/g, (c) => `\\${c}`).replace(/[\r\n\u2028\u2029]+/g, " ");
 }
 
 /** A code span: backticks inside cannot be escaped, so they are dropped. */
 function code(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, " ")}\``;
+  return `\`${text.replace(/`/g, "'").replace(/[\r\n\u2028\u2029]+/g, " ")}\``;
 }
 
 export function lineUrl(link: RepositoryLink, path: string, line: number): string {

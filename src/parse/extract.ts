@@ -23,6 +23,7 @@ import {
   type PciDriverFacts,
   type StatementSpan,
 } from "./facts.js";
+import { replaceNonCode, stripComments } from "./text.js";
 
 type SyntaxNode = Parser.SyntaxNode;
 
@@ -83,7 +84,8 @@ interface Light {
 
 const DEVM_REGISTRARS = new Set(DEVM_ACTION_REGISTRARS);
 const LOOKUPS = new Set(OTHER_DEVICE_LOOKUPS);
-const PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]*?)\)\s*;/g;
+// The arguments are bounded: unbounded, `X_PM_OPS(a,` repeated without `;` is quadratic.
+const PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]{0,1000}?)\)\s*;/g;
 const REGISTRATION = new RegExp(
   `\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`,
   "g",
@@ -91,7 +93,6 @@ const REGISTRATION = new RegExp(
 const STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
 const IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
 const CALLEE = /^([A-Za-z_]\w*)\s*\(/;
-const COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
 
 /**
  * How deep the recursive walks below may go (nested statements, calls, preprocessor blocks).
@@ -203,7 +204,7 @@ class Extractor {
   private textFacts(): void {
     const code =
       this.source.includes("PM_OPS") || this.source.includes("pci_driver")
-        ? this.source.replace(COMMENT, " ")
+        ? stripComments(this.source)
         : "";
     for (const match of code.matchAll(PM_OPS_MACRO)) {
       this.facts.pmOps.push({
@@ -259,7 +260,11 @@ class Extractor {
   private isAlwaysFalse(light: Light): boolean {
     if (light.type !== "preproc_if") return false;
     const newline = this.source.indexOf("\n", light.start);
-    const line = this.source.slice(light.start, newline < 0 ? light.end : newline).replace(COMMENT, "");
+    const line = replaceNonCode(
+      this.source.slice(light.start, newline < 0 ? light.end : newline),
+      { literals: false },
+      () => "",
+    );
     return /^#\s*if\s*\(*\s*0\s*\)*\s*$/.test(line.trim());
   }
 
@@ -292,7 +297,7 @@ class Extractor {
         } else {
           this.facts.pmOps.push({
             name: variable,
-            callbacks: [...new Set(value.text.replace(COMMENT, " ").match(IDENTIFIER) ?? [])],
+            callbacks: [...new Set(stripComments(value.text).match(IDENTIFIER) ?? [])],
           });
         }
       }
@@ -320,7 +325,7 @@ class Extractor {
     // Reserve the slot so calls recorded while building the flow point at this function.
     this.facts.functions.push({
       name,
-      isStatic: /\bstatic\b/.test(header.replace(COMMENT, " ")),
+      isStatic: /\bstatic\b/.test(stripComments(header)),
       line: this.position(light.start).line,
       endLine: this.position(light.end).line,
       flow: { call: [], succ: [] },
@@ -595,7 +600,7 @@ class Extractor {
  * the last parameter list, skipping trailing attribute macros such as `__acquires(x)`.
  */
 export function nameFromHeader(header: string): string | undefined {
-  let text = header.replace(COMMENT, " ").trimEnd();
+  let text = stripComments(header).trimEnd();
   for (;;) {
     if (!text.endsWith(")")) return undefined;
     let depth = 0;

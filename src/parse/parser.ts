@@ -10,13 +10,30 @@ import type { FileFacts } from "./facts.js";
 /** Per-file parse limit. Kernel files parse in milliseconds; this only stops pathological input. */
 export const PARSE_TIMEOUT_MICROS = 10_000_000;
 
+/** Overrides the limit, in milliseconds (tests; a slow runner). Worker threads inherit it. */
+export const PARSE_TIMEOUT_VARIABLE = "MSI_OWNERSHIP_PARSE_TIMEOUT_MS";
+
+/** The limit in microseconds: PARSE_TIMEOUT_MICROS, or the variable's value when set. */
+export function parseTimeoutMicros(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[PARSE_TIMEOUT_VARIABLE];
+  if (value === undefined || value === "") return PARSE_TIMEOUT_MICROS;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new Error(`${PARSE_TIMEOUT_VARIABLE}=${value}: not a positive number of milliseconds`);
+  }
+  return Math.max(1, Math.round(ms * 1000));
+}
+
 let parser: Parser | undefined;
+let timeoutMicros = PARSE_TIMEOUT_MICROS;
 
 function getParser(): Parser {
   if (parser === undefined) {
+    // Read once, when the thread's parser is made: the environment is the edge here.
+    timeoutMicros = parseTimeoutMicros();
     parser = new Parser();
     parser.setLanguage(C as unknown as Parser.Language);
-    parser.setTimeoutMicros(PARSE_TIMEOUT_MICROS);
+    parser.setTimeoutMicros(timeoutMicros);
   }
   return parser;
 }
@@ -35,7 +52,7 @@ export function parseFacts(path: string, source: string): FileFacts {
   }
   if (tree === undefined || tree === null) {
     current.reset();
-    throw new ParseError(`parsing took longer than ${PARSE_TIMEOUT_MICROS / 1e6} s`);
+    throw new ParseError(`parsing took longer than the ${timeoutMicros / 1000} ms limit`);
   }
   return extractFacts(path, tree, source);
 }

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { InputError } from "../scan/source.js";
+import { FsSource, InputError } from "../scan/source.js";
 import { parseMaintainers, type Maintainers } from "./maintainers.js";
 import { SNAPSHOT_SCHEMA, toMarkdown, type MarkdownOptions, type ReportSnapshot } from "./markdown.js";
 import { toSarif, type SarifOptions } from "./sarif.js";
@@ -39,11 +39,16 @@ export function formatReport(report: Report, format: ReportFormat, options: Form
   }
 }
 
-/** The tree's MAINTAINERS, or undefined when the tree has none (a partial checkout). */
+/**
+ * The tree's MAINTAINERS, or undefined when the tree has none (a partial checkout). Read through
+ * FsSource: a MAINTAINERS that links out of the tree (to a runner's secrets) is not read.
+ */
 export async function readMaintainers(root: string): Promise<Maintainers | undefined> {
   let text: string;
   try {
-    text = await readFile(join(root, "MAINTAINERS"), "utf8");
+    const data = await (await FsSource.open(root)).read("MAINTAINERS");
+    if (data === undefined) return undefined;
+    text = data.toString("utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new InputError(

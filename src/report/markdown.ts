@@ -83,12 +83,16 @@ export function needsConversionCount(summary: Record<Status, number>): number {
 
 /** Text from a report (paths, names, messages) made inert in Markdown and table cells. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#!~]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+  return text.replace(/[\\`*_[\]<>|#!~]/g, (c) => `\\${c}`).replace(/[\r\n\u2028\u2029]+/g, " ");
 }
 
 function code(text: string): string {
-  // Table cells split on `|` even inside code spans.
-  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+  // Table cells split on `|` even inside code spans; a line break (a file name may hold one)
+  // would end the table row and let the rest of the name render as Markdown.
+  return `\`${text
+    .replace(/`/g, "'")
+    .replace(/\|/g, "\\|")
+    .replace(/[\r\n\u2028\u2029]+/g, " ")}\``;
 }
 
 export function lineLink(linkBase: string | undefined, file: string, line: number, label: string): string {

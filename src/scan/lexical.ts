@@ -6,16 +6,18 @@
  * gives the same report as parsing.
  */
 import { CATALOG_NAMES } from "../catalog.js";
+import { replaceNonCode } from "../parse/text.js";
 
 export interface LexicalSummary {
   callsCatalog: boolean;
   drivers: string[];
 }
 
-const NOT_CODE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
 const CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
-const PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]*=\s*\{/;
-const PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]*=\s*\{/g;
+// Attributes between the name and `=` are bounded: unbounded, many `struct pci_driver x` with no
+// `=` after them make the search quadratic.
+const PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
+const PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
@@ -25,7 +27,10 @@ const CLOSE_BRACE = 125;
  * kept (`#ifdef A ... {` `#else ... {` `#endif` opens one block, not two).
  */
 export function codeOnly(text: string, firstBranch = false): string {
-  const blanked = text.replace(NOT_CODE, (match) => (match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "));
+  // One pass: the equivalent regular expression is quadratic on unterminated comments and strings.
+  const blanked = replaceNonCode(text, { literals: true }, (match) =>
+    match.includes("\n") ? match.replace(/[^\n]+/g, "") : " ",
+  );
   const lines = blanked.split("\n");
   // Each open conditional: whether its current branch is removed.
   const removed: boolean[] = [];

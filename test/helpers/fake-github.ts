@@ -19,6 +19,8 @@ export interface FakeResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Answer only after this long (a hanging API: the client's timeout must cut it). */
+  delayMs?: number;
 }
 
 export type Route = (request: RecordedRequest, baseUrl: string) => FakeResponse | undefined;
@@ -51,17 +53,28 @@ export async function startFakeGitHub(route: Route): Promise<FakeGitHub> {
         status: 404,
         body: { message: `Not Found (fake GitHub has no route for ${request.method} ${request.path})` },
       };
-      res.writeHead(response.status, { "content-type": "application/json", ...response.headers });
-      res.end(response.body === undefined ? "" : JSON.stringify(response.body));
+      const answer = (): void => {
+        if (res.destroyed) return;
+        res.writeHead(response.status, { "content-type": "application/json", ...response.headers });
+        res.end(response.body === undefined ? "" : JSON.stringify(response.body));
+      };
+      if (response.delayMs === undefined) answer();
+      else timers.add(setTimeout(answer, response.delayMs));
     });
   });
+  const timers = new Set<NodeJS.Timeout>();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: baseUrl,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () => {
+      for (const timer of timers) clearTimeout(timer);
+      server.closeAllConnections();
+      return new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
   };
 }
 

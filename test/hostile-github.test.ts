@@ -1,0 +1,450 @@
+/**
+ * GitHub API faults against the local stand-in: 500s and hanging requests are retried with
+ * backoff, a secondary rate limit is waited out, a 403 on check runs falls back to workflow
+ * commands, a 404 on the PR's files falls back to git. Whatever the API does, the job summary
+ * and the report files are written, the exit status follows the findings and `fail-on`, and the
+ * token appears in no output. Retry delays are shortened through the ApiPolicy that run() takes;
+ * the production defaults are checked for sanity.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import {
+  createOctokit,
+  DEFAULT_API_POLICY,
+  listChangedFiles,
+  startCheckRun,
+  type ApiPolicy,
+} from "../src/github/checks.js";
+import {
+  startFakeGitHub,
+  type FakeResponse,
+  type RecordedRequest,
+  type Route,
+} from "./helpers/fake-github.js";
+import { git } from "./helpers/git.js";
+
+const execFileAsync = promisify(execFile);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const FIXTURES = join(ROOT, "test/fixtures/action");
+const TOKEN = "ghs_hostileTOKEN0123456789abcdef";
+const OWNER = "acme";
+const REPO = "linux";
+const PR = 7;
+const CHECK_RUN = 55;
+
+/** Short waits for tests: 20 ms steps, a 300 ms limit per attempt. */
+const FAST: ApiPolicy = {
+  timeoutMs: 300,
+  retries: 3,
+  retryBaseMs: 20,
+  retryAfterUnitMs: 20,
+  maxRateLimitWaitS: 120,
+};
+
+const secondaryRateLimit: FakeResponse = {
+  status: 403,
+  headers: { "retry-after": "2" },
+  body: {
+    message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+  },
+};
+const serverError: FakeResponse = { status: 500, body: { message: "Server Error" } };
+/** Longer than FAST.timeoutMs: the client must give up on it and retry. */
+const hang = (then: FakeResponse): FakeResponse => ({ ...then, delayMs: 3000 });
+
+/** Answers from a script per endpoint: the n-th request gets the n-th answer (the last repeats). */
+function scripted(script: Record<string, FakeResponse[]>, fallback?: Route): Route {
+  const seen = new Map<string, number>();
+  return (request, baseUrl) => {
+    const key = `${request.method} ${request.path}`;
+    const answers = script[key];
+    if (answers === undefined) return fallback?.(request, baseUrl);
+    const index = seen.get(key) ?? 0;
+    seen.set(key, index + 1);
+    return answers[Math.min(index, answers.length - 1)];
+  };
+}
+
+const FILES_PATH = `/repos/${OWNER}/${REPO}/pulls/${PR}/files`;
+const CREATE_PATH = `/repos/${OWNER}/${REPO}/check-runs`;
+const UPDATE_PATH = `/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN}`;
+
+function count(requests: readonly RecordedRequest[], method: string, path: string): number {
+  return requests.filter((request) => request.method === method && request.path === path).length;
+}
+
+describe("the API client under faults", () => {
+  const repository = { owner: OWNER, repo: REPO };
+  const files = [{ filename: "drivers/a/a.c", status: "modified" }];
+
+  test("500s are retried with backoff until an answer comes", async () => {
+    const github = await startFakeGitHub(
+      scripted({ [`GET ${FILES_PATH}`]: [serverError, serverError, { status: 200, body: files }] }),
+    );
+    try {
+      const started = performance.now();
+      const octokit = createOctokit(
+        TOKEN,
+        github.url,
+        { info: () => undefined, warning: () => undefined },
+        FAST,
+      );
+      const listed = await listChangedFiles(octokit, repository, PR);
+      assert.deepEqual(listed.files, [{ path: "drivers/a/a.c", status: "modified" }]);
+      assert.equal(count(github.requests, "GET", FILES_PATH), 3);
+      // Backoff: 20 ms × 1, then × 4.
+      assert.ok(performance.now() - started >= 90, "retried without waiting");
+    } finally {
+      await github.close();
+    }
+  });
+
+  test("a request that hangs is cut by the time limit and retried", async () => {
+    const github = await startFakeGitHub(
+      scripted({ [`GET ${FILES_PATH}`]: [hang(serverError), { status: 200, body: files }] }),
+    );
+    try {
+      const octokit = createOctokit(
+        TOKEN,
+        github.url,
+        { info: () => undefined, warning: () => undefined },
+        FAST,
+      );
+      const started = performance.now();
+      const listed = await listChangedFiles(octokit, repository, PR);
+      assert.deepEqual(listed.files, [{ path: "drivers/a/a.c", status: "modified" }]);
+      assert.equal(count(github.requests, "GET", FILES_PATH), 2);
+      assert.ok(performance.now() - started < 2500, "waited for the hanging answer");
+    } finally {
+      await github.close();
+    }
+  });
+
+  test("a secondary rate limit (403 + retry-after) is waited out, saying so", async () => {
+    const github = await startFakeGitHub(
+      scripted({ [`POST ${CREATE_PATH}`]: [secondaryRateLimit, { status: 201, body: { id: CHECK_RUN } }] }),
+    );
+    try {
+      const warnings: string[] = [];
+      const octokit = createOctokit(
+        TOKEN,
+        github.url,
+        { info: () => undefined, warning: (m) => warnings.push(m) },
+        FAST,
+      );
+      const started = performance.now();
+      assert.deepEqual(await startCheckRun(octokit, repository, "a".repeat(40), undefined), {
+        id: CHECK_RUN,
+      });
+      assert.ok(performance.now() - started >= 40, "retry-after: 2 is 2 units of 20 ms");
+      assert.equal(count(github.requests, "POST", CREATE_PATH), 2);
+      assert.match(warnings.join("\n"), /secondary rate limit on POST .*check-runs; retrying in 2s/);
+    } finally {
+      await github.close();
+    }
+  });
+
+  test("a rate limit that asks for longer than the job should wait fails instead of stalling", async () => {
+    const github = await startFakeGitHub(
+      scripted({ [`POST ${CREATE_PATH}`]: [{ ...secondaryRateLimit, headers: { "retry-after": "3600" } }] }),
+    );
+    try {
+      const warnings: string[] = [];
+      const octokit = createOctokit(
+        TOKEN,
+        github.url,
+        { info: () => undefined, warning: (m) => warnings.push(m) },
+        FAST,
+      );
+      const started = performance.now();
+      const result = await startCheckRun(octokit, repository, "a".repeat(40), undefined);
+      assert.equal(result.id, undefined);
+      assert.ok(performance.now() - started < 2000);
+      assert.match(warnings.join("\n"), /asks for 3600s, not waiting/);
+    } finally {
+      await github.close();
+    }
+  });
+
+  test("a 404 is not retried; an API that stays down gives a reason, not an exception", async () => {
+    const github = await startFakeGitHub(
+      scripted({
+        [`GET ${FILES_PATH}`]: [{ status: 404, body: { message: "Not Found" } }],
+        [`POST ${CREATE_PATH}`]: [serverError],
+      }),
+    );
+    try {
+      const octokit = createOctokit(
+        TOKEN,
+        github.url,
+        { info: () => undefined, warning: () => undefined },
+        FAST,
+      );
+      const listed = await listChangedFiles(octokit, repository, PR);
+      assert.equal(listed.files, undefined);
+      assert.equal(count(github.requests, "GET", FILES_PATH), 1);
+      const started = await startCheckRun(octokit, repository, "a".repeat(40), undefined);
+      assert.deepEqual(
+        { id: started.id, status: (started as { status: number }).status },
+        { id: undefined, status: 500 },
+      );
+      assert.equal(count(github.requests, "POST", CREATE_PATH), 1 + FAST.retries);
+    } finally {
+      await github.close();
+    }
+  });
+
+  test("the production policy waits sanely: bounded attempts, seconds not minutes", () => {
+    assert.ok(DEFAULT_API_POLICY.timeoutMs >= 10_000 && DEFAULT_API_POLICY.timeoutMs <= 60_000);
+    assert.ok(DEFAULT_API_POLICY.retries >= 2 && DEFAULT_API_POLICY.retries <= 5);
+    assert.equal(DEFAULT_API_POLICY.retryAfterUnitMs, 1000);
+    const worstRetryWaitMs = Array.from(
+      { length: DEFAULT_API_POLICY.retries },
+      (_, i) => (i + 1) ** 2,
+    ).reduce((sum, n) => sum + n * DEFAULT_API_POLICY.retryBaseMs, 0);
+    assert.ok(worstRetryWaitMs <= 60_000, `${worstRetryWaitMs} ms of backoff per request`);
+    assert.ok(DEFAULT_API_POLICY.maxRateLimitWaitS <= 600);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole action, run() in a child process as the runner would, against a failing API.
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  summary: string;
+  outputs: string;
+  report: string;
+  sarif: string;
+}
+
+describe("the action under API faults", { concurrency: false }, () => {
+  let scratch: string;
+  let workspace: string;
+  let baseSha: string;
+  let headSha: string;
+  let runs = 0;
+
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), "msi-api-faults-"));
+    const origin = join(scratch, "origin");
+    await mkdir(join(origin, "drivers/misc/demo"), { recursive: true });
+    await git(origin, "init", "-q", "-b", "main");
+    const fixture = (name: string): Promise<string> => readFile(join(FIXTURES, name), "utf8");
+    await writeFile(join(origin, "drivers/misc/demo/Makefile"), "obj-$(CONFIG_DEMO) += demo.o\n");
+    await writeFile(join(origin, "drivers/misc/demo/demo.c"), await fixture("managed-no-release.c"));
+    await git(origin, "add", "-A");
+    await git(origin, "commit", "-q", "-m", "base");
+    baseSha = await git(origin, "rev-parse", "HEAD");
+    await writeFile(join(origin, "drivers/misc/demo/demo.c"), await fixture("managed-free-in-remove.c"));
+    await git(origin, "commit", "-q", "-am", "head");
+    headSha = await git(origin, "rev-parse", "HEAD");
+    workspace = join(scratch, "workspace");
+    await git(scratch, "clone", "-q", "--depth", "1", `file://${origin}`, workspace);
+  });
+  after(async () => {
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  async function runAction(
+    route: Route,
+    inputs: Record<string, string>,
+    mode: "pr" | "audit" = "pr",
+  ): Promise<{ run: Run; requests: RecordedRequest[] }> {
+    const github = await startFakeGitHub(route);
+    const runner = join(scratch, `runner-${++runs}`);
+    await mkdir(runner, { recursive: true });
+    const event = join(runner, "event.json");
+    await writeFile(
+      event,
+      JSON.stringify(
+        mode === "pr"
+          ? {
+              number: PR,
+              pull_request: { number: PR, head: { sha: headSha }, base: { sha: baseSha, ref: "main" } },
+            }
+          : {},
+      ),
+    );
+    await writeFile(join(runner, "output"), "");
+    await writeFile(join(runner, "summary.md"), "");
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      XDG_CACHE_HOME: join(runner, "cache"),
+      GITHUB_ACTIONS: "true",
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+      GITHUB_EVENT_NAME: mode === "pr" ? "pull_request" : "schedule",
+      GITHUB_EVENT_PATH: event,
+      GITHUB_SHA: "f".repeat(40),
+      GITHUB_OUTPUT: join(runner, "output"),
+      GITHUB_STEP_SUMMARY: join(runner, "summary.md"),
+      GITHUB_API_URL: github.url,
+      GITHUB_RUN_ID: "9",
+      RUNNER_TEMP: runner,
+      INPUT_TOKEN: TOKEN,
+      INPUT_PATHS: "drivers",
+      INPUT_ANNOTATIONS: "auto",
+      INPUT_REPORT: join(runner, "report.json"),
+      INPUT_SARIF: join(runner, "report.sarif"),
+      INPUT_MODE: "auto",
+    };
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+    const main = new URL("../src/github/main.ts", import.meta.url).href;
+    const script = `import(${JSON.stringify(main)}).then((m) => m.run(${JSON.stringify(FAST)}));`;
+    let code = 0;
+    let stdout = "";
+    let stderr = "";
+    try {
+      ({ stdout, stderr } = await execFileAsync(
+        process.execPath,
+        ["--import", import.meta.resolve("tsx"), "-e", script],
+        {
+          cwd: workspace,
+          env,
+          maxBuffer: 1 << 26,
+        },
+      ));
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      ({ code, stdout, stderr } = failed);
+    } finally {
+      await github.close();
+    }
+    const read = (name: string): Promise<string> => readFile(join(runner, name), "utf8").catch(() => "");
+    return {
+      run: {
+        code,
+        stdout,
+        stderr,
+        summary: await read("summary.md"),
+        outputs: await read("output"),
+        report: await read("report.json"),
+        sarif: await read("report.sarif"),
+      },
+      requests: github.requests,
+    };
+  }
+
+  function assertDelivered(run: Run, expectedCode: number): void {
+    assert.equal(run.code, expectedCode, `exit status\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.summary, /^## /m, "no job summary");
+    assert.ok(run.report.includes('"schema": "msi-ownership/report@1"'), "no JSON report");
+    assert.ok(run.sarif.includes('"version": "2.1.0"'), "no SARIF");
+    assert.match(run.outputs, /^findings<</m, "no outputs");
+    assert.doesNotMatch(run.stdout, /internal error/);
+    // The token: only in the runner's mask command, nowhere else.
+    for (const [name, text] of Object.entries(run)) {
+      if (typeof text !== "string") continue;
+      for (const line of text.split("\n")) {
+        if (line.includes(TOKEN))
+          assert.equal(line, `::add-mask::${TOKEN}`, `the token is in ${name}: ${line}`);
+      }
+    }
+  }
+
+  const commandAnnotations = (run: Run): string[] =>
+    run.stdout.split("\n").filter((line) => line.startsWith("::error "));
+
+  test("every endpoint answers 500: git gives the files, workflow commands the annotations", async () => {
+    const { run, requests } = await runAction(
+      scripted({}, () => serverError),
+      {},
+    );
+    assertDelivered(run, 1);
+    assert.equal(count(requests, "GET", FILES_PATH), 1 + FAST.retries);
+    assert.equal(count(requests, "POST", CREATE_PATH), 1 + FAST.retries);
+    assert.match(run.stdout, /pulls\.listFiles failed.*using git diff/);
+    assert.match(run.stdout, /check run could not be created \(HTTP 500/);
+    assert.equal(commandAnnotations(run).length, 1);
+    assert.match(run.summary, /workflow commands/);
+  });
+
+  test("the same outage with fail-on never: success, because the exit status is the findings'", async () => {
+    const { run } = await runAction(
+      scripted({}, () => serverError),
+      { "fail-on": "never" },
+    );
+    assertDelivered(run, 0);
+  });
+
+  test("a fork's token: 403 on check runs and 404 on the files fall back to commands and git", async () => {
+    const { run, requests } = await runAction(
+      scripted({
+        [`GET ${FILES_PATH}`]: [{ status: 404, body: { message: "Not Found" } }],
+        [`POST ${CREATE_PATH}`]: [
+          { status: 403, body: { message: "Resource not accessible by integration" } },
+        ],
+      }),
+      {},
+    );
+    assertDelivered(run, 1);
+    assert.equal(count(requests, "GET", FILES_PATH), 1, "a 404 is not retried");
+    assert.equal(count(requests, "POST", CREATE_PATH), 1, "a 403 without rate limit is not retried");
+    assert.match(run.summary, /may not create check runs \(HTTP 403/);
+    assert.equal(commandAnnotations(run).length, 1);
+  });
+
+  test("rate limits and 500s that pass: waited out, retried, the check run completes", async () => {
+    const { run, requests } = await runAction(
+      scripted({
+        [`GET ${FILES_PATH}`]: [
+          serverError,
+          hang(serverError),
+          { status: 200, body: [{ filename: "drivers/misc/demo/demo.c", status: "modified" }] },
+        ],
+        [`POST ${CREATE_PATH}`]: [secondaryRateLimit, { status: 201, body: { id: CHECK_RUN } }],
+        [`PATCH ${UPDATE_PATH}`]: [serverError, { status: 200, body: { id: CHECK_RUN } }],
+      }),
+      {},
+    );
+    assertDelivered(run, 1);
+    assert.equal(count(requests, "GET", FILES_PATH), 3);
+    assert.equal(count(requests, "POST", CREATE_PATH), 2);
+    assert.equal(count(requests, "PATCH", UPDATE_PATH), 2);
+    const completed = requests.filter((r) => r.method === "PATCH").at(-1)?.body as {
+      conclusion?: string;
+      output?: { annotations: unknown[] };
+    };
+    assert.equal(completed.conclusion, "failure");
+    assert.equal(completed.output?.annotations.length, 1);
+    assert.equal(commandAnnotations(run).length, 0, "annotated twice");
+    assert.match(run.stdout, /secondary rate limit/);
+  });
+
+  test("the check run is created but cannot be completed: commands carry the annotations", async () => {
+    const { run, requests } = await runAction(
+      scripted({
+        [`GET ${FILES_PATH}`]: [
+          { status: 200, body: [{ filename: "drivers/misc/demo/demo.c", status: "modified" }] },
+        ],
+        [`POST ${CREATE_PATH}`]: [{ status: 201, body: { id: CHECK_RUN } }],
+        [`PATCH ${UPDATE_PATH}`]: [hang(serverError)],
+      }),
+      {},
+    );
+    assertDelivered(run, 1);
+    assert.equal(count(requests, "PATCH", UPDATE_PATH), 1 + FAST.retries);
+    assert.equal(commandAnnotations(run).length, 1);
+    assert.match(run.summary, /could not be completed/);
+  });
+
+  test("audit mode: a tracking issue the API will not take costs the issue, not the run", async () => {
+    const { run } = await runAction(
+      scripted({}, () => serverError),
+      { "tracking-issue": "MSI ownership" },
+      "audit",
+    );
+    assertDelivered(run, 0);
+    assert.match(run.stdout, /::warning::msi-ownership: the tracking issue was not updated/);
+  });
+});
