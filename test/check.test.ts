@@ -178,9 +178,9 @@ describe("checkChange", () => {
     const parsed = JSON.parse(json.stdout) as { drivers: { findings: { new: boolean }[] }[] };
     assert.ok(parsed.drivers.flatMap((d) => d.findings).some((f) => f.new === true));
 
-    const usage = await cli(["check", "--root", repo, "--base", base, "--format", "sarif"]);
+    const usage = await cli(["check", "--root", repo, "--base", base, "--format", "xml"]);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /--format: unknown value 'sarif' \(allowed: text, json\)/);
+    assert.match(usage.stderr, /--format: unknown value 'xml' \(allowed: text, json, sarif, markdown\)/);
     const badBase = await cli(["check", "--root", repo, "--base", "no-such-branch"]);
     assert.equal(badBase.code, 2);
     assert.match(badBase.stderr, /base revision no-such-branch: no such commit/);

@@ -2,15 +2,12 @@
  * `check --base REV [--head REV]`: PR mode on a local git checkout. Analyses the modules the
  * change touches at base and at head and reports them, each finding marked new or not.
  */
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { checkChange, findingsOf } from "../diff/check.js";
-import { formatText } from "../report/text.js";
-import { EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn, UsageError } from "./shared.js";
-
-const FORMATS = ["text", "json"] as const;
-type CheckFormat = (typeof FORMATS)[number];
+import { formatReport, parseReportFormat, REPORT_FORMATS } from "../report/index.js";
+import { parseJobs, writeOutput } from "./audit.js";
+import { EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn } from "./shared.js";
 
 interface CheckCommandOptions {
   base: string;
@@ -23,19 +20,6 @@ interface CheckCommandOptions {
   cache?: string | false;
 }
 
-function parseFormat(value: string): CheckFormat {
-  if ((FORMATS as readonly string[]).includes(value)) return value as CheckFormat;
-  throw new UsageError(`--format: unknown value '${value}' (allowed: ${FORMATS.join(", ")})`);
-}
-
-function parseJobs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1)
-    throw new UsageError(`--jobs: '${value}' is not a positive integer`);
-  return jobs;
-}
-
 export function registerCheck(program: Command, setStatus: (code: number) => void): void {
   program
     .command("check")
@@ -43,14 +27,14 @@ export function registerCheck(program: Command, setStatus: (code: number) => voi
     .requiredOption("--base <rev>", "the revision the change is compared to")
     .option("--head <rev>", "the revision of the change (default: the working tree)")
     .option("--root <dir>", "the git checkout", ".")
-    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "text")
+    .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`, "text")
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--fail-on <policy>", "exit 1 on: new | error | any | never", "new")
     .option("--jobs <n>", "parser worker threads (default: the machine's cores)")
     .option("--cache <dir>", "facts cache directory")
     .option("--no-cache", "do not cache parsed facts")
     .action(async (options: CheckCommandOptions) => {
-      const format = parseFormat(options.format);
+      const format = parseReportFormat(options.format);
       const failOn = parseFailOn(options.failOn);
       const jobs = parseJobs(options.jobs);
       const result = await checkChange({
@@ -61,10 +45,9 @@ export function registerCheck(program: Command, setStatus: (code: number) => voi
         ...(options.cache !== undefined && { cache: options.cache }),
       });
       const findings = findingsOf(result.report);
-      const text =
-        format === "json" ? `${JSON.stringify(result.report, null, 2)}\n` : formatText(result.report);
+      const text = formatReport(result.report, format);
       if (options.output === undefined) process.stdout.write(text);
-      else await writeFile(options.output, text);
+      else await writeOutput(options.output, text);
       const fresh = findings.filter((finding) => finding.new !== false).length;
       process.stderr.write(
         `check: ${result.report.drivers.length} module(s) touched by ${result.changedFiles.length} changed file(s), ` +
