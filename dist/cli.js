@@ -27,9 +27,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key2 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key2) && key2 !== except)
-        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
+    for (let key3 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key3) && key3 !== except)
+        __defProp(to, key3, { get: () => from[key3], enumerable: !(desc = __getOwnPropDesc(from, key3)) || desc.enumerable });
   }
   return to;
 };
@@ -72,11 +72,11 @@ function platformKey() {
   return `${process.platform}-${process.arch}`;
 }
 function loadEmbeddedAddon(name, payloads) {
-  const key2 = platformKey();
-  const payload = payloads[key2];
+  const key3 = platformKey();
+  const payload = payloads[key3];
   if (payload === void 0) {
     throw new Error(
-      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key2}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
+      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key3}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
     );
   }
   const failures = [];
@@ -96,7 +96,7 @@ function loadEmbeddedAddon(name, payloads) {
       failures.push(`${file}: ${error.message}`);
     }
   }
-  throw new Error(`cannot load the bundled ${name} native addon (${key2}): ${failures.join("; ")}`);
+  throw new Error(`cannot load the bundled ${name} native addon (${key3}): ${failures.join("; ")}`);
 }
 function addonDirectories() {
   const user = typeof process.getuid === "function" ? String(process.getuid()) : "user";
@@ -186,7 +186,7 @@ var require_tree_sitter = __commonJS({
 var require_tree_sitter2 = __commonJS({
   "node_modules/tree-sitter/index.js"(exports2, module2) {
     var binding = require_tree_sitter();
-    var { Query, Parser: Parser2, NodeMethods, Tree, TreeCursor, LookaheadIterator } = binding;
+    var { Query, Parser: Parser3, NodeMethods, Tree, TreeCursor, LookaheadIterator } = binding;
     var util = require("util");
     var { rootNode, rootNodeWithOffset, edit } = Tree.prototype;
     Object.defineProperty(Tree.prototype, "rootNode", {
@@ -454,10 +454,10 @@ var require_tree_sitter2 = __commonJS({
         return cursor;
       }
     };
-    var { parse, setLanguage } = Parser2.prototype;
+    var { parse, setLanguage } = Parser3.prototype;
     var languageSymbol = /* @__PURE__ */ Symbol("parser.language");
-    Parser2.prototype.setLanguage = function(language) {
-      if (this instanceof Parser2 && setLanguage) {
+    Parser3.prototype.setLanguage = function(language) {
+      if (this instanceof Parser3 && setLanguage) {
         setLanguage.call(this, language);
       }
       this[languageSymbol] = language;
@@ -466,10 +466,10 @@ var require_tree_sitter2 = __commonJS({
       }
       return this;
     };
-    Parser2.prototype.getLanguage = function(_language) {
+    Parser3.prototype.getLanguage = function(_language) {
       return this[languageSymbol] || null;
     };
-    Parser2.prototype.parse = function(input, oldTree, { bufferSize, includedRanges, progressCallback } = {}) {
+    Parser3.prototype.parse = function(input, oldTree, { bufferSize, includedRanges, progressCallback } = {}) {
       let getText, treeInput = input;
       if (typeof input === "string") {
         const inputString = input;
@@ -478,7 +478,7 @@ var require_tree_sitter2 = __commonJS({
       } else {
         getText = getTextFromFunction;
       }
-      const tree = this instanceof Parser2 && parse ? parse.call(
+      const tree = this instanceof Parser3 && parse ? parse.call(
         this,
         input,
         oldTree,
@@ -694,7 +694,7 @@ var require_tree_sitter2 = __commonJS({
       endIndex = 0,
       matchLimit = 4294967295,
       maxStartDepth = 4294967295,
-      timeoutMicros = 0
+      timeoutMicros: timeoutMicros2 = 0
     } = {}) {
       marshalNode(node);
       const [returnedMatches, returnedNodes] = _matches.call(
@@ -708,7 +708,7 @@ var require_tree_sitter2 = __commonJS({
         endIndex,
         matchLimit,
         maxStartDepth,
-        timeoutMicros
+        timeoutMicros2
       );
       const nodes = unmarshalNodes(returnedNodes, node.tree);
       const results = [];
@@ -744,7 +744,7 @@ var require_tree_sitter2 = __commonJS({
       endIndex = 0,
       matchLimit = 4294967295,
       maxStartDepth = 4294967295,
-      timeoutMicros = 0,
+      timeoutMicros: timeoutMicros2 = 0,
       progressCallback = void 0
     } = {}) {
       marshalNode(node);
@@ -759,7 +759,7 @@ var require_tree_sitter2 = __commonJS({
         endIndex,
         matchLimit,
         maxStartDepth,
-        timeoutMicros,
+        timeoutMicros2,
         progressCallback
       );
       const nodes = unmarshalNodes(returnedNodes, node.tree);
@@ -948,7 +948,7 @@ var require_tree_sitter2 = __commonJS({
       if (upperCase) name = name[0].toUpperCase() + name.slice(1);
       return name;
     }
-    module2.exports = Parser2;
+    module2.exports = Parser3;
     module2.exports.Query = Query;
     module2.exports.Tree = Tree;
     module2.exports.SyntaxNode = SyntaxNode;
@@ -1046,6 +1046,88 @@ var init_facts = __esm({
   }
 });
 
+// src/parse/text.ts
+function isLineTerminator(char) {
+  return char === NEWLINE || char === CARRIAGE_RETURN || char === 8232 || char === 8233;
+}
+function literalEnd(text, start, quote) {
+  for (let i = start + 1; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === quote) return { end: i + 1, failedAt: -1 };
+    if (char === NEWLINE) return { end: -1, failedAt: i };
+    if (char === BACKSLASH) {
+      if (i + 1 >= text.length || isLineTerminator(text.charCodeAt(i + 1)))
+        return { end: -1, failedAt: i + 1 };
+      i++;
+    }
+  }
+  return { end: -1, failedAt: text.length };
+}
+function replaceNonCode(text, options, replace) {
+  const parts = [];
+  let copied = 0;
+  let noCloseFrom = Infinity;
+  let stringFailsBefore = -1;
+  let charFailsBefore = -1;
+  const take = (start, end) => {
+    parts.push(text.slice(copied, start), replace(text.slice(start, end)));
+    copied = end;
+  };
+  for (let i = 0; i < text.length; ) {
+    const char = text.charCodeAt(i);
+    if (char === SLASH) {
+      const next = text.charCodeAt(i + 1);
+      if (next === STAR && i + 2 < noCloseFrom) {
+        const close = text.indexOf("*/", i + 2);
+        if (close >= 0) {
+          take(i, close + 2);
+          i = close + 2;
+          continue;
+        }
+        noCloseFrom = i + 2;
+      } else if (next === SLASH) {
+        const newline = text.indexOf("\n", i + 2);
+        const end = newline < 0 ? text.length : newline;
+        take(i, end);
+        i = end;
+        continue;
+      }
+    } else if (options.literals && (char === QUOTE || char === APOSTROPHE)) {
+      const failsBefore = char === QUOTE ? stringFailsBefore : charFailsBefore;
+      if (i >= failsBefore) {
+        const { end, failedAt } = literalEnd(text, i, char);
+        if (end >= 0) {
+          take(i, end);
+          i = end;
+          continue;
+        }
+        if (char === QUOTE) stringFailsBefore = failedAt;
+        else charFailsBefore = failedAt;
+      }
+    }
+    i++;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join("");
+}
+function stripComments(text) {
+  return text.includes("/") ? replaceNonCode(text, { literals: false }, () => " ") : text;
+}
+var SLASH, STAR, QUOTE, APOSTROPHE, BACKSLASH, NEWLINE, CARRIAGE_RETURN;
+var init_text = __esm({
+  "src/parse/text.ts"() {
+    "use strict";
+    SLASH = 47;
+    STAR = 42;
+    QUOTE = 34;
+    APOSTROPHE = 39;
+    BACKSLASH = 92;
+    NEWLINE = 10;
+    CARRIAGE_RETURN = 13;
+  }
+});
+
 // src/parse/extract.ts
 function extractFacts(path, tree, source) {
   return new Extractor(path, source).run(tree.rootNode);
@@ -1074,7 +1156,7 @@ function referencedName(text) {
   return /^[A-Za-z_]\w*$/.test(stripped) ? stripped : void 0;
 }
 function nameFromHeader(header) {
-  let text = header.replace(COMMENT, " ").trimEnd();
+  let text = stripComments(header).trimEnd();
   for (; ; ) {
     if (!text.endsWith(")")) return void 0;
     let depth = 0;
@@ -1093,9 +1175,29 @@ function nameFromHeader(header) {
     text = text.slice(0, open - name.length).trimEnd();
   }
 }
+function isLive(node) {
+  for (let child = node, parent = node.parent; parent !== null; child = parent, parent = parent.parent) {
+    if (parent.type === "preproc_if" && /^\(*\s*0\s*\)*$/.test(parent.childForFieldName("condition")?.text ?? "")) {
+      if (parent.childForFieldName("alternative")?.id !== child.id) return false;
+    }
+  }
+  return true;
+}
+function skipLiteral(source, start, end) {
+  const quote = source[start];
+  for (let i = start + 1; i < end; i++) {
+    if (source[i] === "\\") i++;
+    else if (source[i] === quote || source[i] === "\n") return i;
+  }
+  return end;
+}
 function countType(nodes, type) {
   let count = 0;
-  for (const light of nodes) count += (light.type === type ? 1 : 0) + countType(light.children, type);
+  const stack = [...nodes];
+  for (let light = stack.pop(); light !== void 0; light = stack.pop()) {
+    if (light.type === type) count++;
+    stack.push(...light.children);
+  }
   return count;
 }
 function declaredName(node) {
@@ -1114,7 +1216,7 @@ function functionDeclarator(node) {
     current = current.childForFieldName("declarator");
   return current?.childForFieldName("declarator") ?? null;
 }
-function pciDriver(variable, list, line) {
+function pciDriver(variable, list2, line) {
   const driver = { variable, line, pm: [], other: [] };
   const visit = (initializers, prefix2) => {
     for (const pair of initializers.namedChildren) {
@@ -1136,7 +1238,7 @@ function pciDriver(variable, list, line) {
       else if (name !== void 0) driver.other.push(name);
     }
   };
-  visit(list, "");
+  visit(list2, "");
   return driver;
 }
 function statementSpan(call) {
@@ -1157,18 +1259,17 @@ function statementSpan(call) {
     sole
   };
 }
-var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, IDENTIFIER, CALLEE, COMMENT, Extractor;
+var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, STRUCT_DECLARATION, IDENTIFIER, CALLEE, MAX_NESTING, NestingError, Extractor;
 var init_extract = __esm({
   "src/parse/extract.ts"() {
     "use strict";
     init_catalog();
     init_facts();
+    init_text();
     KEPT = [
       "function_definition",
       "call_expression",
       "compound_statement",
-      "expression_statement",
-      "declaration",
       "if_statement",
       "else_clause",
       "for_statement",
@@ -1190,8 +1291,6 @@ var init_extract = __esm({
     ];
     STATEMENTS = /* @__PURE__ */ new Set([
       "compound_statement",
-      "expression_statement",
-      "declaration",
       "if_statement",
       "for_statement",
       "while_statement",
@@ -1209,14 +1308,20 @@ var init_extract = __esm({
     PREPROC_ALTERNATIVES = /* @__PURE__ */ new Set(["preproc_elif", "preproc_elifdef", "preproc_else"]);
     DEVM_REGISTRARS = new Set(DEVM_ACTION_REGISTRARS);
     LOOKUPS = new Set(OTHER_DEVICE_LOOKUPS);
-    PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]*?)\)\s*;/g;
+    PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]{0,1000}?)\)\s*;/g;
     REGISTRATION = new RegExp(
       `\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`,
       "g"
     );
+    STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
     IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
     CALLEE = /^([A-Za-z_]\w*)\s*\(/;
-    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+    MAX_NESTING = 1e3;
+    NestingError = class extends Error {
+      constructor() {
+        super(`nested deeper than ${MAX_NESTING} levels (blocks, calls or #if)`);
+      }
+    };
     Extractor = class {
       constructor(path, source) {
         this.source = source;
@@ -1244,10 +1349,13 @@ var init_extract = __esm({
       breakTargets = [];
       continueTargets = [];
       otherDeviceLocals = /* @__PURE__ */ new Set();
+      /** Active recursive calls of the walks; bounded by MAX_NESTING. */
+      depth = 0;
       run(root) {
         const top = lightTree(root);
         this.facts.parseErrors = root.hasError ? Math.max(1, countType(top, "ERROR")) : 0;
         this.topLevel(top);
+        this.structDeclarations(root);
         this.textFacts();
         this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
         return this.facts;
@@ -1267,7 +1375,7 @@ var init_extract = __esm({
       }
       /** PM ops macros and driver registrations, read from the text without comments. */
       textFacts() {
-        const code2 = this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? this.source.replace(COMMENT, " ") : "";
+        const code2 = this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? stripComments(this.source) : "";
         for (const match of code2.matchAll(PM_OPS_MACRO)) {
           this.facts.pmOps.push({
             name: match[1],
@@ -1279,13 +1387,18 @@ var init_extract = __esm({
         this.facts.registeredDrivers = [...registered].sort();
       }
       topLevel(nodes) {
+        this.enter();
+        this.topLevelNodes(nodes);
+        this.depth--;
+      }
+      enter() {
+        if (++this.depth > MAX_NESTING) throw new NestingError();
+      }
+      topLevelNodes(nodes) {
         for (const light of nodes) {
           switch (light.type) {
             case "function_definition":
               this.functionDefinition(light);
-              break;
-            case "declaration":
-              this.declaration(light);
               break;
             case "preproc_if":
               if (this.isAlwaysFalse(light)) {
@@ -1304,13 +1417,19 @@ var init_extract = __esm({
       }
       /** Calls at file scope (macro invocations): recorded with fn = -1 so nothing is lost. */
       outsideFunction(light) {
+        this.enter();
         for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
         this.recordCall(light, -1);
+        this.depth--;
       }
       isAlwaysFalse(light) {
         if (light.type !== "preproc_if") return false;
         const newline = this.source.indexOf("\n", light.start);
-        const line = this.source.slice(light.start, newline < 0 ? light.end : newline).replace(COMMENT, "");
+        const line = replaceNonCode(
+          this.source.slice(light.start, newline < 0 ? light.end : newline),
+          { literals: false },
+          () => ""
+        );
         return /^#\s*if\s*\(*\s*0\s*\)*\s*$/.test(line.trim());
       }
       /** Children of a preprocessor conditional, without the calls of its `#if` line. */
@@ -1319,11 +1438,18 @@ var init_extract = __esm({
         const bodyStart = newline < 0 ? light.end : newline;
         return light.children.filter((child) => child.start >= bodyStart);
       }
-      declaration(light) {
-        const text = this.text(light);
-        const match = /\bstruct\s+(pci_driver|dev_pm_ops)\b/.exec(text);
-        if (match !== null && text.includes("{")) {
-          const node = light.node;
+      /**
+       * `struct pci_driver` and `struct dev_pm_ops` initialisers, found from the text (they are few)
+       * and read from the syntax tree; one in `#if 0` does not count.
+       */
+      structDeclarations(root) {
+        if (!this.source.includes("pci_driver") && !this.source.includes("dev_pm_ops")) return;
+        const seen = /* @__PURE__ */ new Set();
+        for (const match of this.source.matchAll(STRUCT_DECLARATION)) {
+          let node = root.descendantForIndex(match.index);
+          while (node !== null && node.type !== "declaration") node = node.parent;
+          if (node === null || seen.has(node.id) || !isLive(node)) continue;
+          seen.add(node.id);
           for (const declarator of node.childrenForFieldName("declarator")) {
             if (declarator.type !== "init_declarator") continue;
             const variable = declaredName(declarator.childForFieldName("declarator"));
@@ -1334,12 +1460,11 @@ var init_extract = __esm({
             } else {
               this.facts.pmOps.push({
                 name: variable,
-                callbacks: [...new Set(value.text.replace(COMMENT, " ").match(IDENTIFIER) ?? [])]
+                callbacks: [...new Set(stripComments(value.text).match(IDENTIFIER) ?? [])]
               });
             }
           }
         }
-        for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
       }
       functionDefinition(light) {
         const node = light.node;
@@ -1359,7 +1484,7 @@ var init_extract = __esm({
         this.otherDeviceLocals = /* @__PURE__ */ new Set();
         this.facts.functions.push({
           name,
-          isStatic: /\bstatic\b/.test(header.replace(COMMENT, " ")),
+          isStatic: /\bstatic\b/.test(stripComments(header)),
           line: this.position(light.start).line,
           endLine: this.position(light.end).line,
           flow: { call: [], succ: [] },
@@ -1393,50 +1518,74 @@ var init_extract = __esm({
         for (let i = nodes.length - 1; i >= 0; i--) entry = this.statement(nodes[i], entry);
         return entry;
       }
-      /** Splits children into the calls before the first statement and the statements. */
-      split(light) {
-        const calls = [];
-        const statements = [];
-        for (const child of light.children) {
-          if (STATEMENTS.has(child.type) || child.type === "else_clause" || child.type === "case_statement")
-            statements.push(child);
-          else calls.push(child);
+      /**
+       * Where the parenthesised head of `if (...)`, `while (...)`, `for (...)` or `switch (...)`
+       * ends: the calls before it are the condition's, the nodes after it the body's.
+       */
+      headEnd(light) {
+        const open = this.source.indexOf("(", light.start);
+        if (open < 0 || open >= light.end) return light.start;
+        let depth = 0;
+        for (let i = open; i < light.end; i++) {
+          const char = this.source[i];
+          if (char === "(") depth++;
+          else if (char === ")" && --depth === 0) return i + 1;
+          else if (char === '"' || char === "'") i = skipLiteral(this.source, i, light.end);
+          else if (char === "/" && this.source[i + 1] === "*")
+            i = this.source.indexOf("*/", i + 2) + 1 || light.end;
+          else if (char === "/" && this.source[i + 1] === "/")
+            i = this.source.indexOf("\n", i) >>> 0 || light.end;
         }
-        return { calls, statements };
+        return light.end;
+      }
+      /** Children before and after the head of a statement. */
+      splitAtHead(light) {
+        const end = this.headEnd(light);
+        return {
+          head: light.children.filter((child) => child.start < end),
+          body: light.children.filter((child) => child.start >= end)
+        };
       }
       /** Builds the flow of a statement, continuing at `next`; returns the node where it begins. */
       statement(light, next) {
+        this.enter();
+        const entry = this.statementFlow(light, next);
+        this.depth--;
+        return entry;
+      }
+      statementFlow(light, next) {
         switch (light.type) {
           case "compound_statement":
           case "ERROR":
             return this.sequence(light.children, next);
           case "if_statement": {
-            const { calls, statements } = this.split(light);
-            const consequence = statements.find((child) => child.type !== "else_clause");
-            const alternative = statements.find((child) => child.type === "else_clause");
-            const thenEntry = consequence === void 0 ? next : this.statement(consequence, next);
+            const { head, body } = this.splitAtHead(light);
+            const consequence = body.filter((child) => child.type !== "else_clause");
+            const alternative = body.find((child) => child.type === "else_clause");
+            const thenEntry = this.sequence(consequence, next);
             const elseEntry = alternative === void 0 ? next : this.sequence(alternative.children, next);
-            return this.expressions(calls, this.newNode(-1, [thenEntry, elseEntry]));
+            return this.expressions(head, this.newNode(-1, [thenEntry, elseEntry]));
           }
           case "while_statement":
           case "for_statement":
           case "do_statement": {
-            const { calls, statements } = this.split(light);
-            const body = light.type === "do_statement" ? statements[0] : statements.at(-1);
-            const headerStatements = statements.filter((child) => child !== body);
+            const testStart = light.type === "do_statement" ? light.start + this.text(light).lastIndexOf("while") : this.headEnd(light);
+            const inHead = (child) => light.type === "do_statement" ? child.start >= testStart : child.start < testStart;
+            const head = light.children.filter(inHead);
+            const body = light.children.filter((child) => !inHead(child));
             const header = this.newNode(-1, []);
             this.breakTargets.push(next);
             this.continueTargets.push(header);
-            const bodyEntry = body === void 0 ? header : this.statement(body, header);
+            const bodyEntry = this.sequence(body, header);
             this.breakTargets.pop();
             this.continueTargets.pop();
-            const test = this.expressions(calls, this.newNode(-1, [bodyEntry, next]));
-            this.succ[header].push(this.sequence(headerStatements, test));
-            return light.type === "do_statement" ? bodyEntry : this.succ[header][0];
+            const test = this.expressions(head, this.newNode(-1, [bodyEntry, next]));
+            this.succ[header].push(test);
+            return light.type === "do_statement" ? bodyEntry : test;
           }
           case "switch_statement": {
-            const { calls, statements } = this.split(light);
-            const cases = statements.flatMap(
+            const { head: calls2, body } = this.splitAtHead(light);
+            const cases = body.flatMap(
               (child) => child.type === "compound_statement" ? child.children : [child]
             );
             const dispatch = this.newNode(-1, []);
@@ -1448,7 +1597,7 @@ var init_extract = __esm({
               const item = cases[i];
               if (item.type === "case_statement") {
                 if (/^default\b/.test(this.source.slice(item.start, item.start + 8))) hasDefault = true;
-                following = this.sequence(this.split(item).statements, following);
+                following = this.sequence(item.children, following);
                 entries.push(following);
               } else {
                 following = this.statement(item, following);
@@ -1456,7 +1605,7 @@ var init_extract = __esm({
             }
             this.breakTargets.pop();
             this.succ[dispatch] = hasDefault ? entries : [...entries, next];
-            return this.expressions(calls, dispatch);
+            return this.expressions(calls2, dispatch);
           }
           case "return_statement":
             return this.expressions(light.children, EXIT_NODE);
@@ -1495,6 +1644,12 @@ var init_extract = __esm({
       }
       /** Calls in evaluation order (arguments before the call); nested blocks as branches. */
       expressions(nodes, next) {
+        this.enter();
+        const entry = this.expressionsFlow(nodes, next);
+        this.depth--;
+        return entry;
+      }
+      expressionsFlow(nodes, next) {
         let entry = next;
         for (let i = nodes.length - 1; i >= 0; i--) {
           const light = nodes[i];
@@ -1575,11 +1730,21 @@ var init_extract = __esm({
 });
 
 // src/parse/parser.ts
+function parseTimeoutMicros(env = process.env) {
+  const value = env[PARSE_TIMEOUT_VARIABLE];
+  if (value === void 0 || value === "") return PARSE_TIMEOUT_MICROS;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new Error(`${PARSE_TIMEOUT_VARIABLE}=${value}: not a positive number of milliseconds`);
+  }
+  return Math.max(1, Math.round(ms * 1e3));
+}
 function getParser() {
   if (parser === void 0) {
+    timeoutMicros = parseTimeoutMicros();
     parser = new import_tree_sitter.default();
     parser.setLanguage(import_tree_sitter_c.default);
-    parser.setTimeoutMicros(PARSE_TIMEOUT_MICROS);
+    parser.setTimeoutMicros(timeoutMicros);
   }
   return parser;
 }
@@ -1594,11 +1759,11 @@ function parseFacts(path, source) {
   }
   if (tree === void 0 || tree === null) {
     current.reset();
-    throw new ParseError(`parsing took longer than ${PARSE_TIMEOUT_MICROS / 1e6} s`);
+    throw new ParseError(`parsing took longer than the ${timeoutMicros / 1e3} ms limit`);
   }
   return extractFacts(path, tree, source);
 }
-var import_tree_sitter, import_tree_sitter_c, PARSE_TIMEOUT_MICROS, parser, ParseError;
+var import_tree_sitter, import_tree_sitter_c, PARSE_TIMEOUT_MICROS, PARSE_TIMEOUT_VARIABLE, parser, timeoutMicros, ParseError;
 var init_parser = __esm({
   "src/parse/parser.ts"() {
     "use strict";
@@ -1606,6 +1771,8 @@ var init_parser = __esm({
     import_tree_sitter_c = __toESM(require_node(), 1);
     init_extract();
     PARSE_TIMEOUT_MICROS = 1e7;
+    PARSE_TIMEOUT_VARIABLE = "MSI_OWNERSHIP_PARSE_TIMEOUT_MS";
+    timeoutMicros = PARSE_TIMEOUT_MICROS;
     ParseError = class extends Error {
     };
   }
@@ -1614,6 +1781,7 @@ var init_parser = __esm({
 // src/scan/parse-worker.ts
 var parse_worker_exports = {};
 __export(parse_worker_exports, {
+  MAX_PARSE_BYTES: () => MAX_PARSE_BYTES,
   isParseFailure: () => isParseFailure,
   parseBatch: () => parseBatch,
   parseOne: () => parseOne,
@@ -1623,6 +1791,10 @@ function isParseFailure(result) {
   return "error" in result;
 }
 function parseOne(path, source, parse = parseFacts) {
+  if (source.byteLength > MAX_PARSE_BYTES) {
+    const mb = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+    return { path, error: `${mb(source.byteLength)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
+  }
   try {
     const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
     return parse(path, text);
@@ -1652,12 +1824,13 @@ function runParseWorker() {
   parseFacts("<warm-up>", "");
   port.postMessage({ type: "ready" });
 }
-var import_node_worker_threads3;
+var import_node_worker_threads3, MAX_PARSE_BYTES;
 var init_parse_worker = __esm({
   "src/scan/parse-worker.ts"() {
     "use strict";
     import_node_worker_threads3 = require("node:worker_threads");
     init_parser();
+    MAX_PARSE_BYTES = 4 * 1024 * 1024;
   }
 });
 
@@ -2669,9 +2842,9 @@ var require_option = __commonJS({
             this.positiveOptions.set(option.attributeName(), option);
           }
         });
-        this.negativeOptions.forEach((value, key2) => {
-          if (this.positiveOptions.has(key2)) {
-            this.dualOptions.add(key2);
+        this.negativeOptions.forEach((value, key3) => {
+          if (this.positiveOptions.has(key3)) {
+            this.dualOptions.add(key3);
           }
         });
       }
@@ -3602,11 +3775,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {object} value
        */
-      getOptionValue(key2) {
+      getOptionValue(key3) {
         if (this._storeOptionsAsProperties) {
-          return this[key2];
+          return this[key3];
         }
-        return this._optionValues[key2];
+        return this._optionValues[key3];
       }
       /**
        * Store option value.
@@ -3615,8 +3788,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {object} value
        * @return {Command} `this` command for chaining
        */
-      setOptionValue(key2, value) {
-        return this.setOptionValueWithSource(key2, value, void 0);
+      setOptionValue(key3, value) {
+        return this.setOptionValueWithSource(key3, value, void 0);
       }
       /**
        * Store option value and where the value came from.
@@ -3626,13 +3799,13 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} source - expected values are default/config/env/cli/implied
        * @return {Command} `this` command for chaining
        */
-      setOptionValueWithSource(key2, value, source) {
+      setOptionValueWithSource(key3, value, source) {
         if (this._storeOptionsAsProperties) {
-          this[key2] = value;
+          this[key3] = value;
         } else {
-          this._optionValues[key2] = value;
+          this._optionValues[key3] = value;
         }
-        this._optionValueSources[key2] = source;
+        this._optionValueSources[key3] = source;
         return this;
       }
       /**
@@ -3642,8 +3815,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSource(key2) {
-        return this._optionValueSources[key2];
+      getOptionValueSource(key3) {
+        return this._optionValueSources[key3];
       }
       /**
        * Get source of option value. See also .optsWithGlobals().
@@ -3652,11 +3825,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSourceWithGlobals(key2) {
+      getOptionValueSourceWithGlobals(key3) {
         let source;
         this._getCommandAndAncestors().forEach((cmd) => {
-          if (cmd.getOptionValueSource(key2) !== void 0) {
-            source = cmd.getOptionValueSource(key2);
+          if (cmd.getOptionValueSource(key3) !== void 0) {
+            source = cmd.getOptionValueSource(key3);
           }
         });
         return source;
@@ -4382,8 +4555,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
           const result = {};
           const len = this.options.length;
           for (let i = 0; i < len; i++) {
-            const key2 = this.options[i].attributeName();
-            result[key2] = key2 === this._versionOptionName ? this._version : this[key2];
+            const key3 = this.options[i].attributeName();
+            result[key3] = key3 === this._versionOptionName ? this._version : this[key3];
           }
           return result;
         }
@@ -5111,86 +5284,6 @@ var init_esm = __esm({
   }
 });
 
-// src/kbuild/makefile.ts
-function joinPath(dir, file) {
-  const parts = dir === "" ? [] : dir.split("/");
-  for (const part of file.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return parts.join("/");
-}
-function logicalLines(text) {
-  const joined = text.replace(/\r\n?/g, "\n").replace(/\\\n/g, " ");
-  return joined.split("\n").map((line) => line.replace(/(^|[^\\])#.*$/, "$1"));
-}
-function parseKbuild(dir, text) {
-  const topLevel = /* @__PURE__ */ new Set();
-  const parts = /* @__PURE__ */ new Map();
-  for (const line of logicalLines(text)) {
-    const match = ASSIGNMENT.exec(line);
-    if (match === null) continue;
-    const target = match[1];
-    const objects = match[2].split(/\s+/).filter((word) => word.endsWith(".o") && !word.includes("$"));
-    if (objects.length === 0) continue;
-    if (TOP_LEVEL.test(target)) {
-      for (const object of objects) topLevel.add(object.slice(0, -2));
-      continue;
-    }
-    const composite = COMPOSITE.exec(target);
-    if (composite === null) continue;
-    const name = composite[1];
-    if (NOT_COMPOSITE.has(name) || name.includes("$") || name.includes("FLAGS")) continue;
-    const list = parts.get(name) ?? [];
-    list.push(...objects.map((object) => object.slice(0, -2)));
-    parts.set(name, list);
-  }
-  const modules = [];
-  const names = /* @__PURE__ */ new Set([...topLevel, ...parts.keys()]);
-  for (const name of [...names].sort()) {
-    const members = parts.get(name);
-    const sources = (members ?? [name]).flatMap(
-      (member) => member !== name && parts.has(member) ? parts.get(member) : [member]
-    );
-    modules.push({
-      dir,
-      name: name.includes("/") ? name.split("/").pop() : name,
-      sources: [...new Set(sources.map((source) => `${joinPath(dir, source)}.c`))].sort()
-    });
-  }
-  return modules;
-}
-function unitName(definition) {
-  const base = definition.dir.split("/").pop();
-  return base === definition.name ? definition.dir : joinPath(definition.dir, definition.name);
-}
-var NOT_COMPOSITE, ASSIGNMENT, COMPOSITE, TOP_LEVEL;
-var init_makefile = __esm({
-  "src/kbuild/makefile.ts"() {
-    "use strict";
-    NOT_COMPOSITE = /* @__PURE__ */ new Set([
-      "obj",
-      "lib",
-      "subdir",
-      "always",
-      "targets",
-      "extra",
-      "hostprogs",
-      "userprogs",
-      "clean",
-      "header-test",
-      "ccflags",
-      "asflags",
-      "ldflags",
-      "subdir-ccflags"
-    ]);
-    ASSIGNMENT = /^\s*(?:override\s+|export\s+)?([^\s:+?=]+)\s*(?::=|::=|\+=|\?=|=)\s*(.*)$/;
-    COMPOSITE = /^(.+?)-(?:y|m|objs|\$\(.*\))$/;
-    TOP_LEVEL = /^obj-(?:y|m|\$\(.*\))$/;
-  }
-});
-
 // src/report/types.ts
 var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION;
 var init_types = __esm({
@@ -5210,6 +5303,403 @@ var init_types = __esm({
       "converted-double-release",
       "implicit-managed"
     ];
+  }
+});
+
+// src/fix/message.ts
+function driverName(unit, module2, directory) {
+  const dir = unit.includes("/") ? unit.slice(0, unit.lastIndexOf("/")) : unit;
+  for (const [path, name] of Object.entries(DRIVER_NAMES)) {
+    if (unit === path || unit.startsWith(`${path}/`) || dir === path) {
+      return name;
+    }
+  }
+  const mt76 = /mt76\/(mt\w+)\//.exec(`${unit}/`);
+  if (mt76 !== null) return mt76[1];
+  if (unit.startsWith("drivers/misc/mei/")) return module2.replace(/^mei-/, "");
+  if (directory !== void 0) return directory;
+  return module2.replace(/^(i2c|spi|mmc|hid|gpio|pinctrl)[-_]/, "").replace(/_pci$|-pci$/, (suffix) => module2.startsWith("8250") ? suffix : "");
+}
+function subjectPrefix(unit, module2, directory) {
+  const path = `${unit}/`;
+  const name = driverName(unit, module2, directory);
+  for (const [prefix2, template] of PREFIXES) {
+    if (path.startsWith(prefix2)) return template.replace("%", name);
+  }
+  const subsystem = /^drivers\/([^/]+)\//.exec(path)?.[1] ?? path.split("/")[0] ?? "drivers";
+  return name === subsystem ? `${subsystem}:` : `${subsystem}: ${name}:`;
+}
+function list(items) {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+function calls(names) {
+  return list([...new Set(names)].sort().map((name) => `${name}()`));
+}
+function subjectOf(plan, directory) {
+  const prefix2 = subjectPrefix(plan.unit, plan.module, directory);
+  if (plan.converted.length > 0) {
+    const target = plan.converted.some((c) => c.callee.endsWith("_affinity")) ? "pcim_alloc_irq_vectors_affinity()" : "pcim_alloc_irq_vectors()";
+    return `${prefix2} Use ${target}`;
+  }
+  return `${prefix2} Drop redundant ${calls(plan.removed.map((release) => release.callee))}`;
+}
+function wrap(paragraph, width = 72) {
+  const lines = [];
+  let current = "";
+  for (const word of paragraph.split(/\s+/).filter((w) => w !== "")) {
+    if (current !== "" && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current === "" ? word : `${current} ${word}`;
+  }
+  if (current !== "") lines.push(current);
+  return lines.join("\n");
+}
+function where(plan) {
+  const places = /* @__PURE__ */ new Map();
+  for (const release of plan.removed) {
+    const label = release.reach === "probe" ? `on the error path of ${release.function}()` : release.reach === "devm-action" ? `in ${release.function}(), a devm action` : `in ${release.function}()`;
+    const names = places.get(label) ?? [];
+    names.push(release.callee);
+    places.set(label, names);
+  }
+  return list([...places.keys()]);
+}
+function bodyOf(plan, treeHasApi) {
+  const driver = plan.module;
+  const allocators = calls(plan.allocators.length > 0 ? plan.allocators : ["pci_alloc_irq_vectors"]);
+  const releases = calls(plan.removed.map((release) => release.callee));
+  const paragraphs = [];
+  const devres = "pcim_enable_device() marks the device as managed, and on a managed device the MSI/MSI-X allocators are devres-managed as a side effect: pcim_setup_msi_release() registers pcim_msi_release(), which frees the vectors when the driver detaches, after remove() or when probe() fails.";
+  if (plan.removed.length > 0) {
+    paragraphs.push(
+      `The ${driver} driver enables its device with pcim_enable_device(), allocates the interrupt vectors with ${allocators}, and frees them itself with ${releases} ${where(plan)}.`
+    );
+    paragraphs.push(
+      `${devres} The explicit ${releases} ${new Set(plan.removed.map((r) => r.callee)).size > 1 ? "free" : "frees"} the vectors a first time and devres frees them again at detach: the explicit release is redundant.`
+    );
+  } else {
+    paragraphs.push(
+      `The ${driver} driver enables its device with pcim_enable_device() and allocates the interrupt vectors with ${allocators}, and never frees them.`
+    );
+    paragraphs.push(
+      `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors would then leak at every unbind.`
+    );
+  }
+  const changes = [];
+  if (plan.converted.length > 0) {
+    const renamed = calls(plan.converted.map((c) => c.callee));
+    changes.push(
+      `Allocate with ${calls(plan.converted.map((c) => c.callee.replace(/^pci_/, "pcim_")))} instead of ${renamed}, so the vectors are devres-managed by what the code says`
+    );
+  }
+  if (plan.removed.length > 0) changes.push(`drop the explicit ${releases} and leave the release to devres`);
+  let change = `${changes.join(", and ")}.`;
+  change = change.charAt(0).toUpperCase() + change.slice(1);
+  if (plan.mergedLabels.length > 0) {
+    change += ` The error label${plan.mergedLabels.length > 1 ? "s" : ""} ${list(plan.mergedLabels.map((m) => m.from))} now label${plan.mergedLabels.length > 1 ? "" : "s"} nothing and ${plan.mergedLabels.length > 1 ? "are" : "is"} folded into the next one.`;
+  }
+  if (plan.removedFunctions.length > 0) {
+    const many = plan.removedFunctions.length > 1;
+    change += ` ${list(plan.removedFunctions.map((name) => `${name}()`))} did nothing else and ${many ? "go" : "goes"}, with ${many ? "their" : "its"} registration.`;
+  }
+  if (plan.removedLocals.length > 0) {
+    change += ` ${list(plan.removedLocals.map((name) => `'${name}'`))} ${plan.removedLocals.length > 1 ? "are no longer used and go" : "is no longer used and goes"}.`;
+  }
+  if (plan.converted.length === 0 && plan.removed.length > 0) {
+    change += treeHasApi ? "" : " Converting the allocation to pcim_alloc_irq_vectors() follows once that API is available.";
+  } else if (plan.converted.length > 0 && !treeHasApi) {
+    change += ' This depends on pcim_alloc_irq_vectors() from "PCI/MSI: Add Devres managed IRQ vectors allocation".';
+  }
+  paragraphs.push(change);
+  return paragraphs.map((paragraph) => wrap(paragraph)).join("\n\n");
+}
+var PREFIXES, DRIVER_NAMES;
+var init_message = __esm({
+  "src/fix/message.ts"() {
+    "use strict";
+    PREFIXES = [
+      ["drivers/net/wireless/mediatek/mt76/", "wifi: mt76: %:"],
+      ["drivers/net/wireless/", "wifi: %:"],
+      ["drivers/net/wwan/", "net: wwan: %:"],
+      ["drivers/net/can/", "can: %:"],
+      ["drivers/net/ethernet/", "net: %:"],
+      ["drivers/net/", "net: %:"],
+      ["drivers/gpu/drm/", "drm/%:"],
+      ["drivers/accel/", "accel/%:"],
+      ["drivers/crypto/", "crypto: % -"],
+      ["drivers/input/", "Input: % -"],
+      ["drivers/dma/", "dmaengine: %:"],
+      ["drivers/bluetooth/", "Bluetooth: %:"],
+      ["drivers/scsi/", "scsi: %:"],
+      ["drivers/ata/", "ata: %:"],
+      ["drivers/block/", "block: %:"],
+      ["drivers/nvme/", "nvme-pci:"],
+      ["drivers/spi/", "spi: %:"],
+      ["drivers/i2c/", "i2c: %:"],
+      ["drivers/mmc/", "mmc: %:"],
+      ["drivers/mfd/", "mfd: %:"],
+      ["drivers/misc/mei/", "mei: %:"],
+      ["drivers/misc/", "misc: %:"],
+      ["drivers/tty/serial/", "serial: %:"],
+      ["drivers/tty/", "tty: %:"],
+      ["drivers/usb/", "usb: %:"],
+      ["drivers/staging/media/", "media: %:"],
+      ["drivers/staging/", "staging: %:"],
+      ["drivers/media/", "media: %:"],
+      ["drivers/thermal/intel/", "thermal: intel: %:"],
+      ["drivers/thermal/", "thermal: %:"],
+      ["drivers/vdpa/", "vdpa/%:"],
+      ["drivers/perf/", "drivers/perf: %:"],
+      ["drivers/ntb/", "NTB: %:"],
+      ["drivers/hwtracing/intel_th/", "intel_th: %:"],
+      ["drivers/hwtracing/", "hwtracing: %:"],
+      ["drivers/firewire/", "firewire: %:"],
+      ["drivers/fpga/", "fpga: %:"],
+      ["drivers/platform/x86/", "platform/x86: %:"],
+      ["drivers/edac/", "EDAC/%:"],
+      ["drivers/hid/intel-ish-hid/", "HID: intel-ish-hid: %:"],
+      ["drivers/hid/", "HID: %:"],
+      ["drivers/cxl/", "cxl/%:"],
+      ["drivers/pci/", "PCI: %:"],
+      ["drivers/iio/", "iio: %:"],
+      ["drivers/gpio/", "gpio: %:"],
+      ["drivers/vfio/", "vfio/%:"],
+      ["drivers/infiniband/", "RDMA/%:"]
+    ];
+    DRIVER_NAMES = {
+      "drivers/gpu/drm/hisilicon/hibmc": "hisilicon/hibmc",
+      "drivers/hwtracing/intel_th": "pci",
+      "drivers/net/wwan/t7xx": "t7xx",
+      "drivers/firewire": "ohci",
+      "drivers/cxl/cxl_pci": "pci",
+      "drivers/fpga/dfl-pci": "dfl-pci",
+      "drivers/thermal/intel/int340x_thermal": "int340x",
+      "drivers/dma/dw-edma": "dw-edma",
+      "drivers/net/ethernet/marvell/octeontx2": "octeontx2",
+      "drivers/net/ethernet/amd/xgbe": "amd-xgbe",
+      "drivers/staging/media/atomisp": "atomisp",
+      "drivers/vdpa/solidrun": "snet",
+      "drivers/vdpa/alibaba": "eni_vdpa",
+      "drivers/vdpa/virtio_pci": "vp_vdpa",
+      "drivers/vdpa/octeon_ep": "octeon_ep",
+      "drivers/scsi/hisi_sas": "hisi_sas",
+      "drivers/crypto/ccp": "ccp"
+    };
+  }
+});
+
+// src/fix/patch.ts
+function splitLines(text) {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+function changedRegions(before, after2) {
+  let prefix2 = 0;
+  while (prefix2 < before.length && prefix2 < after2.length && before[prefix2] === after2[prefix2]) prefix2++;
+  let suffix = 0;
+  while (suffix < before.length - prefix2 && suffix < after2.length - prefix2 && before[before.length - 1 - suffix] === after2[after2.length - 1 - suffix])
+    suffix++;
+  const a = before.slice(prefix2, before.length - suffix);
+  const b = after2.slice(prefix2, after2.length - suffix);
+  const n = a.length;
+  const m = b.length;
+  const offset = n + m + 1;
+  const v = new Array(2 * offset + 1).fill(0);
+  const trace = [];
+  search: for (let d = 0; d <= n + m; d++) {
+    trace.push(v.slice());
+    for (let k = -d; k <= d; k += 2) {
+      const down = k === -d || k !== d && v[offset + k - 1] < v[offset + k + 1];
+      let x2 = down ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      let y2 = x2 - k;
+      while (x2 < n && y2 < m && a[x2] === b[y2]) {
+        x2++;
+        y2++;
+      }
+      v[offset + k] = x2;
+      if (x2 >= n && y2 >= m) break search;
+    }
+  }
+  const ops = [];
+  let x = n;
+  let y = m;
+  for (let d = trace.length - 1; d > 0; d--) {
+    const previous = trace[d];
+    const k = x - y;
+    const down = k === -d || k !== d && previous[offset + k - 1] < previous[offset + k + 1];
+    const prevK = down ? k + 1 : k - 1;
+    const prevX = previous[offset + prevK];
+    const prevY = prevX - prevK;
+    while (x > prevX && y > prevY) {
+      ops.push("=");
+      x--;
+      y--;
+    }
+    ops.push(down ? "+" : "-");
+    if (down) y--;
+    else x--;
+  }
+  while (x > 0 && y > 0) {
+    ops.push("=");
+    x--;
+    y--;
+  }
+  ops.reverse();
+  const regions = [];
+  let i = 0;
+  let j = 0;
+  let current;
+  for (const op of ops) {
+    if (op === "=") {
+      current = void 0;
+      i++;
+      j++;
+      continue;
+    }
+    if (current === void 0) {
+      current = { oldStart: prefix2 + i, oldLines: [], newLines: [] };
+      regions.push(current);
+    }
+    if (op === "-") current.oldLines.push(a[i++]);
+    else current.newLines.push(b[j++]);
+  }
+  return regions;
+}
+function funcname(lines, before) {
+  for (let k = before - 1; k >= 0; k--) {
+    const line = lines[k];
+    if (/^[A-Za-z_$]/.test(line)) return ` ${line.replace(/\s+$/, "").slice(0, 80)}`;
+  }
+  return "";
+}
+function range(start, count) {
+  return count === 1 ? `${start}` : `${start},${count}`;
+}
+function fileDiff(change) {
+  const before = splitLines(change.before);
+  const after2 = splitLines(change.after);
+  const regions = changedRegions(before, after2);
+  let added = 0;
+  let removed = 0;
+  const out = [
+    `diff --git a/${change.path} b/${change.path}`,
+    `index ${blobId(change.before).slice(0, 12)}..${blobId(change.after).slice(0, 12)} 100644`,
+    `--- a/${change.path}`,
+    `+++ b/${change.path}`
+  ];
+  let index = 0;
+  while (index < regions.length) {
+    let last = index;
+    while (last + 1 < regions.length && regions[last + 1].oldStart - (regions[last].oldStart + regions[last].oldLines.length) <= 2 * CONTEXT)
+      last++;
+    const first = regions[index];
+    const end = regions[last];
+    const oldFrom = Math.max(0, first.oldStart - CONTEXT);
+    const oldTo = Math.min(before.length, end.oldStart + end.oldLines.length + CONTEXT);
+    const body = [];
+    let cursor = oldFrom;
+    for (let k = index; k <= last; k++) {
+      const region = regions[k];
+      for (; cursor < region.oldStart; cursor++) body.push(` ${before[cursor]}`);
+      body.push(...region.oldLines.map((line) => `-${line}`));
+      body.push(...region.newLines.map((line) => `+${line}`));
+      removed += region.oldLines.length;
+      added += region.newLines.length;
+      cursor = region.oldStart + region.oldLines.length;
+    }
+    for (; cursor < oldTo; cursor++) body.push(` ${before[cursor]}`);
+    const newCount = body.filter((line) => !line.startsWith("-")).length;
+    const oldCount = oldTo - oldFrom;
+    const shift = regions.slice(0, index).reduce((sum, region) => sum + region.newLines.length - region.oldLines.length, 0);
+    const oldStart = oldCount === 0 ? oldFrom : oldFrom + 1;
+    const newStart = newCount === 0 ? oldFrom + shift : oldFrom + shift + 1;
+    const marks = /* @__PURE__ */ new Set();
+    const lastOf = (sign) => body.findLastIndex((line) => line[0] === " " || line[0] === sign);
+    if (oldTo === before.length && before.length > 0 && !change.before.endsWith("\n")) marks.add(lastOf("-"));
+    if (newStart - 1 + newCount === after2.length && after2.length > 0 && !change.after.endsWith("\n"))
+      marks.add(lastOf("+"));
+    for (const at of [...marks].sort((a, b) => b - a)) body.splice(at + 1, 0, "\\ No newline at end of file");
+    out.push(`@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@${funcname(before, oldFrom)}`);
+    out.push(...body);
+    index = last + 1;
+  }
+  return { text: `${out.join("\n")}
+`, added, removed };
+}
+function blobId(latin1) {
+  const bytes = Buffer.from(latin1, "latin1");
+  return (0, import_node_crypto2.createHash)("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+function rfc2822(date) {
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const two = (n) => String(n).padStart(2, "0");
+  return `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+function diffstat(files) {
+  const width = Math.max(...files.map((file) => file.path.length));
+  const countWidth = Math.max(...files.map((file) => String(file.added + file.removed).length));
+  const lines = files.map((file) => {
+    const total = file.added + file.removed;
+    const scale = total > 50 ? 50 / total : 1;
+    const plus = "+".repeat(Math.round(file.added * scale));
+    const minus = "-".repeat(Math.round(file.removed * scale));
+    return ` ${file.path.padEnd(width)} | ${String(total).padStart(countWidth)} ${plus}${minus}`;
+  });
+  const added = files.reduce((sum, file) => sum + file.added, 0);
+  const removed = files.reduce((sum, file) => sum + file.removed, 0);
+  const parts = [`${files.length} file${files.length === 1 ? "" : "s"} changed`];
+  if (added > 0) parts.push(`${added} insertion${added === 1 ? "" : "s"}(+)`);
+  if (removed > 0) parts.push(`${removed} deletion${removed === 1 ? "" : "s"}(-)`);
+  return `${lines.join("\n")}
+ ${parts.join(", ")}
+`;
+}
+function foldHeader(line) {
+  const words = line.split(" ");
+  const out = [];
+  let current = "";
+  for (const word of words) {
+    if (current !== "" && current.length + 1 + word.length > 77) {
+      out.push(current);
+      current = word;
+    } else {
+      current = current === "" ? word : `${current} ${word}`;
+    }
+  }
+  out.push(current);
+  return out.join("\n ");
+}
+function formatPatch(header, changes) {
+  const diffs = [...changes].sort((a, b) => a.path < b.path ? -1 : 1).map((change) => ({ change, ...fileDiff(change) }));
+  const stat2 = diffstat(diffs.map(({ change, added, removed }) => ({ path: change.path, added, removed })));
+  const message = `${header.body.trimEnd()}
+`;
+  const eightBit = /[\u0080-\uffff]/.test(
+    header.from + header.subject + message + diffs.map((d) => d.text).join("")
+  );
+  const mime = eightBit ? "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n" : "";
+  return `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: ${header.from}
+Date: ${rfc2822(header.date)}
+${foldHeader(`Subject: [PATCH] ${header.subject}`)}
+` + mime + `
+${message}---
+${stat2}
+` + diffs.map((diff) => diff.text).join("") + `-- 
+${header.signature}
+
+`;
+}
+var import_node_crypto2, CONTEXT;
+var init_patch = __esm({
+  "src/fix/patch.ts"() {
+    "use strict";
+    import_node_crypto2 = require("node:crypto");
+    CONTEXT = 3;
   }
 });
 
@@ -5319,9 +5809,56 @@ var init_rules = __esm({
   }
 });
 
+// src/fix/edits.ts
+function convertFix(file, call, pcimAllocIrqVectors) {
+  const description = implicitManaged.fix;
+  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+  if (!pcimAllocIrqVectors || renamed === void 0) return { description, edits: [] };
+  return {
+    description,
+    edits: [
+      {
+        file,
+        startLine: call.line,
+        startColumn: call.column,
+        endLine: call.line,
+        endColumn: call.column + call.callee.length,
+        replacement: renamed
+      }
+    ]
+  };
+}
+function removeReleaseFix(file, call) {
+  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
+  const statement = call.statement;
+  if (statement === void 0 || !statement.ownLines || statement.sole || call.devmAction === true) {
+    return { description, edits: [] };
+  }
+  const edit = {
+    file,
+    startLine: statement.line,
+    startColumn: 1,
+    endLine: statement.endLine + 1,
+    endColumn: 1,
+    replacement: ""
+  };
+  return { description, edits: [edit] };
+}
+var RENAMEABLE_ALLOCATORS;
+var init_edits = __esm({
+  "src/fix/edits.ts"() {
+    "use strict";
+    init_rules();
+    RENAMEABLE_ALLOCATORS = {
+      pci_alloc_irq_vectors: "pcim_alloc_irq_vectors",
+      pci_alloc_irq_vectors_affinity: "pcim_alloc_irq_vectors_affinity"
+    };
+  }
+});
+
 // src/model/findings.ts
 function fingerprintOf(parts) {
-  return (0, import_node_crypto2.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
+  return (0, import_node_crypto3.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
 }
 function buildFindings(model, driver) {
   const findings = [];
@@ -5357,7 +5894,7 @@ function buildFindings(model, driver) {
     const enable = device.managedEnable[0];
     const teardown = device.releases.filter((release) => release.kind === "teardown");
     const enableEvidence = enable === void 0 ? [] : [model.evidence(enable)];
-    const where = (ref) => {
+    const where2 = (ref) => {
       const call = model.graph.call(ref);
       return `${model.graph.path(ref.file)}:${call.line}`;
     };
@@ -5367,7 +5904,7 @@ function buildFindings(model, driver) {
       const allocCall = model.graph.call(alloc);
       for (const release of teardown) {
         const call = model.graph.call(release.call);
-        const owner = converted ? `${allocCall.callee}() (${where(alloc)}) hands them to devres` : `the device is enabled with pcim_enable_device() (${enable === void 0 ? "?" : where(enable)}), so ${allocCall.callee}() (${where(alloc)}) made them devres-managed`;
+        const owner = converted ? `${allocCall.callee}() (${where2(alloc)}) hands them to devres` : `the device is enabled with pcim_enable_device() (${enable === void 0 ? "?" : where2(enable)}), so ${allocCall.callee}() (${where2(alloc)}) made them devres-managed`;
         const message = `${call.callee}() ${REACH_WORDS[release.reach.kind]} releases MSI vectors that devres releases again at detach: ${owner}`;
         const evidence = [
           ...converted ? [] : enableEvidence,
@@ -5380,19 +5917,19 @@ function buildFindings(model, driver) {
           release.call,
           message,
           evidence,
-          removeReleaseFix(model, release)
+          removeReleaseFix(model.graph.path(release.call.file), model.graph.call(release.call))
         );
       }
     } else if (device.status === "implicit-managed") {
       for (const alloc of device.hybridAllocs) {
         const call = model.graph.call(alloc);
-        const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() (${enable === void 0 ? "?" : where(enable)}) and nothing releases them: the driver relies on the hidden devres cleanup; use pcim_alloc_irq_vectors()`;
+        const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() (${enable === void 0 ? "?" : where2(enable)}) and nothing releases them: the driver relies on the hidden devres cleanup; use pcim_alloc_irq_vectors()`;
         push(
           implicitManaged,
           alloc,
           message,
           [...enableEvidence, model.evidence(alloc)],
-          convertFix(model, alloc)
+          convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors)
         );
       }
     }
@@ -5401,55 +5938,12 @@ function buildFindings(model, driver) {
     (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
   );
 }
-function lineEdit(model, ref, replacement, fromColumn, toColumn) {
-  const call = model.graph.call(ref);
-  return {
-    file: model.graph.path(ref.file),
-    startLine: call.line,
-    startColumn: fromColumn,
-    endLine: call.line,
-    endColumn: toColumn,
-    replacement
-  };
-}
-function convertFix(model, alloc) {
-  const call = model.graph.call(alloc);
-  const description = implicitManaged.fix;
-  if (!model.traits.pcimAllocIrqVectors || !call.callee.startsWith("pci_alloc_irq_vectors")) {
-    return { description, edits: [] };
-  }
-  const renamed = call.callee.replace(/^pci_/, "pcim_");
-  return {
-    description,
-    edits: [lineEdit(model, alloc, renamed, call.column, call.column + call.callee.length)]
-  };
-}
-function removeReleaseFix(model, release) {
-  const call = model.graph.call(release.call);
-  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
-  const statement = call.statement;
-  if (statement === void 0 || !statement.ownLines || statement.sole || call.devmAction === true) {
-    return { description, edits: [] };
-  }
-  return {
-    description,
-    edits: [
-      {
-        file: model.graph.path(release.call.file),
-        startLine: statement.line,
-        startColumn: 1,
-        endLine: statement.endLine + 1,
-        endColumn: 1,
-        replacement: ""
-      }
-    ]
-  };
-}
-var import_node_crypto2, REACH_WORDS;
+var import_node_crypto3, REACH_WORDS;
 var init_findings = __esm({
   "src/model/findings.ts"() {
     "use strict";
-    import_node_crypto2 = require("node:crypto");
+    import_node_crypto3 = require("node:crypto");
+    init_edits();
     init_rules();
     REACH_WORDS = {
       remove: "on the remove path",
@@ -5475,19 +5969,19 @@ var init_graph = __esm({
         this.callsOfFunction = /* @__PURE__ */ new Map();
         files.forEach((file, fileIndex) => {
           file.functions.forEach((fn, fnIndex) => {
-            const list = this.byName.get(fn.name) ?? [];
-            list.push({ file: fileIndex, fn: fnIndex });
-            this.byName.set(fn.name, list);
+            const list2 = this.byName.get(fn.name) ?? [];
+            list2.push({ file: fileIndex, fn: fnIndex });
+            this.byName.set(fn.name, list2);
             fn.flow.call.forEach((call, node) => {
               if (call >= 0) this.nodeOfCall[fileIndex].set(call, node);
             });
           });
           file.calls.forEach((call, callIndex) => {
             if (call.fn < 0) return;
-            const key2 = `${fileIndex}:${call.fn}`;
-            const list = this.callsOfFunction.get(key2) ?? [];
-            list.push(callIndex);
-            this.callsOfFunction.set(key2, list);
+            const key3 = `${fileIndex}:${call.fn}`;
+            const list2 = this.callsOfFunction.get(key3) ?? [];
+            list2.push(callIndex);
+            this.callsOfFunction.set(key3, list2);
           });
         });
       }
@@ -5532,15 +6026,15 @@ var init_graph = __esm({
         return this.nodeOfCall[ref.file].get(ref.call);
       }
       preds(ref) {
-        const key2 = `${ref.file}:${ref.fn}`;
-        let preds = this.predecessors.get(key2);
+        const key3 = `${ref.file}:${ref.fn}`;
+        let preds = this.predecessors.get(key3);
         if (preds === void 0) {
           const { succ } = this.fn(ref).flow;
           preds = succ.map(() => []);
           succ.forEach((targets, from) => {
             for (const to of targets) preds[to]?.push(from);
           });
-          this.predecessors.set(key2, preds);
+          this.predecessors.set(key3, preds);
         }
         return preds;
       }
@@ -5554,7 +6048,7 @@ var init_graph = __esm({
         const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;
         const seen = /* @__PURE__ */ new Set([start]);
         const stack = [...edges[start] ?? []];
-        const calls = [];
+        const calls2 = [];
         let boundary = false;
         while (stack.length > 0) {
           const node = stack.pop();
@@ -5565,10 +6059,10 @@ var init_graph = __esm({
             continue;
           }
           const call = flow.call[node];
-          if (call >= 0) calls.push(call);
+          if (call >= 0) calls2.push(call);
           for (const next of edges[node] ?? []) stack.push(next);
         }
-        return { calls, boundary };
+        return { calls: calls2, boundary };
       }
     };
   }
@@ -5662,8 +6156,8 @@ var init_ownership = __esm({
       }
       /** Whether an allocation may run after `node` of the function at the end of `chain`. */
       allocationFollows(fnRef, node, chain) {
-        const { calls, boundary } = this.graph.walk(fnRef, node, "forward");
-        if (calls.some((call) => this.nodeAllocates(fnRef, call, false))) return true;
+        const { calls: calls2, boundary } = this.graph.walk(fnRef, node, "forward");
+        if (calls2.some((call) => this.nodeAllocates(fnRef, call, false))) return true;
         if (!boundary || chain.length === 0) return false;
         const caller = chain.at(-1);
         const callerFn = { file: caller.file, fn: this.graph.call(caller).fn };
@@ -5672,8 +6166,8 @@ var init_ownership = __esm({
       }
       /** Whether an MSI allocation may have run before `node`. */
       allocationPrecedes(fnRef, node, chain) {
-        const { calls, boundary } = this.graph.walk(fnRef, node, "backward");
-        if (calls.some((call) => this.nodeAllocates(fnRef, call, true))) return true;
+        const { calls: calls2, boundary } = this.graph.walk(fnRef, node, "backward");
+        if (calls2.some((call) => this.nodeAllocates(fnRef, call, true))) return true;
         if (!boundary || chain.length === 0) return false;
         const caller = chain.at(-1);
         const callerFn = { file: caller.file, fn: this.graph.call(caller).fn };
@@ -5951,6 +6445,1229 @@ var init_ownership = __esm({
   }
 });
 
+// src/fix/safety.ts
+function key2(ref) {
+  return `${ref.file}:${ref.fn}`;
+}
+function releaseMustStay(calls2, fn, releaseStatement) {
+  const name = (ref) => `${calls2.graph.fn(ref).name}()`;
+  const seen = /* @__PURE__ */ new Set();
+  const queue = [{ ref: fn, statement: releaseStatement }];
+  while (queue.length > 0) {
+    const step = queue.shift();
+    const { ref, statement } = step;
+    const success = step.errorBranch === void 0 ? reachesSuccess(statement) : reachesSuccessFrom(step.errorBranch);
+    const roles = calls2.rolesOf(ref);
+    if (success?.includes("setting interrupts up again") === true || roles.has("probe") && success !== void 0)
+      return `in ${name(ref)} the release ${success}, so it is not a teardown`;
+    if (roles.has("shutdown"))
+      return `${name(ref)} is a .shutdown callback: devres does not run at shutdown, so the release is not redundant there`;
+    if (roles.has("pm"))
+      return `${name(ref)} is a PM callback: the vectors are released for suspend, not for good`;
+    if (roles.has("callback")) return `${name(ref)} is a driver callback other than probe/remove`;
+    const stepKey = `${ref.file}:${ref.fn}:${statement.id}:${step.errorBranch?.id ?? ""}`;
+    if (seen.has(stepKey)) continue;
+    seen.add(stepKey);
+    if (seen.size > 256) return `${name(fn)} is called from too many places to check`;
+    if (calls2.referencedAsValue(ref))
+      return `${name(ref)} is also reached through a pointer or from outside the module, so the release may not be a teardown there`;
+    const callers = calls2.callersOf(ref);
+    if (callers.length === 0 && roles.size === 0)
+      return `nothing in the module calls ${name(ref)} directly, so where the release runs is unknown`;
+    for (const { caller, call } of callers) {
+      const site = calls2.graph.call({ file: caller.file, call });
+      const node = statementAt(calls2.files[caller.file], site.startByte);
+      if (node === void 0) return `the call of ${name(ref)} in ${name(caller)} is not a plain statement`;
+      const next = { ref: caller, statement: node };
+      const branch = success === void 0 ? failureBranch(node, site.startByte) : void 0;
+      if (branch !== void 0) next.errorBranch = branch;
+      queue.push(next);
+    }
+  }
+  return void 0;
+}
+function failureBranch(statement, offset) {
+  if (statement.type === "return_statement") return statement;
+  if (statement.type === "if_statement") {
+    const condition2 = statement.childForFieldName("condition");
+    if (condition2 !== null && offset >= condition2.startIndex && offset < condition2.endIndex)
+      return statement.childForFieldName("consequence") ?? void 0;
+    return void 0;
+  }
+  if (statement.type !== "expression_statement") return void 0;
+  const assigned = /^\s*(\w+)\s*=[^=]/.exec(statement.text)?.[1];
+  let next = statement.nextNamedSibling;
+  while (next?.type === "comment") next = next.nextNamedSibling;
+  if (assigned === void 0 || next?.type !== "if_statement") return void 0;
+  const condition = next.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
+  const tested = new RegExp(`^\\((unlikely\\()?${assigned}(<0|!=0)?\\)?\\)$`);
+  return tested.test(condition) ? next.childForFieldName("consequence") ?? void 0 : void 0;
+}
+function statementAt(file, offset) {
+  let node = file.tree.rootNode.descendantForIndex(offset);
+  while (node !== null && !(node.parent !== null && STATEMENT_PARENTS.has(node.parent.type) && isStatement(node)))
+    node = node.parent;
+  return node ?? void 0;
+}
+function isStatement(node) {
+  return node.type.endsWith("_statement") || node.type === "declaration" || node.type === "compound_statement";
+}
+function reachesSuccess(statement) {
+  const body = functionBody(statement);
+  if (body === void 0) return "is outside a function";
+  return explore(after(statement, body), body);
+}
+function reachesSuccessFrom(start) {
+  const body = functionBody(start);
+  if (body === void 0) return "is outside a function";
+  return explore(start, body);
+}
+function explore(start, body) {
+  const labels = /* @__PURE__ */ new Map();
+  for (const labeled of body.descendantsOfType("labeled_statement")) {
+    const label = labeled.childForFieldName("label")?.text ?? labeled.namedChildren[0]?.text;
+    if (label !== void 0) labels.set(label, labeled);
+  }
+  const seen = /* @__PURE__ */ new Set();
+  const stack = [start];
+  let steps = 0;
+  while (stack.length > 0) {
+    if (++steps > MAX_STEPS) return "is followed by code too long to follow";
+    const item = stack.pop();
+    if (typeof item === "string") return item;
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    if (item.type !== "labeled_statement" && item.type !== "compound_statement" && item.type !== "if_statement") {
+      const again = item.descendantsOfType("call_expression").find((call) => SETUP_CALLS.test(call.childForFieldName("function")?.text ?? ""));
+      if (again !== void 0)
+        return `is followed by ${again.childForFieldName("function")?.text}(), setting interrupts up again (a fallback)`;
+    }
+    switch (item.type) {
+      case "return_statement": {
+        const value = item.namedChildren.find((child) => child.type !== "comment");
+        if (value === void 0 || /^\(?\s*0\s*\)?$/.test(value.text))
+          return "is followed by a successful return";
+        break;
+      }
+      case "goto_statement": {
+        const label = item.childForFieldName("label")?.text ?? item.namedChildren[0]?.text ?? "";
+        const target = labels.get(label);
+        if (target === void 0) return `jumps to an unknown label ${label}`;
+        stack.push(target);
+        break;
+      }
+      case "labeled_statement": {
+        const inner = item.namedChildren.filter(isStatement).at(-1);
+        stack.push(inner ?? after(item, body));
+        break;
+      }
+      case "compound_statement": {
+        const first = item.namedChildren.find(isStatement);
+        stack.push(first ?? after(item, body));
+        break;
+      }
+      case "if_statement": {
+        const consequence = item.childForFieldName("consequence");
+        const alternative = item.childForFieldName("alternative");
+        if (consequence !== null) stack.push(consequence);
+        const elseBody = alternative?.namedChildren.find(isStatement);
+        stack.push(elseBody ?? after(item, body));
+        break;
+      }
+      default:
+        if (LOOPS.has(item.type) && item.descendantsOfType(["return_statement", "goto_statement"]).length > 0)
+          return "is followed by a loop or switch that can leave the function";
+        stack.push(after(item, body));
+    }
+  }
+  return void 0;
+}
+function functionBody(node) {
+  for (let current = node; current !== null; current = current.parent) {
+    if (current.type === "compound_statement" && current.parent?.type === "function_definition")
+      return current;
+  }
+  return void 0;
+}
+function after(node, body) {
+  let current = node;
+  for (; ; ) {
+    if (current.id === body.id) return "falls off the end of the function";
+    const parent = current.parent;
+    if (parent === null) return "falls off the end of the function";
+    if (parent.type === "compound_statement" || parent.type.startsWith("preproc_")) {
+      for (let next = current.nextNamedSibling; next !== null; next = next.nextNamedSibling)
+        if (isStatement(next)) return next;
+      current = parent;
+      continue;
+    }
+    if (LOOPS.has(parent.type)) return "is inside a loop or switch";
+    current = parent;
+  }
+}
+var COMMENT, LOOPS, MAX_STEPS, SETUP_CALLS, ModuleCalls, STATEMENT_PARENTS;
+var init_safety = __esm({
+  "src/fix/safety.ts"() {
+    "use strict";
+    init_catalog();
+    init_graph();
+    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+    LOOPS = /* @__PURE__ */ new Set([
+      "for_statement",
+      "while_statement",
+      "do_statement",
+      "switch_statement",
+      "case_statement"
+    ]);
+    MAX_STEPS = 2e3;
+    SETUP_CALLS = /^(devm_)?request_(threaded_)?irq$|^pci_request_irq$|^pci_alloc_irq_vectors|^pci_enable_msix?(_range|_exact)?$/;
+    ModuleCalls = class {
+      constructor(files) {
+        this.files = files;
+        this.graph = new ModuleGraph(files.map((file) => file.facts));
+        for (const ref of this.graph.functions()) {
+          for (const callRef of this.graph.callsIn(ref)) {
+            for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file)) {
+              const list2 = this.callers.get(key2(callee)) ?? [];
+              list2.push({ caller: ref, call: callRef.call });
+              this.callers.set(key2(callee), list2);
+            }
+          }
+        }
+        files.forEach((file, index) => {
+          const role = (name, what) => {
+            if (name === void 0) return;
+            for (const ref of this.graph.resolve(name, index)) {
+              const set = this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
+              set.add(what);
+              this.roles.set(key2(ref), set);
+              this.registrations.set(key2(ref), (this.registrations.get(key2(ref)) ?? 0) + 1);
+            }
+          };
+          const pmOps = files.flatMap((candidate) => candidate.facts.pmOps);
+          for (const driver of file.facts.drivers) {
+            role(driver.probe, "probe");
+            role(driver.remove, "remove");
+            role(driver.shutdown, "shutdown");
+            for (const name of driver.pm) {
+              role(name, "pm");
+              for (const ops of pmOps.filter((candidate) => candidate.name === name))
+                for (const callback of ops.callbacks) role(callback, "pm");
+            }
+            for (const name of driver.other) role(name, "callback");
+          }
+          for (const call of file.facts.calls) {
+            if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) continue;
+            const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
+            role(callback, "devm-action");
+          }
+          const code2 = file.text.replace(COMMENT, " ");
+          for (const match of code2.matchAll(/\b([A-Za-z_]\w*)\b(\s*\()?/g)) {
+            const name = match[1];
+            const refs = match[2] === void 0 ? this.valueRefs : this.callRefs;
+            refs.set(name, (refs.get(name) ?? 0) + 1);
+          }
+        });
+      }
+      files;
+      graph;
+      callers = /* @__PURE__ */ new Map();
+      roles = /* @__PURE__ */ new Map();
+      /** How many registrations name each function (`.probe = foo` in two drivers is two). */
+      registrations = /* @__PURE__ */ new Map();
+      valueRefs = /* @__PURE__ */ new Map();
+      callRefs = /* @__PURE__ */ new Map();
+      /** How many times `name(` appears in the module's code: calls, the definition, prototypes. */
+      callReferences(name) {
+        return this.callRefs.get(name) ?? 0;
+      }
+      /** How many times `name` is named other than in a call, in the module. */
+      valueReferences(name) {
+        return this.valueRefs.get(name) ?? 0;
+      }
+      rolesOf(ref) {
+        return this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
+      }
+      callersOf(ref) {
+        return this.callers.get(key2(ref)) ?? [];
+      }
+      /** Named other than in a call, beyond the driver/devm registrations that made it an entry. */
+      referencedAsValue(ref) {
+        const name = this.graph.fn(ref).name;
+        return (this.valueRefs.get(name) ?? 0) > (this.registrations.get(key2(ref)) ?? 0);
+      }
+      nodeOfFunction(ref) {
+        const file = this.files[ref.file];
+        const fn = this.graph.fn(ref);
+        return file.tree.rootNode.descendantsOfType("function_definition", { row: fn.line - 1, column: 0 }, { row: fn.line, column: 0 }).find((node) => node.startPosition.row === fn.line - 1);
+      }
+    };
+    STATEMENT_PARENTS = /* @__PURE__ */ new Set([
+      "compound_statement",
+      "labeled_statement",
+      "if_statement",
+      "else_clause",
+      "case_statement",
+      "for_statement",
+      "while_statement",
+      "do_statement"
+    ]);
+  }
+});
+
+// src/fix/syntax.ts
+function getParser2() {
+  if (parser2 === void 0) {
+    parser2 = new import_tree_sitter2.default();
+    parser2.setLanguage(import_tree_sitter_c2.default);
+  }
+  return parser2;
+}
+function parseTree(text) {
+  return getParser2().parse((index) => index < text.length ? text.slice(index, index + 16384) : null);
+}
+function lineStartsOf(text) {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+function parseFile(path, text) {
+  const tree = parseTree(text);
+  return { path, text, tree, facts: extractFacts(path, tree, text), lineStarts: lineStartsOf(text) };
+}
+function syntaxErrors(tree) {
+  if (!tree.rootNode.hasError) return 0;
+  let count = 0;
+  const cursor = tree.walk();
+  let more = true;
+  while (more) {
+    const node = cursor.currentNode;
+    if (node.type === "ERROR" || node.isMissing) count++;
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        more = false;
+        break;
+      }
+    }
+  }
+  return count;
+}
+function callAt(file, line, column, callee) {
+  const start = file.lineStarts[line - 1];
+  if (start === void 0) return void 0;
+  const end = file.lineStarts[line] ?? file.text.length;
+  const found = [];
+  for (const node of file.tree.rootNode.descendantsOfType(
+    "call_expression",
+    { row: line - 1, column: 0 },
+    { row: line - 1, column: end - start }
+  )) {
+    if (node.startIndex >= start && node.startIndex < end && node.childForFieldName("function")?.text === callee)
+      found.push(node);
+  }
+  return found.find((node) => node.startIndex - start === column - 1) ?? found[0];
+}
+var import_tree_sitter2, import_tree_sitter_c2, parser2;
+var init_syntax = __esm({
+  "src/fix/syntax.ts"() {
+    "use strict";
+    import_tree_sitter2 = __toESM(require_tree_sitter2(), 1);
+    import_tree_sitter_c2 = __toESM(require_node(), 1);
+    init_extract();
+  }
+});
+
+// src/fix/plan.ts
+function lineBefore(text, offset) {
+  if (offset === 0) return void 0;
+  const start = text.lastIndexOf("\n", offset - 2) + 1;
+  return text.slice(start, offset - 1);
+}
+function lineAt(text, offset) {
+  if (offset >= text.length) return void 0;
+  const end = text.indexOf("\n", offset);
+  return end < 0 ? void 0 : text.slice(offset, end);
+}
+function within(node, container) {
+  return node.startIndex >= container.startIndex && node.endIndex <= container.endIndex;
+}
+function isAssigned(use) {
+  const parent = use.parent;
+  return parent?.type === "assignment_expression" && parent.childForFieldName("left")?.id === use.id;
+}
+function isPure(node) {
+  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
+  return node.descendantsOfType("call_expression").every((call) => {
+    const name = call.childForFieldName("function")?.text ?? "";
+    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
+  });
+}
+function identifiersIn(node) {
+  const names = /* @__PURE__ */ new Set();
+  for (const identifier of node.descendantsOfType("identifier")) {
+    const parent = identifier.parent;
+    if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id)
+      continue;
+    names.add(identifier.text);
+  }
+  if (node.type === "identifier") names.add(node.text);
+  return names;
+}
+function declarationOf(body, name) {
+  return body.descendantsOfType("declaration").find(
+    (declaration) => declaration.childrenForFieldName("declarator").some((declarator) => declaredName2(declarator) === name)
+  );
+}
+function declaredName2(node) {
+  let current = node;
+  while (current !== null && current.type !== "identifier") {
+    current = current.childForFieldName("declarator");
+  }
+  return current?.text;
+}
+function functionOf(node) {
+  for (let current = node.parent; current !== null; current = current.parent)
+    if (current.type === "function_definition") return current;
+  return void 0;
+}
+function functionBodyOf(node) {
+  return functionOf(node)?.childForFieldName("body") ?? void 0;
+}
+function functionName(fn) {
+  let declarator = fn.childForFieldName("declarator");
+  while (declarator !== null && declarator.type !== "function_declarator")
+    declarator = declarator.childForFieldName("declarator");
+  return declarator?.childForFieldName("declarator")?.text ?? "?";
+}
+function returnsVoid(fn) {
+  return fn.childForFieldName("type")?.text === "void" && fn.childForFieldName("declarator")?.type === "function_declarator";
+}
+function labelName(labeled) {
+  return labeled.childForFieldName("label")?.text ?? /^\s*(\w+)/.exec(labeled.text)?.[1] ?? "";
+}
+function gotoLabel(jump) {
+  return jump.childForFieldName("label")?.text ?? /goto\s+(\w+)/.exec(jump.text)?.[1] ?? "";
+}
+function releaseCallee(finding) {
+  const last = finding.evidence.at(-1);
+  return /^(\w+)/.exec(last?.text ?? "")?.[1] ?? "";
+}
+function reachWord(finding) {
+  const entry = finding.evidence.find((step) => step.role === "entry");
+  const text = entry?.text ?? "";
+  if (text.includes(".remove")) return "remove";
+  if (text.includes(".probe")) return "probe";
+  if (text.includes("devm action")) return "devm-action";
+  return "helper";
+}
+function planModule(work, files, options) {
+  const plan = {
+    unit: work.unit,
+    module: work.module,
+    status: work.status,
+    changes: [],
+    removed: [],
+    converted: [],
+    allocators: [],
+    mergedLabels: [],
+    removedLocals: [],
+    removedFunctions: []
+  };
+  const byPath = new Map(files.map((file, index) => [file.path, { file, index }]));
+  const allCalls = files.flatMap(
+    (file) => file.facts.calls.filter((call) => call.fn >= 0).map((call) => ({ file, call }))
+  );
+  plan.allocators = [
+    ...new Set(
+      allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call)).map(({ call }) => call.callee)
+    )
+  ].sort();
+  const teardown = work.findings.filter((finding) => TEARDOWN_RULES.has(finding.ruleId));
+  const wantsConversion = options.convert && work.status !== "converted-double-release";
+  if (teardown.length === 0 && !wantsConversion) {
+    plan.reason = "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
+    return plan;
+  }
+  const calls2 = new ModuleCalls(files);
+  const editors = /* @__PURE__ */ new Map();
+  const editorOf = (file) => {
+    let editor = editors.get(file.path);
+    if (editor === void 0) {
+      editor = new FileEditor(file);
+      editors.set(file.path, editor);
+    }
+    return editor;
+  };
+  try {
+    const seeds = [];
+    const seen = /* @__PURE__ */ new Set();
+    for (const finding of teardown) {
+      const where2 = `${finding.file}:${finding.line}`;
+      if (seen.has(where2)) continue;
+      seen.add(where2);
+      const entry = byPath.get(finding.file);
+      if (entry === void 0) throw new FailedEdit(`${finding.file}: not readable`);
+      const callee = releaseCallee(finding);
+      const node = callAt(entry.file, finding.line, finding.column, callee);
+      if (node === void 0) {
+        throw new FailedEdit(
+          `${where2}: ${callee}() is registered as a devm action; drop the registration by hand`
+        );
+      }
+      const statement = node.parent;
+      if (statement?.type !== "expression_statement")
+        throw new FailedEdit(`${where2}: ${callee}() is part of a larger expression`);
+      const fnIndex = entry.file.facts.functions.findIndex(
+        (fn) => fn.line - 1 <= node.startPosition.row && fn.endLine - 1 >= node.startPosition.row
+      );
+      if (fnIndex < 0) throw new FailedEdit(`${where2}: ${callee}() is outside a function`);
+      const fnRef = { file: entry.index, fn: fnIndex };
+      const why = releaseMustStay(calls2, fnRef, statement);
+      if (why !== void 0) throw new FailedEdit(`${where2}: ${callee}() stays: ${why}`);
+      const fnNode = calls2.nodeOfFunction(fnRef);
+      const body = fnNode?.childForFieldName("body");
+      const wrapper = fnNode !== void 0 && body !== null && body !== void 0 && body.namedChildren.filter(isStatement).every((child) => child.id === statement.id || child.type === "declaration");
+      if (wrapper) {
+        dropWrapper(calls2, fnRef, fnNode, editorOf, seeds);
+        plan.removedFunctions.push(calls2.graph.fn(fnRef).name);
+      } else {
+        seeds.push({ editor: editorOf(entry.file), statement });
+      }
+      plan.removed.push({
+        path: finding.file,
+        line: finding.line,
+        callee,
+        function: calls2.graph.fn(fnRef).name,
+        reach: reachWord(finding)
+      });
+    }
+    for (const { editor, statement } of seeds.sort((a, b) => b.statement.startIndex - a.statement.startIndex))
+      editor.remove(statement);
+    for (const editor of editors.values()) {
+      editor.removeUnusedLocals();
+      editor.settleLabels();
+      editor.deletionEdits();
+      editor.dropBraces();
+      plan.mergedLabels.push(...editor.mergedLabels);
+      plan.removedLocals.push(...editor.removedLocals);
+    }
+  } catch (error) {
+    if (!(error instanceof FailedEdit)) throw error;
+    plan.reason = error.message;
+    plan.removed = [];
+    return plan;
+  }
+  const renames = /* @__PURE__ */ new Map();
+  if (wantsConversion) {
+    const problem = conversionProblem(allCalls, plan, (file, call) => {
+      const callNode = callAt(file, call.line, call.column, call.callee);
+      const node = callNode?.childForFieldName("function");
+      if (callNode === void 0 || node === null || node === void 0) return false;
+      const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+      const list2 = renames.get(file.path) ?? [];
+      list2.push({ start: node.startIndex, end: node.endIndex, text: renamed });
+      list2.push(...realign(file, callNode, renamed.length - call.callee.length));
+      renames.set(file.path, list2);
+      plan.converted.push({ callee: call.callee, function: file.facts.functions[call.fn]?.name ?? "?" });
+      return true;
+    });
+    if (problem !== void 0) {
+      renames.clear();
+      plan.converted = [];
+      if (plan.removed.length === 0) {
+        plan.reason = `not converted: ${problem}`;
+        return plan;
+      }
+      plan.reason = `releases dropped but not converted: ${problem}`;
+    }
+  }
+  for (const file of files) {
+    const editor = editors.get(file.path);
+    const extra = renames.get(file.path) ?? [];
+    if (editor === void 0 && extra.length === 0) continue;
+    let after2;
+    try {
+      after2 = (editor ?? new FileEditor(file)).apply(extra);
+    } catch (error) {
+      if (!(error instanceof FailedEdit)) throw error;
+      return { ...plan, changes: [], removed: [], converted: [], reason: error.message };
+    }
+    if (syntaxErrors(parseTree(after2)) > syntaxErrors(file.tree)) {
+      return {
+        ...plan,
+        changes: [],
+        removed: [],
+        converted: [],
+        reason: `${file.path}: the edited file no longer parses cleanly`
+      };
+    }
+    if (after2 !== file.text) plan.changes.push({ path: file.path, before: file.text, after: after2 });
+  }
+  if (plan.changes.length === 0 && plan.reason === void 0) plan.reason = "nothing to change";
+  return plan;
+}
+function dropWrapper(calls2, fnRef, fnNode, editorOf, seeds) {
+  const fn = calls2.graph.fn(fnRef);
+  const home = calls2.files[fnRef.file];
+  const roles = [...calls2.rolesOf(fnRef)].filter((role) => role !== "devm-action");
+  if (roles.length > 0)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty; kernel style drops the ${roles.join("/")} callback and its field, which is left to a person`
+    );
+  if (!fn.isStatic)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty, and it is not static`
+    );
+  let uses = 0;
+  for (const { caller, call } of calls2.callersOf(fnRef)) {
+    const site = calls2.graph.call({ file: caller.file, call });
+    const file = calls2.files[caller.file];
+    const node = statementAt(file, site.startByte);
+    if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
+      throw new FailedEdit(
+        `${file.path}:${site.line}: ${fn.name}() would be empty, and this call of it is not a plain statement`
+      );
+    seeds.push({ editor: editorOf(file), statement: node });
+    uses++;
+  }
+  calls2.files.forEach((file) => {
+    for (const site of file.facts.calls) {
+      if (!DEVM_ACTION_REGISTRARS.includes(site.callee)) continue;
+      if ((site.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1) !== fn.name) continue;
+      const registration = callAt(file, site.line, site.column, site.callee);
+      if (registration === void 0)
+        throw new FailedEdit(`${file.path}:${site.line}: cannot find the registration of ${fn.name}()`);
+      const editor = editorOf(file);
+      const parent = registration.parent;
+      uses++;
+      if (parent?.type === "return_statement") {
+        editor.replace(parent, "return 0;");
+        continue;
+      }
+      const statement = parent?.type === "assignment_expression" ? parent.parent : null;
+      const variable = parent?.childForFieldName("left")?.text;
+      let next = statement?.nextNamedSibling ?? null;
+      while (next?.type === "comment") next = next.nextNamedSibling;
+      if (statement?.type !== "expression_statement" || variable === void 0 || next?.type !== "if_statement" || !checksOnly(next, variable))
+        throw new FailedEdit(
+          `${file.path}:${site.line}: ${fn.name}() would be empty, and its ${site.callee}() registration is not a plain \`ret = ...; if (ret) return ret;\``
+        );
+      seeds.push({ editor, statement }, { editor, statement: next });
+    }
+  });
+  const named = calls2.valueReferences(fn.name);
+  if (calls2.callReferences(fn.name) !== calls2.callersOf(fnRef).length + 1)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is declared or named elsewhere too`
+    );
+  if (uses - calls2.callersOf(fnRef).length !== named)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is used other than by calls and devm registrations`
+    );
+  editorOf(home).deleteFunction(fnNode);
+}
+function checksOnly(test, variable) {
+  if (test.childForFieldName("alternative") !== null) return false;
+  const condition = test.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
+  if (!new RegExp(`^\\((unlikely\\()?${variable}(<0|!=0)?\\)?\\)$`).test(condition)) return false;
+  const body = test.childForFieldName("consequence");
+  const statements = body?.type === "compound_statement" ? body.namedChildren.filter(isStatement) : body === null ? [] : [body];
+  const last = statements.at(-1);
+  if (last?.type !== "return_statement" || last.text.replace(/\s+/g, "") !== `return${variable};`)
+    return false;
+  return statements.slice(0, -1).every(
+    (statement) => statement.type === "expression_statement" && /^\s*(dev|pci|pr|netdev)_(err|warn|info|dbg)\w*\s*\(/.test(statement.text)
+  );
+}
+function visualColumn(text, lineStart, offset) {
+  let column = 0;
+  for (let i = lineStart; i < offset; i++) column = text[i] === "	" ? column + 8 & ~7 : column + 1;
+  return column;
+}
+function realign(file, call, growth) {
+  const args = call.childForFieldName("arguments");
+  if (args === null || growth === 0) return [];
+  const text = file.text;
+  const openLine = file.lineStarts[args.startPosition.row];
+  const aligned = visualColumn(text, openLine, args.startIndex) + 1;
+  const edits = [];
+  for (let row = args.startPosition.row + 1; row <= args.endPosition.row; row++) {
+    const start = file.lineStarts[row];
+    let first = start;
+    while (text[first] === " " || text[first] === "	") first++;
+    if (visualColumn(text, start, first) !== aligned) continue;
+    const target = aligned + growth;
+    edits.push({ start, end: first, text: "	".repeat(Math.floor(target / 8)) + " ".repeat(target % 8) });
+  }
+  return edits;
+}
+function conversionProblem(allCalls, plan, rename2) {
+  const unmanaged = allCalls.find(({ call }) => call.role === "unmanaged-enable");
+  if (unmanaged !== void 0)
+    return `${unmanaged.file.path}:${unmanaged.call.line} also enables a device with ${unmanaged.call.callee}()`;
+  const removed = new Set(plan.removed.map((release) => `${release.path}:${release.line}`));
+  const kept = allCalls.find(
+    ({ file, call }) => call.role === "release" && !removed.has(`${file.path}:${call.line}`)
+  );
+  if (kept !== void 0)
+    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (re-allocation, suspend or a path that is not a teardown), and would then free vectors devres owns`;
+  const allocs = allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call));
+  const other = allocs.find(({ call }) => RENAMEABLE_ALLOCATORS[call.callee] === void 0);
+  if (other !== void 0)
+    return `${other.call.callee}() at ${other.file.path}:${other.call.line} has no drop-in pcim_ counterpart (it returns 0, not the vector count)`;
+  for (const { file, call } of allocs) {
+    if (catalogEntry(call.callee) === void 0 || !rename2(file, call))
+      return `${call.callee}() at ${file.path}:${call.line} is not a plain call`;
+  }
+  return void 0;
+}
+var TEARDOWN_RULES, PURE_CALLS, FailedEdit, FileEditor;
+var init_plan = __esm({
+  "src/fix/plan.ts"() {
+    "use strict";
+    init_catalog();
+    init_ownership();
+    init_edits();
+    init_catalog();
+    init_safety();
+    init_syntax();
+    TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
+    PURE_CALLS = /* @__PURE__ */ new Set([
+      "test_bit",
+      "pci_get_drvdata",
+      "dev_get_drvdata",
+      "to_pci_dev",
+      "container_of",
+      "netdev_priv",
+      "pci_dev_msi_enabled",
+      "mtk_wed_device_active",
+      "pci_dev_id"
+    ]);
+    FailedEdit = class extends Error {
+    };
+    FileEditor = class {
+      constructor(file) {
+        this.file = file;
+      }
+      file;
+      deleted = /* @__PURE__ */ new Map();
+      emptiedLabels = /* @__PURE__ */ new Map();
+      edits = [];
+      mergedLabels = [];
+      removedLocals = [];
+      fail(node, why) {
+        throw new FailedEdit(`${this.file.path}:${node.startPosition.row + 1}: ${why}`);
+      }
+      inDeleted(node) {
+        for (let current = node; current !== null; current = current.parent)
+          if (this.deleted.has(current.id)) return true;
+        return false;
+      }
+      /** Deletes a statement, and its container when that would be left empty. */
+      remove(node) {
+        if (this.deleted.has(node.id)) return;
+        const parent = node.parent;
+        if (parent === null) this.fail(node, "the release is not in a function");
+        switch (parent.type) {
+          case "compound_statement": {
+            const siblings = parent.namedChildren.filter(isStatement);
+            if (siblings.every((sibling) => sibling.id === node.id || this.deleted.has(sibling.id))) {
+              if (parent.parent?.type === "function_definition")
+                this.fail(
+                  node,
+                  `removing it would leave ${functionName(parent.parent)}() empty; drop the function and its callers by hand`
+                );
+              this.deleted.set(node.id, node);
+              this.remove(parent);
+              return;
+            }
+            this.deleted.set(node.id, node);
+            return;
+          }
+          case "labeled_statement":
+            this.deleted.set(node.id, node);
+            this.emptiedLabels.set(parent.id, parent);
+            return;
+          case "if_statement": {
+            if (parent.childForFieldName("consequence")?.id !== node.id)
+              this.fail(node, "the release is part of an if condition");
+            const alternative = parent.childForFieldName("alternative");
+            if (alternative !== null && !this.deleted.has(alternative.id))
+              this.fail(node, "the release is the body of an if that has an else branch");
+            const condition = parent.childForFieldName("condition");
+            if (condition !== null && !isPure(condition))
+              this.fail(
+                parent,
+                `the condition ${condition.text} has side effects, so the if cannot go with the release`
+              );
+            this.deleted.set(node.id, node);
+            this.remove(parent);
+            return;
+          }
+          case "else_clause":
+            this.deleted.set(parent.id, parent);
+            return;
+          default:
+            this.fail(node, `the release is inside ${parent.type.replace(/_/g, " ")}`);
+        }
+      }
+      /** A whole function definition (a wrapper left with nothing to do). */
+      deleteFunction(fn) {
+        this.deleted.set(fn.id, fn);
+      }
+      /** Replaces a statement's text in place. */
+      replace(node, text) {
+        this.edits.push({ start: node.startIndex, end: node.endIndex, text });
+      }
+      /** Locals whose only uses went with the deleted code: their declarations go too. */
+      removeUnusedLocals() {
+        for (let changed = true; changed; ) {
+          changed = false;
+          for (const node of this.topmost()) {
+            const body = functionBodyOf(node);
+            if (body === void 0) continue;
+            for (const name of identifiersIn(node)) {
+              const declaration = declarationOf(body, name);
+              if (declaration === void 0 || this.deleted.has(declaration.id)) continue;
+              const uses = body.descendantsOfType("identifier").filter((use) => use.text === name && !this.inDeleted(use) && !within(use, declaration));
+              if (uses.length > 0) {
+                if (uses.every(isAssigned))
+                  this.fail(declaration, `removing the release would leave ${name} set but unused`);
+                continue;
+              }
+              const declarators = declaration.childrenForFieldName("declarator");
+              if (declarators.length !== 1) this.fail(declaration, `${name} is declared with other variables`);
+              const value = declarators[0]?.childForFieldName("value");
+              if (value !== null && value !== void 0 && !isPure(value))
+                this.fail(declaration, `${name} would be unused but its initialiser has side effects`);
+              this.remove(declaration);
+              this.removedLocals.push(name);
+              changed = true;
+            }
+          }
+        }
+      }
+      /** Deleted nodes not inside another deleted node. */
+      topmost() {
+        return [...this.deleted.values()].filter((node) => node.parent === null || !this.inDeleted(node.parent)).sort((a, b) => a.startIndex - b.startIndex);
+      }
+      /** Labels whose statement went: merged into the next label, or kept before the next statement. */
+      settleLabels() {
+        const target = /* @__PURE__ */ new Map();
+        const labels = [...this.emptiedLabels.values()].sort((a, b) => b.startIndex - a.startIndex);
+        for (const labeled of labels) {
+          const name = labelName(labeled);
+          let next = labeled.nextNamedSibling;
+          while (next !== null && (next.type === "comment" || !isStatement(next) || this.deleted.has(next.id)))
+            next = next.nextNamedSibling;
+          if (next !== null && next.type !== "labeled_statement") continue;
+          const fn = functionOf(labeled);
+          if (fn === void 0) this.fail(labeled, "label outside a function");
+          let replacement;
+          if (next !== null) {
+            const nextName = labelName(next);
+            const resolved = target.get(nextName) ?? nextName;
+            target.set(name, resolved);
+            this.mergedLabels.push({ from: name, to: resolved });
+            replacement = `goto ${resolved};`;
+          } else if (returnsVoid(fn)) {
+            replacement = "return;";
+          } else {
+            this.fail(labeled, `removing it would leave label ${name}: at the end of ${functionName(fn)}()`);
+          }
+          const labelEnd = labeled.startIndex + labeled.text.indexOf(":") + 1;
+          this.deleteLines(labeled.startIndex, labelEnd, labeled);
+          for (const jump of fn.descendantsOfType("goto_statement")) {
+            if (gotoLabel(jump) !== name) continue;
+            this.edits.push({ start: jump.startIndex, end: jump.endIndex, text: replacement });
+          }
+        }
+        for (const edit of this.edits) {
+          const match = /^goto (\w+);$/.exec(edit.text);
+          const final = match === null ? void 0 : target.get(match[1]);
+          if (final !== void 0) edit.text = `goto ${final};`;
+        }
+      }
+      /** Deletes the whole lines of [start, end), which must hold nothing else but a trailing comment. */
+      deleteLines(start, end, node) {
+        const text = this.file.text;
+        const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+        if (text.slice(lineStart, start).trim() !== "")
+          this.fail(node, "the code shares its line with other code");
+        let lineEnd = text.indexOf("\n", end);
+        if (lineEnd < 0) lineEnd = text.length;
+        const rest = text.slice(end, lineEnd).replace(/\/\*.*?\*\/|\/\/.*$/g, "");
+        if (rest.trim() !== "") this.fail(node, "the code shares its line with other code");
+        this.edits.push({ start: lineStart, end: Math.min(text.length, lineEnd + 1), text: "" });
+      }
+      /** Text edits for the deleted statements, with the comment that announced them. */
+      deletionEdits() {
+        for (const node of this.topmost()) {
+          if (node.type === "else_clause") {
+            const consequence = node.parent?.childForFieldName("consequence");
+            if (consequence === null || consequence === void 0) this.fail(node, "else without if");
+            this.edits.push({ start: consequence.endIndex, end: node.endIndex, text: "" });
+            continue;
+          }
+          let start = node.startIndex;
+          const previous = node.previousNamedSibling;
+          if (previous?.type === "comment" && previous.endPosition.row === node.startPosition.row - 1 && (node.type === "function_definition" || /irq|vector|msi|interrupt/i.test(previous.text)) && this.file.text.slice(this.file.text.lastIndexOf("\n", previous.startIndex - 1) + 1, previous.startIndex).trim() === "") {
+            start = previous.startIndex;
+          }
+          this.deleteLines(start, node.endIndex, node);
+        }
+      }
+      /**
+       * `if (c) {` left with one one-line statement loses its braces, as checkpatch asks; not in
+       * an if/else chain, where the braces keep the branches alike.
+       */
+      dropBraces() {
+        const blocks = /* @__PURE__ */ new Map();
+        for (const node of this.topmost()) {
+          const block = node.parent;
+          if (block?.type === "compound_statement" && !this.inDeleted(block)) blocks.set(block.id, block);
+        }
+        for (const block of blocks.values()) {
+          const owner = block.parent;
+          if (owner?.type !== "if_statement" || owner.childForFieldName("consequence")?.id !== block.id) continue;
+          if (owner.childForFieldName("alternative") !== null || owner.parent?.type === "else_clause") continue;
+          const left = block.namedChildren.filter((child) => !this.deleted.has(child.id));
+          const only = left[0];
+          if (left.length !== 1 || only === void 0 || !isStatement(only)) continue;
+          if (only.startPosition.row !== only.endPosition.row) continue;
+          const text = this.file.text;
+          const open = block.startIndex;
+          const close = block.endIndex - 1;
+          let from = open;
+          while (from > 0 && (text[from - 1] === " " || text[from - 1] === "	")) from--;
+          if (text[close] !== "}" || lineAt(text, open + 1)?.trim() !== "") continue;
+          const closeLine = text.lastIndexOf("\n", close - 1) + 1;
+          if (text.slice(closeLine, close).trim() !== "" || lineAt(text, close + 1)?.trim() !== "") continue;
+          this.edits.push({ start: from, end: open + 1, text: "" });
+          this.edits.push({ start: closeLine, end: text.indexOf("\n", close) + 1, text: "" });
+        }
+      }
+      /** The new text; blank lines the deletions leave doubled or before a `}` go too. */
+      apply(extra) {
+        const text = this.file.text;
+        const edits = [...this.edits, ...extra].sort((a, b) => a.start - b.start || a.end - b.end);
+        const merged = [];
+        for (const edit of edits) {
+          const last = merged.at(-1);
+          if (last !== void 0 && edit.start < last.end) {
+            if (edit.end <= last.end && edit.text === "" && last.text === "") continue;
+            throw new FailedEdit(`${this.file.path}: overlapping edits`);
+          }
+          if (last !== void 0 && edit.start === last.end && edit.text === "" && last.text === "") {
+            last.end = edit.end;
+            continue;
+          }
+          merged.push({ ...edit });
+        }
+        for (const edit of merged) {
+          if (edit.text !== "" || text[edit.end - 1] !== "\n") continue;
+          const before = lineBefore(text, edit.start);
+          const after2 = lineAt(text, edit.end);
+          const blank = (line) => line !== void 0 && line.trim() === "";
+          const opens = (line) => line !== void 0 && (/\{\s*$/.test(line) || /^\s*\w+:\s*$/.test(line));
+          if ((blank(before) || opens(before)) && blank(after2)) {
+            edit.end += after2.length + 1;
+          } else if (blank(before) && after2 !== void 0 && /^\s*}/.test(after2)) {
+            edit.start -= before.length + 1;
+          }
+        }
+        let result = "";
+        let at = 0;
+        for (const edit of merged.sort((a, b) => a.start - b.start)) {
+          if (edit.start < at) throw new FailedEdit(`${this.file.path}: overlapping edits`);
+          result += text.slice(at, edit.start) + edit.text;
+          at = edit.end;
+        }
+        return result + text.slice(at);
+      }
+    };
+  }
+});
+
+// src/fix/index.ts
+function modulesNeedingWork(report) {
+  const byModule = /* @__PURE__ */ new Map();
+  for (const driver of report.drivers) {
+    if (!NEEDS_CONVERSION.includes(driver.status)) continue;
+    const key3 = `${driver.unit}\0${driver.module}`;
+    const work = byModule.get(key3);
+    if (work === void 0) {
+      byModule.set(key3, {
+        unit: driver.unit,
+        module: driver.module,
+        status: driver.status,
+        findings: [...driver.findings],
+        files: [...driver.files]
+      });
+      continue;
+    }
+    if (STATUSES.indexOf(driver.status) < STATUSES.indexOf(work.status)) work.status = driver.status;
+    const known = new Set(work.findings.map((finding) => finding.fingerprint));
+    work.findings.push(...driver.findings.filter((finding) => !known.has(finding.fingerprint)));
+  }
+  return [...byModule.values()].sort((a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
+}
+function patchFileName(number, subject) {
+  const slug = subject.replace(/[^A-Za-z0-9._]+/g, "-").replace(/\.+/g, ".").slice(0, 52).replace(/[-.]+$/, "").replace(/^[-.]+/, "");
+  return `${String(number).padStart(4, "0")}-${slug}.patch`;
+}
+function ownDirectories(report) {
+  const common = (files) => {
+    const dirs = files.map((file) => file.split("/").slice(0, -1));
+    const first = dirs[0] ?? [];
+    let length = first.length;
+    for (const dir of dirs) {
+      let same = 0;
+      while (same < length && dir[same] === first[same]) same++;
+      length = same;
+    }
+    return first.slice(0, length).join("/");
+  };
+  const modulesIn = /* @__PURE__ */ new Map();
+  const dirOf3 = /* @__PURE__ */ new Map();
+  const filesOf = /* @__PURE__ */ new Map();
+  for (const driver of report.drivers) {
+    const key3 = `${driver.unit}\0${driver.module}`;
+    const dir = common(driver.files);
+    dirOf3.set(key3, dir);
+    filesOf.set(key3, driver.files.length);
+    const set = modulesIn.get(dir) ?? /* @__PURE__ */ new Set();
+    set.add(key3);
+    modulesIn.set(dir, set);
+  }
+  const own = /* @__PURE__ */ new Map();
+  for (const [key3, dir] of dirOf3) {
+    const name = dir.split("/").at(-1);
+    if (dir.split("/").length <= 2 || (modulesIn.get(dir)?.size ?? 0) > 1 || GENERIC_DIRS.has(name)) continue;
+    if ((filesOf.get(key3) ?? 0) < 2) continue;
+    own.set(key3, name);
+  }
+  return own;
+}
+async function buildPatches(report, read, options) {
+  const result = { patches: [], skipped: [] };
+  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi;
+  const directories = ownDirectories(report);
+  for (const work of modulesNeedingWork(report)) {
+    const files = [];
+    for (const path of work.files) {
+      const text2 = await read(path);
+      if (text2 !== void 0) files.push(parseFile(path, text2));
+    }
+    const plan = planModule(work, files, { convert });
+    if (plan.changes.length === 0) {
+      result.skipped.push({
+        unit: work.unit,
+        module: work.module,
+        status: work.status,
+        reason: plan.reason ?? "nothing to change"
+      });
+      continue;
+    }
+    const subject = subjectOf(plan, directories.get(`${work.unit}\0${work.module}`));
+    const text = formatPatch(
+      {
+        from: options.from,
+        date: options.date,
+        subject,
+        body: bodyOf(plan, report.tree.pcimAllocIrqVectors),
+        signature: options.signature
+      },
+      plan.changes
+    );
+    const patch = {
+      name: patchFileName(result.patches.length + 1, subject),
+      unit: work.unit,
+      module: work.module,
+      subject,
+      files: plan.changes.map((change) => change.path).sort(),
+      text
+    };
+    if (plan.reason !== void 0) patch.note = plan.reason;
+    result.patches.push(patch);
+  }
+  return result;
+}
+function summaryText(result) {
+  const lines = [`${result.patches.length} patch${result.patches.length === 1 ? "" : "es"}`];
+  for (const patch of result.patches) {
+    lines.push(`  ${patch.name}  ${patch.unit}${patch.note === void 0 ? "" : `  (${patch.note})`}`);
+  }
+  lines.push(`${result.skipped.length} module${result.skipped.length === 1 ? "" : "s"} without a patch`);
+  for (const skipped of result.skipped) {
+    lines.push(`  ${skipped.unit} [${skipped.status}]: ${skipped.reason}`);
+  }
+  return `${lines.join("\n")}
+`;
+}
+function alignFixesFrom(report, source, options = {}) {
+  return alignFixes(
+    report,
+    async (path) => (await source.read(path).catch(() => void 0))?.toString("utf8"),
+    options
+  );
+}
+async function alignFixes(report, read, options = {}) {
+  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi === true;
+  const refused = /* @__PURE__ */ new Map();
+  for (const work of modulesNeedingWork(report)) {
+    if (work.status === "implicit-managed" && !convert) continue;
+    const files = [];
+    for (const path of work.files) {
+      const text = await read(path);
+      if (text !== void 0) files.push(parseFile(path, text));
+    }
+    const plan = planModule(work, files, { convert });
+    if (plan.changes.length === 0 && plan.reason !== void 0)
+      refused.set(`${work.unit}\0${work.module}`, plan.reason);
+  }
+  return {
+    ...report,
+    drivers: report.drivers.map((driver) => {
+      const reason = refused.get(`${driver.unit}\0${driver.module}`);
+      if (reason === void 0) return driver;
+      return {
+        ...driver,
+        findings: driver.findings.map((finding) => ({
+          ...finding,
+          fix: {
+            description: `${finding.fix.description} Not a mechanical edit here: ${reason}.`,
+            edits: []
+          }
+        }))
+      };
+    })
+  };
+}
+var GENERIC_DIRS;
+var init_fix = __esm({
+  "src/fix/index.ts"() {
+    "use strict";
+    init_types();
+    init_message();
+    init_patch();
+    init_plan();
+    init_syntax();
+    GENERIC_DIRS = /* @__PURE__ */ new Set([
+      "busses",
+      "host",
+      "controller",
+      "switch",
+      "pci",
+      "common",
+      "core",
+      "hw",
+      "nic",
+      "drivers"
+    ]);
+  }
+});
+
+// src/kbuild/makefile.ts
+function joinPath(dir, file) {
+  const parts = dir === "" ? [] : dir.split("/");
+  for (const part of file.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return parts.join("/");
+}
+function logicalLines(text) {
+  const joined = text.replace(/\r\n?/g, "\n").replace(/\\\n/g, " ");
+  return joined.split("\n").map((line) => line.replace(/(^|[^\\])#.*$/, "$1"));
+}
+function parseKbuild(dir, text) {
+  const topLevel = /* @__PURE__ */ new Set();
+  const parts = /* @__PURE__ */ new Map();
+  for (const line of logicalLines(text)) {
+    const match = ASSIGNMENT.exec(line);
+    if (match === null) continue;
+    const target = match[1];
+    const objects = match[2].split(/\s+/).filter((word) => word.endsWith(".o") && !word.includes("$"));
+    if (objects.length === 0) continue;
+    if (TOP_LEVEL.test(target)) {
+      for (const object of objects) topLevel.add(object.slice(0, -2));
+      continue;
+    }
+    const composite = COMPOSITE.exec(target);
+    if (composite === null) continue;
+    const name = composite[1];
+    if (NOT_COMPOSITE.has(name) || name.includes("$") || name.includes("FLAGS")) continue;
+    const list2 = parts.get(name) ?? [];
+    list2.push(...objects.map((object) => object.slice(0, -2)));
+    parts.set(name, list2);
+  }
+  const modules = [];
+  const names = /* @__PURE__ */ new Set([...topLevel, ...parts.keys()]);
+  for (const name of [...names].sort()) {
+    const members = parts.get(name);
+    const sources = (members ?? [name]).flatMap(
+      (member) => member !== name && parts.has(member) ? parts.get(member) : [member]
+    );
+    modules.push({
+      dir,
+      name: name.includes("/") ? name.split("/").pop() : name,
+      sources: [...new Set(sources.map((source) => `${joinPath(dir, source)}.c`))].sort()
+    });
+  }
+  return modules;
+}
+function unitName(definition) {
+  const base = definition.dir.split("/").pop();
+  return base === definition.name ? definition.dir : joinPath(definition.dir, definition.name);
+}
+var NOT_COMPOSITE, ASSIGNMENT, COMPOSITE, TOP_LEVEL;
+var init_makefile = __esm({
+  "src/kbuild/makefile.ts"() {
+    "use strict";
+    NOT_COMPOSITE = /* @__PURE__ */ new Set([
+      "obj",
+      "lib",
+      "subdir",
+      "always",
+      "targets",
+      "extra",
+      "hostprogs",
+      "userprogs",
+      "clean",
+      "header-test",
+      "ccflags",
+      "asflags",
+      "ldflags",
+      "subdir-ccflags"
+    ]);
+    ASSIGNMENT = /^\s*(?:override\s+|export\s+)?([^\s:+?=]+)\s*(?::=|::=|\+=|\?=|=)\s*(.*)$/;
+    COMPOSITE = /^(.+?)-(?:y|m|objs|\$\(.*\))$/;
+    TOP_LEVEL = /^obj-(?:y|m|\$\(.*\))$/;
+  }
+});
+
+// src/report/summary.ts
+function compareDrivers(a, b) {
+  if (a.unit !== b.unit) return a.unit < b.unit ? -1 : 1;
+  const left = a.driver ?? "";
+  const right = b.driver ?? "";
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+function summarize(drivers) {
+  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0]));
+  for (const driver of drivers) summary[driver.status]++;
+  return summary;
+}
+var init_summary = __esm({
+  "src/report/summary.ts"() {
+    "use strict";
+    init_types();
+  }
+});
+
 // src/version.ts
 var TOOL_NAME, TOOL_VERSION;
 var init_version = __esm({
@@ -5967,7 +7684,7 @@ function defaultCacheDir(env = process.env) {
   return (0, import_node_path2.join)(base, "msi-ownership", "facts");
 }
 function contentHash(source) {
-  return (0, import_node_crypto3.createHash)("sha256").update(keyPrefix()).update(source).digest("hex");
+  return (0, import_node_crypto4.createHash)("sha256").update(keyPrefix()).update(source).digest("hex");
 }
 function keyPrefix() {
   prefix ??= `${HEADER} ${FACTS_FORMAT} ${TOOL_VERSION} ${extractorDigest()}\0`;
@@ -5975,7 +7692,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "c71502fa76827b21";
+    return "f8befa452892c20e";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -5983,7 +7700,7 @@ function extractorDigest() {
     ...(0, import_node_fs2.readdirSync)(parseDir).filter((name) => name.endsWith(".ts")).sort().map((name) => new URL(name, parseDir)),
     new URL("catalog.ts", src)
   ];
-  const hash = (0, import_node_crypto3.createHash)("sha256");
+  const hash = (0, import_node_crypto4.createHash)("sha256");
   for (const file of files) {
     hash.update(file.pathname.slice(src.pathname.length)).update("\0").update((0, import_node_fs2.readFileSync)(file)).update("\0");
   }
@@ -6000,9 +7717,9 @@ function decodeEntry(hash, entry) {
   if (newline < 0) {
     return void 0;
   }
-  const [header, format, key2, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
+  const [header, format, key3, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
   const body = entry.subarray(newline + 1);
-  if (header !== HEADER || format !== String(FACTS_FORMAT) || key2 !== hash || bodyHash !== sha2562(body)) {
+  if (header !== HEADER || format !== String(FACTS_FORMAT) || key3 !== hash || bodyHash !== sha2562(body)) {
     return void 0;
   }
   try {
@@ -6019,13 +7736,13 @@ function removeQuietly(file) {
   }
 }
 function sha2562(bytes) {
-  return (0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex");
+  return (0, import_node_crypto4.createHash)("sha256").update(bytes).digest("hex");
 }
-var import_node_crypto3, import_node_fs2, import_node_os2, import_node_path2, import_node_worker_threads4, FACTS_FORMAT, HEADER, prefix, FactsCache;
+var import_node_crypto4, import_node_fs2, import_node_os2, import_node_path2, import_node_worker_threads4, FACTS_FORMAT, HEADER, prefix, FactsCache;
 var init_cache = __esm({
   "src/scan/cache.ts"() {
     "use strict";
-    import_node_crypto3 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     import_node_fs2 = require("node:fs");
     import_node_os2 = require("node:os");
     import_node_path2 = require("node:path");
@@ -6079,7 +7796,7 @@ var init_cache = __esm({
           return;
         }
         const file = this.entryPath(hash);
-        const temporary = `${file}.${process.pid}.${import_node_worker_threads4.threadId}.${(0, import_node_crypto3.randomBytes)(4).toString("hex")}.tmp`;
+        const temporary = `${file}.${process.pid}.${import_node_worker_threads4.threadId}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`;
         try {
           (0, import_node_fs2.mkdirSync)((0, import_node_path2.join)(this.dir, hash.slice(0, 2)), { recursive: true });
           (0, import_node_fs2.writeFileSync)(temporary, encodeEntry(hash, facts));
@@ -6289,15 +8006,19 @@ var init_pool = __esm({
 
 // src/scan/lexical.ts
 function codeOnly(text, firstBranch = false) {
-  const blanked = text.replace(NOT_CODE, (match) => match.replace(/[^\n]/g, " "));
+  const blanked = replaceNonCode(
+    text,
+    { literals: true },
+    (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "
+  );
   const lines = blanked.split("\n");
   const removed = [];
   let continued = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const directive = continued ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
+    const directive = continued || !line.includes("#") ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
     const wasContinued = continued;
-    continued = /\\\s*$/.test(line) && (directive !== null || wasContinued);
+    continued = (directive !== null || wasContinued) && /\\\s*$/.test(line);
     if (directive === null) {
       if (wasContinued || removed.includes(true)) lines[i] = "";
       continue;
@@ -6334,19 +8055,21 @@ function lexicalSummary(texts) {
   const drivers = [];
   for (const text of texts) {
     if (!text.includes("pci")) continue;
-    callsCatalog ||= CATALOG_CALL.test(codeOnly(text));
+    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
+    if (!PCI_DRIVER_TEXT.test(text)) continue;
     for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1]);
   }
   return { callsCatalog, drivers };
 }
-var NOT_CODE, CATALOG_CALL, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
     init_catalog();
-    NOT_CODE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+    init_text();
     CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
-    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]*=\s*\{/g;
+    PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
+    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
     OPEN_BRACE = 123;
     CLOSE_BRACE = 125;
   }
@@ -6539,14 +8262,15 @@ var init_source = __esm({
 });
 
 // src/scan/audit.ts
-function mentionsMsi(source) {
-  return source !== void 0 && source.includes("pci") && MSI_MENTION.test(source.toString("latin1"));
-}
-function mentionsCatalog(source) {
-  return source !== void 0 && source.includes("pci") && MENTION.test(source.toString("latin1"));
-}
-function isSeed(source) {
-  return source !== void 0 && SEED.test(source.toString("latin1"));
+function classifyText(source) {
+  const pci = source.includes("pci");
+  if (!pci && !source.includes("PM_OPS") && !source.includes("dev_pm_ops")) {
+    return { catalog: false, msi: false, seed: false };
+  }
+  const text = source.toString("latin1");
+  const catalog = pci && MENTION.test(text);
+  const maybeSeed = SEED_NEEDLES.some((needle) => text.includes(needle));
+  return { catalog, msi: catalog && MSI_MENTION.test(text), seed: catalog || maybeSeed && SEED.test(text) };
 }
 function reachingCatalog(files) {
   const reaching = /* @__PURE__ */ new Set();
@@ -6615,6 +8339,9 @@ function groupUnits(cFiles, definitions) {
   }
   return units;
 }
+function shardOf(unit, count) {
+  return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
+}
 async function readTraits(source) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
   const field = (name) => new RegExp(`^${name}\\s*=\\s*(\\S*)`, "m").exec(makefile)?.[1];
@@ -6662,8 +8389,12 @@ async function analyze(source, options = {}) {
     const touched = new Set(options.onlyModulesOf.map(normalisePath));
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
+  if (options.shard !== void 0) {
+    const { index, count } = options.shard;
+    units = units.filter((unit) => shardOf(unit.unit, count) === index);
+  }
   const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
-  const contents = /* @__PURE__ */ new Map();
+  const classes = /* @__PURE__ */ new Map();
   const unreadable = /* @__PURE__ */ new Set();
   let scanned = 0;
   const readOrWarn = async (path) => {
@@ -6679,17 +8410,14 @@ async function analyze(source, options = {}) {
   for (const path of candidates) {
     const data = await readOrWarn(path);
     if (data === void 0) unreadable.add(path);
-    else if (mentionsCatalog(data)) contents.set(path, data);
+    else {
+      const textClass = classifyText(data);
+      if (textClass.seed) classes.set(path, textClass);
+    }
     progress({ phase: "scan", done: ++scanned, total: candidates.length });
   }
-  const relevant = units.filter((unit) => unit.sources.some((file) => contents.has(file)));
-  for (const unit of relevant) {
-    for (const path of unit.sources) {
-      if (contents.has(path) || unreadable.has(path)) continue;
-      const data = await source.read(path).catch(() => void 0);
-      if (data !== void 0) contents.set(path, data);
-    }
-  }
+  const relevant = units.filter((unit) => unit.sources.some((file) => classes.get(file)?.catalog === true));
+  const bytesOf = async (path) => unreadable.has(path) ? void 0 : source.read(path).catch(() => void 0);
   const cache = FactsCache.open(options.cache ?? defaultCacheDir(), {
     onWarning: (message) => warnings.push(message)
   });
@@ -6698,8 +8426,9 @@ async function analyze(source, options = {}) {
   const parse = async (paths2) => {
     const misses = [];
     for (const path of paths2) {
-      const data = contents.get(path);
-      if (data === void 0 || facts.has(path)) continue;
+      if (facts.has(path)) continue;
+      const data = await bytesOf(path);
+      if (data === void 0) continue;
       const hash = contentHash(data);
       const cached = cache.get(hash, path);
       if (cached !== void 0) facts.set(path, cached);
@@ -6722,22 +8451,24 @@ async function analyze(source, options = {}) {
     });
   };
   const prefilter = options.prefilter !== false;
-  const parsedUnits = prefilter ? relevant.filter((unit) => unit.sources.some((path) => mentionsMsi(contents.get(path)))) : relevant;
+  const parsedUnits = prefilter ? relevant.filter((unit) => unit.sources.some((path) => classes.get(path)?.msi === true)) : relevant;
   const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
-  const seeds = parsedUnits.flatMap(
-    (unit) => unit.sources.filter((path) => !prefilter || isSeed(contents.get(path)))
+  await parse(
+    parsedUnits.flatMap(
+      (unit) => unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true)
+    )
   );
-  await parse(seeds);
   for (let pending = parsedUnits; pending.length > 0; ) {
     const more = [];
     const next = [];
     for (const unit of pending) {
       const reaching = reachingCatalog(unit.sources.map((path) => facts.get(path)));
       if (reaching.size === 0) continue;
-      const calls = new RegExp(`\\b(?:${[...reaching].join("|")})\\s*\\(`);
-      const found = unit.sources.filter(
-        (path) => !facts.has(path) && calls.test(contents.get(path)?.toString("latin1") ?? "")
-      );
+      const calls2 = new RegExp(`\\b(?:${[...reaching].join("|")})\\s*\\(`);
+      const found = [];
+      for (const path of unit.sources) {
+        if (!facts.has(path) && calls2.test((await bytesOf(path))?.toString("latin1") ?? "")) found.push(path);
+      }
       if (found.length > 0) {
         more.push(...found);
         next.push(unit);
@@ -6757,7 +8488,8 @@ async function analyze(source, options = {}) {
     );
   }
   for (const unit of lexicalUnits) {
-    const texts = unit.sources.flatMap((path) => contents.get(path)?.toString("latin1") ?? []);
+    const texts = [];
+    for (const path of unit.sources) texts.push((await bytesOf(path))?.toString("latin1") ?? "");
     const summary2 = lexicalSummary(texts);
     if (!summary2.callsCatalog) continue;
     const base = {
@@ -6770,11 +8502,8 @@ async function analyze(source, options = {}) {
     if (summary2.drivers.length === 0) drivers.push(base);
     for (const driver of summary2.drivers) drivers.push({ ...base, driver });
   }
-  drivers.sort(
-    (a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : (a.driver ?? "") < (b.driver ?? "") ? -1 : 1
-  );
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-  for (const driver of drivers) summary[driver.status]++;
+  drivers.sort(compareDrivers);
+  const summary = summarize(drivers);
   const report = {
     schema: REPORT_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -6795,14 +8524,16 @@ async function analyze(source, options = {}) {
   if (warnings.length > 0) report.warnings = warnings.sort();
   return report;
 }
-var import_node_os3, MENTION, SEED, MSI_MENTION;
+var import_node_crypto5, import_node_os3, MENTION, MSI_MENTION, SEED, SEED_NEEDLES;
 var init_audit = __esm({
   "src/scan/audit.ts"() {
     "use strict";
+    import_node_crypto5 = require("node:crypto");
     import_node_os3 = require("node:os");
     init_catalog();
     init_makefile();
     init_ownership();
+    init_summary();
     init_types();
     init_version();
     init_cache();
@@ -6810,10 +8541,11 @@ var init_audit = __esm({
     init_lexical();
     init_source();
     MENTION = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\b`);
-    SEED = new RegExp(
-      `\\b(?:${[...CATALOG_NAMES, ...OTHER_DEVICE_LOOKUPS].join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
-    );
     MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+    SEED = new RegExp(
+      `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
+    );
+    SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
   }
 });
 
@@ -6931,8 +8663,8 @@ function parseMaintainers(text) {
   return { sections, warnings };
 }
 function compiled(type, value) {
-  const key2 = `${type}:${value}`;
-  let regex = regexCache.get(key2);
+  const key3 = `${type}:${value}`;
+  let regex = regexCache.get(key3);
   if (regex === void 0) {
     if (type === "N") {
       regex = new RegExp(stripExtendedWhitespace(value));
@@ -6940,7 +8672,7 @@ function compiled(type, value) {
       const source = value.replace(/\./g, "\\.").replace(/\*/g, ".*").replace(/\?/g, ".");
       regex = new RegExp(`^${source}`);
     }
-    regexCache.set(key2, regex);
+    regexCache.set(key3, regex);
   }
   return regex;
 }
@@ -7052,10 +8784,10 @@ function needsConversionCount(summary) {
   return NEEDS_CONVERSION.reduce((total, status) => total + (summary[status] ?? 0), 0);
 }
 function escapeMarkdown(text) {
-  return text.replace(/[\\`*_[\]<>|#!~]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+  return text.replace(/[\\`*_[\]<>|#!~]/g, (c) => `\\${c}`).replace(/[\r\n\u2028\u2029]+/g, " ");
 }
 function code(text) {
-  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|").replace(/[\r\n\u2028\u2029]+/g, " ")}\``;
 }
 function lineLink(linkBase, file, line, label) {
   if (linkBase === void 0) return code(label);
@@ -7101,9 +8833,9 @@ function driverEvidence(driver, linkBase) {
   const cells = [];
   for (const finding of driver.findings.slice(0, 3)) {
     const fresh = stepsOf(finding).filter((step) => {
-      const key2 = `${step.role}:${step.file}:${step.line}`;
-      if (seen.has(key2)) return false;
-      seen.add(key2);
+      const key3 = `${step.role}:${step.file}:${step.line}`;
+      if (seen.has(key3)) return false;
+      seen.add(key3);
       return true;
     });
     if (fresh.length > 0) cells.push(evidenceCell(fresh, linkBase));
@@ -7165,8 +8897,8 @@ function trendOf(previous, current) {
   const now = new Set(Object.keys(current.needsConversion));
   return {
     byDriver: true,
-    converted: [...before].filter((key2) => !now.has(key2)).sort(),
-    appeared: [...now].filter((key2) => !before.has(key2)).sort(),
+    converted: [...before].filter((key3) => !now.has(key3)).sort(),
+    appeared: [...now].filter((key3) => !before.has(key3)).sort(),
     delta
   };
 }
@@ -7189,16 +8921,16 @@ function trendBlock(previous, current) {
     ),
     ""
   ];
-  const list = (title, keys, statusOf) => {
+  const list2 = (title, keys, statusOf) => {
     if (keys.length === 0) return;
-    out.push(`**${title}**`, "", ...keys.map((key2) => `- ${code(key2)} (was ${statusOf[key2]})`), "");
+    out.push(`**${title}**`, "", ...keys.map((key3) => `- ${code(key3)} (was ${statusOf[key3]})`), "");
   };
-  list("Converted or gone", trend.converted, previous.needsConversion);
+  list2("Converted or gone", trend.converted, previous.needsConversion);
   if (trend.appeared.length > 0) {
     out.push(
       "**Newly needing conversion**",
       "",
-      ...trend.appeared.map((key2) => `- ${code(key2)}: ${current.needsConversion[key2]}`),
+      ...trend.appeared.map((key3) => `- ${code(key3)}: ${current.needsConversion[key3]}`),
       ""
     );
   }
@@ -7461,7 +9193,7 @@ function formatText(report) {
   return lines.length === 0 ? "" : `${lines.join("\n")}
 `;
 }
-var init_text = __esm({
+var init_text2 = __esm({
   "src/report/text.ts"() {
     "use strict";
   }
@@ -7489,7 +9221,9 @@ function formatReport(report, format, options = {}) {
 async function readMaintainers(root) {
   let text;
   try {
-    text = await (0, import_promises3.readFile)((0, import_node_path4.join)(root, "MAINTAINERS"), "utf8");
+    const data = await (await FsSource.open(root)).read("MAINTAINERS");
+    if (data === void 0) return void 0;
+    text = data.toString("utf8");
   } catch (error) {
     if (error.code === "ENOENT") return void 0;
     throw new InputError(
@@ -7552,9 +9286,961 @@ var init_report = __esm({
     init_maintainers();
     init_markdown();
     init_sarif();
-    init_text();
+    init_text2();
     init_types();
     REPORT_FORMATS = ["text", "json", "sarif", "markdown"];
+  }
+});
+
+// node_modules/cli-progress/lib/eta.js
+var require_eta = __commonJS({
+  "node_modules/cli-progress/lib/eta.js"(exports2, module2) {
+    var ETA = class {
+      constructor(length, initTime, initValue) {
+        this.etaBufferLength = length || 100;
+        this.valueBuffer = [initValue];
+        this.timeBuffer = [initTime];
+        this.eta = "0";
+      }
+      // add new values to calculation buffer
+      update(time, value, total) {
+        this.valueBuffer.push(value);
+        this.timeBuffer.push(time);
+        this.calculate(total - value);
+      }
+      // fetch estimated time
+      getTime() {
+        return this.eta;
+      }
+      // eta calculation - request number of remaining events
+      calculate(remaining) {
+        const currentBufferSize = this.valueBuffer.length;
+        const buffer = Math.min(this.etaBufferLength, currentBufferSize);
+        const v_diff = this.valueBuffer[currentBufferSize - 1] - this.valueBuffer[currentBufferSize - buffer];
+        const t_diff = this.timeBuffer[currentBufferSize - 1] - this.timeBuffer[currentBufferSize - buffer];
+        const vt_rate = v_diff / t_diff;
+        this.valueBuffer = this.valueBuffer.slice(-this.etaBufferLength);
+        this.timeBuffer = this.timeBuffer.slice(-this.etaBufferLength);
+        const eta = Math.ceil(remaining / vt_rate / 1e3);
+        if (isNaN(eta)) {
+          this.eta = "NULL";
+        } else if (!isFinite(eta)) {
+          this.eta = "INF";
+        } else if (eta > 1e7) {
+          this.eta = "INF";
+        } else if (eta < 0) {
+          this.eta = 0;
+        } else {
+          this.eta = eta;
+        }
+      }
+    };
+    module2.exports = ETA;
+  }
+});
+
+// node_modules/cli-progress/lib/terminal.js
+var require_terminal = __commonJS({
+  "node_modules/cli-progress/lib/terminal.js"(exports2, module2) {
+    var _readline = require("readline");
+    var Terminal = class {
+      constructor(outputStream) {
+        this.stream = outputStream;
+        this.linewrap = true;
+        this.dy = 0;
+      }
+      // save cursor position + settings
+      cursorSave() {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        this.stream.write("\x1B7");
+      }
+      // restore last cursor position + settings
+      cursorRestore() {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        this.stream.write("\x1B8");
+      }
+      // show/hide cursor
+      cursor(enabled) {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        if (enabled) {
+          this.stream.write("\x1B[?25h");
+        } else {
+          this.stream.write("\x1B[?25l");
+        }
+      }
+      // change cursor positionn
+      cursorTo(x = null, y = null) {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        _readline.cursorTo(this.stream, x, y);
+      }
+      // change relative cursor position
+      cursorRelative(dx = null, dy = null) {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        this.dy = this.dy + dy;
+        _readline.moveCursor(this.stream, dx, dy);
+      }
+      // relative reset
+      cursorRelativeReset() {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        _readline.moveCursor(this.stream, 0, -this.dy);
+        _readline.cursorTo(this.stream, 0, null);
+        this.dy = 0;
+      }
+      // clear to the right from cursor
+      clearRight() {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        _readline.clearLine(this.stream, 1);
+      }
+      // clear the full line
+      clearLine() {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        _readline.clearLine(this.stream, 0);
+      }
+      // clear everyting beyond the current line
+      clearBottom() {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        _readline.clearScreenDown(this.stream);
+      }
+      // add new line; increment counter
+      newline() {
+        this.stream.write("\n");
+        this.dy++;
+      }
+      // write content to output stream
+      // @TODO use string-width to strip length
+      write(s, rawWrite = false) {
+        if (this.linewrap === true && rawWrite === false) {
+          this.stream.write(s.substr(0, this.getWidth()));
+        } else {
+          this.stream.write(s);
+        }
+      }
+      // control line wrapping
+      lineWrapping(enabled) {
+        if (!this.stream.isTTY) {
+          return;
+        }
+        this.linewrap = enabled;
+        if (enabled) {
+          this.stream.write("\x1B[?7h");
+        } else {
+          this.stream.write("\x1B[?7l");
+        }
+      }
+      // tty environment ?
+      isTTY() {
+        return this.stream.isTTY === true;
+      }
+      // get terminal width
+      getWidth() {
+        return this.stream.columns || (this.stream.isTTY ? 80 : 200);
+      }
+    };
+    module2.exports = Terminal;
+  }
+});
+
+// node_modules/ansi-regex/index.js
+var require_ansi_regex = __commonJS({
+  "node_modules/ansi-regex/index.js"(exports2, module2) {
+    "use strict";
+    module2.exports = ({ onlyFirst = false } = {}) => {
+      const pattern = [
+        "[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]*)*)?\\u0007)",
+        "(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))"
+      ].join("|");
+      return new RegExp(pattern, onlyFirst ? void 0 : "g");
+    };
+  }
+});
+
+// node_modules/strip-ansi/index.js
+var require_strip_ansi = __commonJS({
+  "node_modules/strip-ansi/index.js"(exports2, module2) {
+    "use strict";
+    var ansiRegex = require_ansi_regex();
+    module2.exports = (string) => typeof string === "string" ? string.replace(ansiRegex(), "") : string;
+  }
+});
+
+// node_modules/is-fullwidth-code-point/index.js
+var require_is_fullwidth_code_point = __commonJS({
+  "node_modules/is-fullwidth-code-point/index.js"(exports2, module2) {
+    "use strict";
+    var isFullwidthCodePoint = (codePoint) => {
+      if (Number.isNaN(codePoint)) {
+        return false;
+      }
+      if (codePoint >= 4352 && (codePoint <= 4447 || // Hangul Jamo
+      codePoint === 9001 || // LEFT-POINTING ANGLE BRACKET
+      codePoint === 9002 || // RIGHT-POINTING ANGLE BRACKET
+      // CJK Radicals Supplement .. Enclosed CJK Letters and Months
+      11904 <= codePoint && codePoint <= 12871 && codePoint !== 12351 || // Enclosed CJK Letters and Months .. CJK Unified Ideographs Extension A
+      12880 <= codePoint && codePoint <= 19903 || // CJK Unified Ideographs .. Yi Radicals
+      19968 <= codePoint && codePoint <= 42182 || // Hangul Jamo Extended-A
+      43360 <= codePoint && codePoint <= 43388 || // Hangul Syllables
+      44032 <= codePoint && codePoint <= 55203 || // CJK Compatibility Ideographs
+      63744 <= codePoint && codePoint <= 64255 || // Vertical Forms
+      65040 <= codePoint && codePoint <= 65049 || // CJK Compatibility Forms .. Small Form Variants
+      65072 <= codePoint && codePoint <= 65131 || // Halfwidth and Fullwidth Forms
+      65281 <= codePoint && codePoint <= 65376 || 65504 <= codePoint && codePoint <= 65510 || // Kana Supplement
+      110592 <= codePoint && codePoint <= 110593 || // Enclosed Ideographic Supplement
+      127488 <= codePoint && codePoint <= 127569 || // CJK Unified Ideographs Extension B .. Tertiary Ideographic Plane
+      131072 <= codePoint && codePoint <= 262141)) {
+        return true;
+      }
+      return false;
+    };
+    module2.exports = isFullwidthCodePoint;
+    module2.exports.default = isFullwidthCodePoint;
+  }
+});
+
+// node_modules/emoji-regex/index.js
+var require_emoji_regex = __commonJS({
+  "node_modules/emoji-regex/index.js"(exports2, module2) {
+    "use strict";
+    module2.exports = function() {
+      return /\uD83C\uDFF4\uDB40\uDC67\uDB40\uDC62(?:\uDB40\uDC65\uDB40\uDC6E\uDB40\uDC67|\uDB40\uDC73\uDB40\uDC63\uDB40\uDC74|\uDB40\uDC77\uDB40\uDC6C\uDB40\uDC73)\uDB40\uDC7F|\uD83D\uDC68(?:\uD83C\uDFFC\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68\uD83C\uDFFB|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFF\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB-\uDFFE])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFE\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB-\uDFFD])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFD\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB\uDFFC])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\u200D(?:\u2764\uFE0F\u200D(?:\uD83D\uDC8B\u200D)?\uD83D\uDC68|(?:\uD83D[\uDC68\uDC69])\u200D(?:\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67]))|\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67])|(?:\uD83D[\uDC68\uDC69])\u200D(?:\uD83D[\uDC66\uDC67])|[\u2695\u2696\u2708]\uFE0F|\uD83D[\uDC66\uDC67]|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|(?:\uD83C\uDFFB\u200D[\u2695\u2696\u2708]|\uD83C\uDFFF\u200D[\u2695\u2696\u2708]|\uD83C\uDFFE\u200D[\u2695\u2696\u2708]|\uD83C\uDFFD\u200D[\u2695\u2696\u2708]|\uD83C\uDFFC\u200D[\u2695\u2696\u2708])\uFE0F|\uD83C\uDFFB\u200D(?:\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C[\uDFFB-\uDFFF])|(?:\uD83E\uDDD1\uD83C\uDFFB\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFC\u200D\uD83E\uDD1D\u200D\uD83D\uDC69)\uD83C\uDFFB|\uD83E\uDDD1(?:\uD83C\uDFFF\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1(?:\uD83C[\uDFFB-\uDFFF])|\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1)|(?:\uD83E\uDDD1\uD83C\uDFFE\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFF\u200D\uD83E\uDD1D\u200D(?:\uD83D[\uDC68\uDC69]))(?:\uD83C[\uDFFB-\uDFFE])|(?:\uD83E\uDDD1\uD83C\uDFFC\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFD\u200D\uD83E\uDD1D\u200D\uD83D\uDC69)(?:\uD83C[\uDFFB\uDFFC])|\uD83D\uDC69(?:\uD83C\uDFFE\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB-\uDFFD\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFC\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB\uDFFD-\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFB\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFC-\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFD\u200D(?:\uD83E\uDD1D\u200D\uD83D\uDC68(?:\uD83C[\uDFFB\uDFFC\uDFFE\uDFFF])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\u200D(?:\u2764\uFE0F\u200D(?:\uD83D\uDC8B\u200D(?:\uD83D[\uDC68\uDC69])|\uD83D[\uDC68\uDC69])|\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD])|\uD83C\uDFFF\u200D(?:\uD83C[\uDF3E\uDF73\uDF93\uDFA4\uDFA8\uDFEB\uDFED]|\uD83D[\uDCBB\uDCBC\uDD27\uDD2C\uDE80\uDE92]|\uD83E[\uDDAF-\uDDB3\uDDBC\uDDBD]))|\uD83D\uDC69\u200D\uD83D\uDC69\u200D(?:\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67]))|(?:\uD83E\uDDD1\uD83C\uDFFD\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1|\uD83D\uDC69\uD83C\uDFFE\u200D\uD83E\uDD1D\u200D\uD83D\uDC69)(?:\uD83C[\uDFFB-\uDFFD])|\uD83D\uDC69\u200D\uD83D\uDC66\u200D\uD83D\uDC66|\uD83D\uDC69\u200D\uD83D\uDC69\u200D(?:\uD83D[\uDC66\uDC67])|(?:\uD83D\uDC41\uFE0F\u200D\uD83D\uDDE8|\uD83D\uDC69(?:\uD83C\uDFFF\u200D[\u2695\u2696\u2708]|\uD83C\uDFFE\u200D[\u2695\u2696\u2708]|\uD83C\uDFFC\u200D[\u2695\u2696\u2708]|\uD83C\uDFFB\u200D[\u2695\u2696\u2708]|\uD83C\uDFFD\u200D[\u2695\u2696\u2708]|\u200D[\u2695\u2696\u2708])|(?:(?:\u26F9|\uD83C[\uDFCB\uDFCC]|\uD83D\uDD75)\uFE0F|\uD83D\uDC6F|\uD83E[\uDD3C\uDDDE\uDDDF])\u200D[\u2640\u2642]|(?:\u26F9|\uD83C[\uDFCB\uDFCC]|\uD83D\uDD75)(?:\uD83C[\uDFFB-\uDFFF])\u200D[\u2640\u2642]|(?:\uD83C[\uDFC3\uDFC4\uDFCA]|\uD83D[\uDC6E\uDC71\uDC73\uDC77\uDC81\uDC82\uDC86\uDC87\uDE45-\uDE47\uDE4B\uDE4D\uDE4E\uDEA3\uDEB4-\uDEB6]|\uD83E[\uDD26\uDD37-\uDD39\uDD3D\uDD3E\uDDB8\uDDB9\uDDCD-\uDDCF\uDDD6-\uDDDD])(?:(?:\uD83C[\uDFFB-\uDFFF])\u200D[\u2640\u2642]|\u200D[\u2640\u2642])|\uD83C\uDFF4\u200D\u2620)\uFE0F|\uD83D\uDC69\u200D\uD83D\uDC67\u200D(?:\uD83D[\uDC66\uDC67])|\uD83C\uDFF3\uFE0F\u200D\uD83C\uDF08|\uD83D\uDC15\u200D\uD83E\uDDBA|\uD83D\uDC69\u200D\uD83D\uDC66|\uD83D\uDC69\u200D\uD83D\uDC67|\uD83C\uDDFD\uD83C\uDDF0|\uD83C\uDDF4\uD83C\uDDF2|\uD83C\uDDF6\uD83C\uDDE6|[#\*0-9]\uFE0F\u20E3|\uD83C\uDDE7(?:\uD83C[\uDDE6\uDDE7\uDDE9-\uDDEF\uDDF1-\uDDF4\uDDF6-\uDDF9\uDDFB\uDDFC\uDDFE\uDDFF])|\uD83C\uDDF9(?:\uD83C[\uDDE6\uDDE8\uDDE9\uDDEB-\uDDED\uDDEF-\uDDF4\uDDF7\uDDF9\uDDFB\uDDFC\uDDFF])|\uD83C\uDDEA(?:\uD83C[\uDDE6\uDDE8\uDDEA\uDDEC\uDDED\uDDF7-\uDDFA])|\uD83E\uDDD1(?:\uD83C[\uDFFB-\uDFFF])|\uD83C\uDDF7(?:\uD83C[\uDDEA\uDDF4\uDDF8\uDDFA\uDDFC])|\uD83D\uDC69(?:\uD83C[\uDFFB-\uDFFF])|\uD83C\uDDF2(?:\uD83C[\uDDE6\uDDE8-\uDDED\uDDF0-\uDDFF])|\uD83C\uDDE6(?:\uD83C[\uDDE8-\uDDEC\uDDEE\uDDF1\uDDF2\uDDF4\uDDF6-\uDDFA\uDDFC\uDDFD\uDDFF])|\uD83C\uDDF0(?:\uD83C[\uDDEA\uDDEC-\uDDEE\uDDF2\uDDF3\uDDF5\uDDF7\uDDFC\uDDFE\uDDFF])|\uD83C\uDDED(?:\uD83C[\uDDF0\uDDF2\uDDF3\uDDF7\uDDF9\uDDFA])|\uD83C\uDDE9(?:\uD83C[\uDDEA\uDDEC\uDDEF\uDDF0\uDDF2\uDDF4\uDDFF])|\uD83C\uDDFE(?:\uD83C[\uDDEA\uDDF9])|\uD83C\uDDEC(?:\uD83C[\uDDE6\uDDE7\uDDE9-\uDDEE\uDDF1-\uDDF3\uDDF5-\uDDFA\uDDFC\uDDFE])|\uD83C\uDDF8(?:\uD83C[\uDDE6-\uDDEA\uDDEC-\uDDF4\uDDF7-\uDDF9\uDDFB\uDDFD-\uDDFF])|\uD83C\uDDEB(?:\uD83C[\uDDEE-\uDDF0\uDDF2\uDDF4\uDDF7])|\uD83C\uDDF5(?:\uD83C[\uDDE6\uDDEA-\uDDED\uDDF0-\uDDF3\uDDF7-\uDDF9\uDDFC\uDDFE])|\uD83C\uDDFB(?:\uD83C[\uDDE6\uDDE8\uDDEA\uDDEC\uDDEE\uDDF3\uDDFA])|\uD83C\uDDF3(?:\uD83C[\uDDE6\uDDE8\uDDEA-\uDDEC\uDDEE\uDDF1\uDDF4\uDDF5\uDDF7\uDDFA\uDDFF])|\uD83C\uDDE8(?:\uD83C[\uDDE6\uDDE8\uDDE9\uDDEB-\uDDEE\uDDF0-\uDDF5\uDDF7\uDDFA-\uDDFF])|\uD83C\uDDF1(?:\uD83C[\uDDE6-\uDDE8\uDDEE\uDDF0\uDDF7-\uDDFB\uDDFE])|\uD83C\uDDFF(?:\uD83C[\uDDE6\uDDF2\uDDFC])|\uD83C\uDDFC(?:\uD83C[\uDDEB\uDDF8])|\uD83C\uDDFA(?:\uD83C[\uDDE6\uDDEC\uDDF2\uDDF3\uDDF8\uDDFE\uDDFF])|\uD83C\uDDEE(?:\uD83C[\uDDE8-\uDDEA\uDDF1-\uDDF4\uDDF6-\uDDF9])|\uD83C\uDDEF(?:\uD83C[\uDDEA\uDDF2\uDDF4\uDDF5])|(?:\uD83C[\uDFC3\uDFC4\uDFCA]|\uD83D[\uDC6E\uDC71\uDC73\uDC77\uDC81\uDC82\uDC86\uDC87\uDE45-\uDE47\uDE4B\uDE4D\uDE4E\uDEA3\uDEB4-\uDEB6]|\uD83E[\uDD26\uDD37-\uDD39\uDD3D\uDD3E\uDDB8\uDDB9\uDDCD-\uDDCF\uDDD6-\uDDDD])(?:\uD83C[\uDFFB-\uDFFF])|(?:\u26F9|\uD83C[\uDFCB\uDFCC]|\uD83D\uDD75)(?:\uD83C[\uDFFB-\uDFFF])|(?:[\u261D\u270A-\u270D]|\uD83C[\uDF85\uDFC2\uDFC7]|\uD83D[\uDC42\uDC43\uDC46-\uDC50\uDC66\uDC67\uDC6B-\uDC6D\uDC70\uDC72\uDC74-\uDC76\uDC78\uDC7C\uDC83\uDC85\uDCAA\uDD74\uDD7A\uDD90\uDD95\uDD96\uDE4C\uDE4F\uDEC0\uDECC]|\uD83E[\uDD0F\uDD18-\uDD1C\uDD1E\uDD1F\uDD30-\uDD36\uDDB5\uDDB6\uDDBB\uDDD2-\uDDD5])(?:\uD83C[\uDFFB-\uDFFF])|(?:[\u231A\u231B\u23E9-\u23EC\u23F0\u23F3\u25FD\u25FE\u2614\u2615\u2648-\u2653\u267F\u2693\u26A1\u26AA\u26AB\u26BD\u26BE\u26C4\u26C5\u26CE\u26D4\u26EA\u26F2\u26F3\u26F5\u26FA\u26FD\u2705\u270A\u270B\u2728\u274C\u274E\u2753-\u2755\u2757\u2795-\u2797\u27B0\u27BF\u2B1B\u2B1C\u2B50\u2B55]|\uD83C[\uDC04\uDCCF\uDD8E\uDD91-\uDD9A\uDDE6-\uDDFF\uDE01\uDE1A\uDE2F\uDE32-\uDE36\uDE38-\uDE3A\uDE50\uDE51\uDF00-\uDF20\uDF2D-\uDF35\uDF37-\uDF7C\uDF7E-\uDF93\uDFA0-\uDFCA\uDFCF-\uDFD3\uDFE0-\uDFF0\uDFF4\uDFF8-\uDFFF]|\uD83D[\uDC00-\uDC3E\uDC40\uDC42-\uDCFC\uDCFF-\uDD3D\uDD4B-\uDD4E\uDD50-\uDD67\uDD7A\uDD95\uDD96\uDDA4\uDDFB-\uDE4F\uDE80-\uDEC5\uDECC\uDED0-\uDED2\uDED5\uDEEB\uDEEC\uDEF4-\uDEFA\uDFE0-\uDFEB]|\uD83E[\uDD0D-\uDD3A\uDD3C-\uDD45\uDD47-\uDD71\uDD73-\uDD76\uDD7A-\uDDA2\uDDA5-\uDDAA\uDDAE-\uDDCA\uDDCD-\uDDFF\uDE70-\uDE73\uDE78-\uDE7A\uDE80-\uDE82\uDE90-\uDE95])|(?:[#\*0-9\xA9\xAE\u203C\u2049\u2122\u2139\u2194-\u2199\u21A9\u21AA\u231A\u231B\u2328\u23CF\u23E9-\u23F3\u23F8-\u23FA\u24C2\u25AA\u25AB\u25B6\u25C0\u25FB-\u25FE\u2600-\u2604\u260E\u2611\u2614\u2615\u2618\u261D\u2620\u2622\u2623\u2626\u262A\u262E\u262F\u2638-\u263A\u2640\u2642\u2648-\u2653\u265F\u2660\u2663\u2665\u2666\u2668\u267B\u267E\u267F\u2692-\u2697\u2699\u269B\u269C\u26A0\u26A1\u26AA\u26AB\u26B0\u26B1\u26BD\u26BE\u26C4\u26C5\u26C8\u26CE\u26CF\u26D1\u26D3\u26D4\u26E9\u26EA\u26F0-\u26F5\u26F7-\u26FA\u26FD\u2702\u2705\u2708-\u270D\u270F\u2712\u2714\u2716\u271D\u2721\u2728\u2733\u2734\u2744\u2747\u274C\u274E\u2753-\u2755\u2757\u2763\u2764\u2795-\u2797\u27A1\u27B0\u27BF\u2934\u2935\u2B05-\u2B07\u2B1B\u2B1C\u2B50\u2B55\u3030\u303D\u3297\u3299]|\uD83C[\uDC04\uDCCF\uDD70\uDD71\uDD7E\uDD7F\uDD8E\uDD91-\uDD9A\uDDE6-\uDDFF\uDE01\uDE02\uDE1A\uDE2F\uDE32-\uDE3A\uDE50\uDE51\uDF00-\uDF21\uDF24-\uDF93\uDF96\uDF97\uDF99-\uDF9B\uDF9E-\uDFF0\uDFF3-\uDFF5\uDFF7-\uDFFF]|\uD83D[\uDC00-\uDCFD\uDCFF-\uDD3D\uDD49-\uDD4E\uDD50-\uDD67\uDD6F\uDD70\uDD73-\uDD7A\uDD87\uDD8A-\uDD8D\uDD90\uDD95\uDD96\uDDA4\uDDA5\uDDA8\uDDB1\uDDB2\uDDBC\uDDC2-\uDDC4\uDDD1-\uDDD3\uDDDC-\uDDDE\uDDE1\uDDE3\uDDE8\uDDEF\uDDF3\uDDFA-\uDE4F\uDE80-\uDEC5\uDECB-\uDED2\uDED5\uDEE0-\uDEE5\uDEE9\uDEEB\uDEEC\uDEF0\uDEF3-\uDEFA\uDFE0-\uDFEB]|\uD83E[\uDD0D-\uDD3A\uDD3C-\uDD45\uDD47-\uDD71\uDD73-\uDD76\uDD7A-\uDDA2\uDDA5-\uDDAA\uDDAE-\uDDCA\uDDCD-\uDDFF\uDE70-\uDE73\uDE78-\uDE7A\uDE80-\uDE82\uDE90-\uDE95])\uFE0F|(?:[\u261D\u26F9\u270A-\u270D]|\uD83C[\uDF85\uDFC2-\uDFC4\uDFC7\uDFCA-\uDFCC]|\uD83D[\uDC42\uDC43\uDC46-\uDC50\uDC66-\uDC78\uDC7C\uDC81-\uDC83\uDC85-\uDC87\uDC8F\uDC91\uDCAA\uDD74\uDD75\uDD7A\uDD90\uDD95\uDD96\uDE45-\uDE47\uDE4B-\uDE4F\uDEA3\uDEB4-\uDEB6\uDEC0\uDECC]|\uD83E[\uDD0F\uDD18-\uDD1F\uDD26\uDD30-\uDD39\uDD3C-\uDD3E\uDDB5\uDDB6\uDDB8\uDDB9\uDDBB\uDDCD-\uDDCF\uDDD1-\uDDDD])/g;
+    };
+  }
+});
+
+// node_modules/string-width/index.js
+var require_string_width = __commonJS({
+  "node_modules/string-width/index.js"(exports2, module2) {
+    "use strict";
+    var stripAnsi = require_strip_ansi();
+    var isFullwidthCodePoint = require_is_fullwidth_code_point();
+    var emojiRegex = require_emoji_regex();
+    var stringWidth = (string) => {
+      if (typeof string !== "string" || string.length === 0) {
+        return 0;
+      }
+      string = stripAnsi(string);
+      if (string.length === 0) {
+        return 0;
+      }
+      string = string.replace(emojiRegex(), "  ");
+      let width = 0;
+      for (let i = 0; i < string.length; i++) {
+        const code2 = string.codePointAt(i);
+        if (code2 <= 31 || code2 >= 127 && code2 <= 159) {
+          continue;
+        }
+        if (code2 >= 768 && code2 <= 879) {
+          continue;
+        }
+        if (code2 > 65535) {
+          i++;
+        }
+        width += isFullwidthCodePoint(code2) ? 2 : 1;
+      }
+      return width;
+    };
+    module2.exports = stringWidth;
+    module2.exports.default = stringWidth;
+  }
+});
+
+// node_modules/cli-progress/lib/format-value.js
+var require_format_value = __commonJS({
+  "node_modules/cli-progress/lib/format-value.js"(exports2, module2) {
+    module2.exports = function formatValue(v, options, type) {
+      if (options.autopadding !== true) {
+        return v;
+      }
+      function autopadding(value, length) {
+        return (options.autopaddingChar + value).slice(-length);
+      }
+      switch (type) {
+        case "percentage":
+          return autopadding(v, 3);
+        default:
+          return v;
+      }
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/format-bar.js
+var require_format_bar = __commonJS({
+  "node_modules/cli-progress/lib/format-bar.js"(exports2, module2) {
+    module2.exports = function formatBar(progress, options) {
+      const completeSize = Math.round(progress * options.barsize);
+      const incompleteSize = options.barsize - completeSize;
+      return options.barCompleteString.substr(0, completeSize) + options.barGlue + options.barIncompleteString.substr(0, incompleteSize);
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/format-time.js
+var require_format_time = __commonJS({
+  "node_modules/cli-progress/lib/format-time.js"(exports2, module2) {
+    module2.exports = function formatTime(t, options, roundToMultipleOf) {
+      function round(input) {
+        if (roundToMultipleOf) {
+          return roundToMultipleOf * Math.round(input / roundToMultipleOf);
+        } else {
+          return input;
+        }
+      }
+      function autopadding(v) {
+        return (options.autopaddingChar + v).slice(-2);
+      }
+      if (t > 3600) {
+        return autopadding(Math.floor(t / 3600)) + "h" + autopadding(round(t % 3600 / 60)) + "m";
+      } else if (t > 60) {
+        return autopadding(Math.floor(t / 60)) + "m" + autopadding(round(t % 60)) + "s";
+      } else if (t > 10) {
+        return autopadding(round(t)) + "s";
+      } else {
+        return autopadding(t) + "s";
+      }
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/formatter.js
+var require_formatter = __commonJS({
+  "node_modules/cli-progress/lib/formatter.js"(exports2, module2) {
+    var _stringWidth = require_string_width();
+    var _defaultFormatValue = require_format_value();
+    var _defaultFormatBar = require_format_bar();
+    var _defaultFormatTime = require_format_time();
+    module2.exports = function defaultFormatter(options, params, payload) {
+      let s = options.format;
+      const formatTime = options.formatTime || _defaultFormatTime;
+      const formatValue = options.formatValue || _defaultFormatValue;
+      const formatBar = options.formatBar || _defaultFormatBar;
+      const percentage = Math.floor(params.progress * 100) + "";
+      const stopTime = params.stopTime || Date.now();
+      const elapsedTime = Math.round((stopTime - params.startTime) / 1e3);
+      const context = Object.assign({}, payload, {
+        bar: formatBar(params.progress, options),
+        percentage: formatValue(percentage, options, "percentage"),
+        total: formatValue(params.total, options, "total"),
+        value: formatValue(params.value, options, "value"),
+        eta: formatValue(params.eta, options, "eta"),
+        eta_formatted: formatTime(params.eta, options, 5),
+        duration: formatValue(elapsedTime, options, "duration"),
+        duration_formatted: formatTime(elapsedTime, options, 1)
+      });
+      s = s.replace(/\{(\w+)\}/g, function(match, key3) {
+        if (typeof context[key3] !== "undefined") {
+          return context[key3];
+        }
+        return match;
+      });
+      const fullMargin = Math.max(0, params.maxWidth - _stringWidth(s) - 2);
+      const halfMargin = Math.floor(fullMargin / 2);
+      switch (options.align) {
+        // fill start-of-line with whitespaces
+        case "right":
+          s = fullMargin > 0 ? " ".repeat(fullMargin) + s : s;
+          break;
+        // distribute whitespaces to left+right
+        case "center":
+          s = halfMargin > 0 ? " ".repeat(halfMargin) + s : s;
+          break;
+        // default: left align, no additional whitespaces
+        case "left":
+        default:
+          break;
+      }
+      return s;
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/options.js
+var require_options = __commonJS({
+  "node_modules/cli-progress/lib/options.js"(exports2, module2) {
+    function mergeOption(v, defaultValue) {
+      if (typeof v === "undefined" || v === null) {
+        return defaultValue;
+      } else {
+        return v;
+      }
+    }
+    module2.exports = {
+      // set global options
+      parse: function parse(rawOptions, preset) {
+        const options = {};
+        const opt = Object.assign({}, preset, rawOptions);
+        options.throttleTime = 1e3 / mergeOption(opt.fps, 10);
+        options.stream = mergeOption(opt.stream, process.stderr);
+        options.terminal = mergeOption(opt.terminal, null);
+        options.clearOnComplete = mergeOption(opt.clearOnComplete, false);
+        options.stopOnComplete = mergeOption(opt.stopOnComplete, false);
+        options.barsize = mergeOption(opt.barsize, 40);
+        options.align = mergeOption(opt.align, "left");
+        options.hideCursor = mergeOption(opt.hideCursor, false);
+        options.linewrap = mergeOption(opt.linewrap, false);
+        options.barGlue = mergeOption(opt.barGlue, "");
+        options.barCompleteChar = mergeOption(opt.barCompleteChar, "=");
+        options.barIncompleteChar = mergeOption(opt.barIncompleteChar, "-");
+        options.format = mergeOption(opt.format, "progress [{bar}] {percentage}% | ETA: {eta}s | {value}/{total}");
+        options.formatTime = mergeOption(opt.formatTime, null);
+        options.formatValue = mergeOption(opt.formatValue, null);
+        options.formatBar = mergeOption(opt.formatBar, null);
+        options.etaBufferLength = mergeOption(opt.etaBuffer, 10);
+        options.etaAsynchronousUpdate = mergeOption(opt.etaAsynchronousUpdate, false);
+        options.progressCalculationRelative = mergeOption(opt.progressCalculationRelative, false);
+        options.synchronousUpdate = mergeOption(opt.synchronousUpdate, true);
+        options.noTTYOutput = mergeOption(opt.noTTYOutput, false);
+        options.notTTYSchedule = mergeOption(opt.notTTYSchedule, 2e3);
+        options.emptyOnZero = mergeOption(opt.emptyOnZero, false);
+        options.forceRedraw = mergeOption(opt.forceRedraw, false);
+        options.autopadding = mergeOption(opt.autopadding, false);
+        options.gracefulExit = mergeOption(opt.gracefulExit, false);
+        return options;
+      },
+      // derived options: instance specific, has to be created for every bar element
+      assignDerivedOptions: function assignDerivedOptions(options) {
+        options.barCompleteString = options.barCompleteChar.repeat(options.barsize + 1);
+        options.barIncompleteString = options.barIncompleteChar.repeat(options.barsize + 1);
+        options.autopaddingChar = options.autopadding ? mergeOption(options.autopaddingChar, "   ") : "";
+        return options;
+      }
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/generic-bar.js
+var require_generic_bar = __commonJS({
+  "node_modules/cli-progress/lib/generic-bar.js"(exports2, module2) {
+    var _ETA = require_eta();
+    var _Terminal = require_terminal();
+    var _formatter = require_formatter();
+    var _options = require_options();
+    var _EventEmitter = require("events");
+    module2.exports = class GenericBar extends _EventEmitter {
+      constructor(options) {
+        super();
+        this.options = _options.assignDerivedOptions(options);
+        this.terminal = this.options.terminal ? this.options.terminal : new _Terminal(this.options.stream);
+        this.value = 0;
+        this.startValue = 0;
+        this.total = 100;
+        this.lastDrawnString = null;
+        this.startTime = null;
+        this.stopTime = null;
+        this.lastRedraw = Date.now();
+        this.eta = new _ETA(this.options.etaBufferLength, 0, 0);
+        this.payload = {};
+        this.isActive = false;
+        this.formatter = typeof this.options.format === "function" ? this.options.format : _formatter;
+      }
+      // internal render function
+      render(forceRendering = false) {
+        const params = {
+          progress: this.getProgress(),
+          eta: this.eta.getTime(),
+          startTime: this.startTime,
+          stopTime: this.stopTime,
+          total: this.total,
+          value: this.value,
+          maxWidth: this.terminal.getWidth()
+        };
+        if (this.options.etaAsynchronousUpdate) {
+          this.updateETA();
+        }
+        const s = this.formatter(this.options, params, this.payload);
+        const forceRedraw = forceRendering || this.options.forceRedraw || this.options.noTTYOutput && !this.terminal.isTTY();
+        if (forceRedraw || this.lastDrawnString != s) {
+          this.emit("redraw-pre");
+          this.terminal.cursorTo(0, null);
+          this.terminal.write(s);
+          this.terminal.clearRight();
+          this.lastDrawnString = s;
+          this.lastRedraw = Date.now();
+          this.emit("redraw-post");
+        }
+      }
+      // start the progress bar
+      start(total, startValue, payload) {
+        this.value = startValue || 0;
+        this.total = typeof total !== "undefined" && total >= 0 ? total : 100;
+        this.startValue = startValue || 0;
+        this.payload = payload || {};
+        this.startTime = Date.now();
+        this.stopTime = null;
+        this.lastDrawnString = "";
+        this.eta = new _ETA(this.options.etaBufferLength, this.startTime, this.value);
+        this.isActive = true;
+        this.emit("start", total, startValue);
+      }
+      // stop the bar
+      stop() {
+        this.isActive = false;
+        this.stopTime = Date.now();
+        this.emit("stop", this.total, this.value);
+      }
+      // update the bar value
+      // update(value, payload)
+      // update(payload)
+      update(arg0, arg1 = {}) {
+        if (typeof arg0 === "number") {
+          this.value = arg0;
+          this.eta.update(Date.now(), arg0, this.total);
+        }
+        const payloadData = (typeof arg0 === "object" ? arg0 : arg1) || {};
+        this.emit("update", this.total, this.value);
+        for (const key3 in payloadData) {
+          this.payload[key3] = payloadData[key3];
+        }
+        if (this.value >= this.getTotal() && this.options.stopOnComplete) {
+          this.stop();
+        }
+      }
+      // calculate the actual progress value
+      getProgress() {
+        let progress = this.value / this.total;
+        if (this.options.progressCalculationRelative) {
+          progress = (this.value - this.startValue) / (this.total - this.startValue);
+        }
+        if (isNaN(progress)) {
+          progress = this.options && this.options.emptyOnZero ? 0 : 1;
+        }
+        progress = Math.min(Math.max(progress, 0), 1);
+        return progress;
+      }
+      // update the bar value
+      // increment(delta, payload)
+      // increment(payload)
+      increment(arg0 = 1, arg1 = {}) {
+        if (typeof arg0 === "object") {
+          this.update(this.value + 1, arg0);
+        } else {
+          this.update(this.value + arg0, arg1);
+        }
+      }
+      // get the total (limit) value
+      getTotal() {
+        return this.total;
+      }
+      // set the total (limit) value
+      setTotal(total) {
+        if (typeof total !== "undefined" && total >= 0) {
+          this.total = total;
+        }
+      }
+      // force eta calculation update (long running processes)
+      updateETA() {
+        this.eta.update(Date.now(), this.value, this.total);
+      }
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/single-bar.js
+var require_single_bar = __commonJS({
+  "node_modules/cli-progress/lib/single-bar.js"(exports2, module2) {
+    var _GenericBar = require_generic_bar();
+    var _options = require_options();
+    module2.exports = class SingleBar extends _GenericBar {
+      constructor(options, preset) {
+        super(_options.parse(options, preset));
+        this.timer = null;
+        if (this.options.noTTYOutput && this.terminal.isTTY() === false) {
+          this.options.synchronousUpdate = false;
+        }
+        this.schedulingRate = this.terminal.isTTY() ? this.options.throttleTime : this.options.notTTYSchedule;
+        this.sigintCallback = null;
+      }
+      // internal render function
+      render() {
+        if (this.timer) {
+          clearTimeout(this.timer);
+          this.timer = null;
+        }
+        super.render();
+        if (this.options.noTTYOutput && this.terminal.isTTY() === false) {
+          this.terminal.newline();
+        }
+        this.timer = setTimeout(this.render.bind(this), this.schedulingRate);
+      }
+      update(current, payload) {
+        if (!this.timer) {
+          return;
+        }
+        super.update(current, payload);
+        if (this.options.synchronousUpdate && this.lastRedraw + this.options.throttleTime * 2 < Date.now()) {
+          this.render();
+        }
+      }
+      // start the progress bar
+      start(total, startValue, payload) {
+        if (this.options.noTTYOutput === false && this.terminal.isTTY() === false) {
+          return;
+        }
+        if (this.sigintCallback === null && this.options.gracefulExit) {
+          this.sigintCallback = this.stop.bind(this);
+          process.once("SIGINT", this.sigintCallback);
+          process.once("SIGTERM", this.sigintCallback);
+        }
+        this.terminal.cursorSave();
+        if (this.options.hideCursor === true) {
+          this.terminal.cursor(false);
+        }
+        if (this.options.linewrap === false) {
+          this.terminal.lineWrapping(false);
+        }
+        super.start(total, startValue, payload);
+        this.render();
+      }
+      // stop the bar
+      stop() {
+        if (!this.timer) {
+          return;
+        }
+        if (this.sigintCallback) {
+          process.removeListener("SIGINT", this.sigintCallback);
+          process.removeListener("SIGTERM", this.sigintCallback);
+          this.sigintCallback = null;
+        }
+        this.render();
+        super.stop();
+        clearTimeout(this.timer);
+        this.timer = null;
+        if (this.options.hideCursor === true) {
+          this.terminal.cursor(true);
+        }
+        if (this.options.linewrap === false) {
+          this.terminal.lineWrapping(true);
+        }
+        this.terminal.cursorRestore();
+        if (this.options.clearOnComplete) {
+          this.terminal.cursorTo(0, null);
+          this.terminal.clearLine();
+        } else {
+          this.terminal.newline();
+        }
+      }
+    };
+  }
+});
+
+// node_modules/cli-progress/lib/multi-bar.js
+var require_multi_bar = __commonJS({
+  "node_modules/cli-progress/lib/multi-bar.js"(exports2, module2) {
+    var _Terminal = require_terminal();
+    var _BarElement = require_generic_bar();
+    var _options = require_options();
+    var _EventEmitter = require("events");
+    module2.exports = class MultiBar extends _EventEmitter {
+      constructor(options, preset) {
+        super();
+        this.bars = [];
+        this.options = _options.parse(options, preset);
+        this.options.synchronousUpdate = false;
+        this.terminal = this.options.terminal ? this.options.terminal : new _Terminal(this.options.stream);
+        this.timer = null;
+        this.isActive = false;
+        this.schedulingRate = this.terminal.isTTY() ? this.options.throttleTime : this.options.notTTYSchedule;
+        this.loggingBuffer = [];
+        this.sigintCallback = null;
+      }
+      // add a new bar to the stack
+      create(total, startValue, payload, barOptions = {}) {
+        const bar = new _BarElement(Object.assign(
+          {},
+          // global options
+          this.options,
+          // terminal instance
+          {
+            terminal: this.terminal
+          },
+          // overrides
+          barOptions
+        ));
+        this.bars.push(bar);
+        if (this.options.noTTYOutput === false && this.terminal.isTTY() === false) {
+          return bar;
+        }
+        if (this.sigintCallback === null && this.options.gracefulExit) {
+          this.sigintCallback = this.stop.bind(this);
+          process.once("SIGINT", this.sigintCallback);
+          process.once("SIGTERM", this.sigintCallback);
+        }
+        if (!this.isActive) {
+          if (this.options.hideCursor === true) {
+            this.terminal.cursor(false);
+          }
+          if (this.options.linewrap === false) {
+            this.terminal.lineWrapping(false);
+          }
+          this.timer = setTimeout(this.update.bind(this), this.schedulingRate);
+        }
+        this.isActive = true;
+        bar.start(total, startValue, payload);
+        this.emit("start");
+        return bar;
+      }
+      // remove a bar from the stack
+      remove(bar) {
+        const index = this.bars.indexOf(bar);
+        if (index < 0) {
+          return false;
+        }
+        this.bars.splice(index, 1);
+        this.update();
+        this.terminal.newline();
+        this.terminal.clearBottom();
+        return true;
+      }
+      // internal update routine
+      update() {
+        if (this.timer) {
+          clearTimeout(this.timer);
+          this.timer = null;
+        }
+        this.emit("update-pre");
+        this.terminal.cursorRelativeReset();
+        this.emit("redraw-pre");
+        if (this.loggingBuffer.length > 0) {
+          this.terminal.clearLine();
+          while (this.loggingBuffer.length > 0) {
+            this.terminal.write(this.loggingBuffer.shift(), true);
+          }
+        }
+        for (let i = 0; i < this.bars.length; i++) {
+          if (i > 0) {
+            this.terminal.newline();
+          }
+          this.bars[i].render();
+        }
+        this.emit("redraw-post");
+        if (this.options.noTTYOutput && this.terminal.isTTY() === false) {
+          this.terminal.newline();
+          this.terminal.newline();
+        }
+        this.timer = setTimeout(this.update.bind(this), this.schedulingRate);
+        this.emit("update-post");
+        if (this.options.stopOnComplete && !this.bars.find((bar) => bar.isActive)) {
+          this.stop();
+        }
+      }
+      stop() {
+        clearTimeout(this.timer);
+        this.timer = null;
+        if (this.sigintCallback) {
+          process.removeListener("SIGINT", this.sigintCallback);
+          process.removeListener("SIGTERM", this.sigintCallback);
+          this.sigintCallback = null;
+        }
+        this.isActive = false;
+        if (this.options.hideCursor === true) {
+          this.terminal.cursor(true);
+        }
+        if (this.options.linewrap === false) {
+          this.terminal.lineWrapping(true);
+        }
+        this.terminal.cursorRelativeReset();
+        this.emit("stop-pre-clear");
+        if (this.options.clearOnComplete) {
+          this.terminal.clearBottom();
+        } else {
+          for (let i = 0; i < this.bars.length; i++) {
+            if (i > 0) {
+              this.terminal.newline();
+            }
+            this.bars[i].render();
+            this.bars[i].stop();
+          }
+          this.terminal.newline();
+        }
+        this.emit("stop");
+      }
+      log(s) {
+        this.loggingBuffer.push(s);
+      }
+    };
+  }
+});
+
+// node_modules/cli-progress/presets/legacy.js
+var require_legacy = __commonJS({
+  "node_modules/cli-progress/presets/legacy.js"(exports2, module2) {
+    module2.exports = {
+      format: "progress [{bar}] {percentage}% | ETA: {eta}s | {value}/{total}",
+      barCompleteChar: "=",
+      barIncompleteChar: "-"
+    };
+  }
+});
+
+// node_modules/cli-progress/presets/shades-classic.js
+var require_shades_classic = __commonJS({
+  "node_modules/cli-progress/presets/shades-classic.js"(exports2, module2) {
+    module2.exports = {
+      format: " {bar} {percentage}% | ETA: {eta}s | {value}/{total}",
+      barCompleteChar: "█",
+      barIncompleteChar: "░"
+    };
+  }
+});
+
+// node_modules/cli-progress/presets/shades-grey.js
+var require_shades_grey = __commonJS({
+  "node_modules/cli-progress/presets/shades-grey.js"(exports2, module2) {
+    module2.exports = {
+      format: " \x1B[90m{bar}\x1B[0m {percentage}% | ETA: {eta}s | {value}/{total}",
+      barCompleteChar: "█",
+      barIncompleteChar: "░"
+    };
+  }
+});
+
+// node_modules/cli-progress/presets/rect.js
+var require_rect = __commonJS({
+  "node_modules/cli-progress/presets/rect.js"(exports2, module2) {
+    module2.exports = {
+      format: " {bar}■ {percentage}% | ETA: {eta}s | {value}/{total}",
+      barCompleteChar: "■",
+      barIncompleteChar: " "
+    };
+  }
+});
+
+// node_modules/cli-progress/presets/index.js
+var require_presets = __commonJS({
+  "node_modules/cli-progress/presets/index.js"(exports2, module2) {
+    var _legacy = require_legacy();
+    var _shades_classic = require_shades_classic();
+    var _shades_grey = require_shades_grey();
+    var _rect = require_rect();
+    module2.exports = {
+      legacy: _legacy,
+      shades_classic: _shades_classic,
+      shades_grey: _shades_grey,
+      rect: _rect
+    };
+  }
+});
+
+// node_modules/cli-progress/cli-progress.js
+var require_cli_progress = __commonJS({
+  "node_modules/cli-progress/cli-progress.js"(exports2, module2) {
+    var _SingleBar = require_single_bar();
+    var _MultiBar = require_multi_bar();
+    var _Presets = require_presets();
+    var _Formatter = require_formatter();
+    var _defaultFormatValue = require_format_value();
+    var _defaultFormatBar = require_format_bar();
+    var _defaultFormatTime = require_format_time();
+    module2.exports = {
+      Bar: _SingleBar,
+      SingleBar: _SingleBar,
+      MultiBar: _MultiBar,
+      Presets: _Presets,
+      Format: {
+        Formatter: _Formatter,
+        BarFormat: _defaultFormatBar,
+        ValueFormat: _defaultFormatValue,
+        TimeFormat: _defaultFormatTime
+      }
+    };
+  }
+});
+
+// src/scan/progress.ts
+function createProgressReporter(options = {}) {
+  const stream = options.stream ?? process.stderr;
+  const interactive = options.interactive ?? stream.isTTY === true;
+  const delayMs = options.delayMs ?? 300;
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  let scanned = 0;
+  let parsed = 0;
+  let bar;
+  let barPhase;
+  let ended = false;
+  const stopBar = () => {
+    bar?.stop();
+    bar = void 0;
+  };
+  return {
+    onProgress(progress) {
+      if (ended) {
+        return;
+      }
+      if (progress.phase === "scan") {
+        scanned = Math.max(scanned, progress.done);
+      } else if (progress.phase === "parse") {
+        parsed = Math.max(parsed, progress.done);
+      }
+      if (!interactive || now() - started < delayMs) {
+        return;
+      }
+      const payload = { phase: PHASE_LABEL[progress.phase], scanned, parsed };
+      if (bar === void 0) {
+        bar = new import_cli_progress.SingleBar({
+          stream,
+          format: "{phase} [{bar}] {value}/{total} | {scanned} scanned, {parsed} parsed | ETA {eta_formatted}",
+          barsize: 30,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50
+        });
+        bar.start(progress.total, progress.done, payload);
+        barPhase = progress.phase;
+      } else if (barPhase !== progress.phase) {
+        bar.start(progress.total, progress.done, payload);
+        barPhase = progress.phase;
+      } else {
+        bar.setTotal(progress.total);
+        bar.update(progress.done, payload);
+      }
+    },
+    finish(totals) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      stopBar();
+      const seconds = (now() - started) / 1e3;
+      stream.write(`${formatFinalLine(totals ?? { filesScanned: scanned, filesParsed: parsed }, seconds)}
+`);
+    },
+    abort() {
+      ended = true;
+      stopBar();
+    }
+  };
+}
+function formatFinalLine(totals, seconds) {
+  return `msi-ownership: ${totals.filesScanned} files scanned, ${totals.filesParsed} parsed in ${seconds.toFixed(1)} s`;
+}
+var import_cli_progress, PHASE_LABEL;
+var init_progress = __esm({
+  "src/scan/progress.ts"() {
+    "use strict";
+    import_cli_progress = __toESM(require_cli_progress(), 1);
+    PHASE_LABEL = {
+      scan: "scanning",
+      parse: "parsing",
+      analyse: "analysing"
+    };
   }
 });
 
@@ -7607,17 +10293,41 @@ function parseJobs(value) {
     throw new UsageError(`--jobs: expected a positive integer, got '${value}'`);
   return jobs;
 }
+function parseShard(value) {
+  if (value === void 0) return void 0;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard: expected K/N with 1 <= K <= N, got '${value}'`);
+  }
+  return { index, count };
+}
 async function runAudit(paths, options) {
-  const source = await FsSource.open(options.root);
   const jobs = parseJobs(options.jobs);
-  return analyze(source, {
-    paths: paths.length > 0 ? paths : ["drivers"],
-    ...jobs === void 0 ? {} : { jobs },
-    ...options.cache === void 0 ? {} : { cache: options.cache }
-  });
+  const shard = parseShard(options.shard);
+  const source = await FsSource.open(options.root);
+  const progress = createProgressReporter();
+  try {
+    const report = await analyze(source, {
+      paths: paths.length > 0 ? paths : ["drivers"],
+      onProgress: progress.onProgress,
+      ...jobs === void 0 ? {} : { jobs },
+      ...shard === void 0 ? {} : { shard },
+      ...options.cache === void 0 ? {} : { cache: options.cache }
+    });
+    progress.finish(report.stats);
+    return report;
+  } catch (error) {
+    progress.abort();
+    throw error;
+  }
 }
 function registerAudit(program2, setStatus) {
-  program2.command("audit").description("audit a kernel tree (default: drivers/ under the root)").argument("[paths...]", "directories or files under the root").option("--root <dir>", "root of the kernel tree", ".").option("--format <format>", `output format (${REPORT_FORMATS.join(", ")})`, "text").option("--output <file>", "write the report to a file instead of stdout").option("--fail-on <policy>", "exit 1 on: new | error | any | never", "error").option("--jobs <n>", "parser threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not read or write the facts cache").option("--baseline <file>", "drop the findings accepted in this baseline (msi-ownership baseline)").option("--previous <file>", "markdown: an earlier JSON report, to show what changed since").option(
+  program2.command("audit").description("audit a kernel tree (default: drivers/ under the root)").argument("[paths...]", "directories or files under the root").option("--root <dir>", "root of the kernel tree", ".").option("--format <format>", `output format (${REPORT_FORMATS.join(", ")})`, "text").option("--output <file>", "write the report to a file instead of stdout").option("--fail-on <policy>", "exit 1 on: new | error | any | never", "error").option("--jobs <n>", "parser threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not read or write the facts cache").option(
+    "--shard <K/N>",
+    "audit only the K-th of N shares of the modules (merge the reports with `merge`)"
+  ).option("--baseline <file>", "drop the findings accepted in this baseline (msi-ownership baseline)").option("--previous <file>", "markdown: an earlier JSON report, to show what changed since").option(
     "--link-base <url>",
     "markdown: link evidence to lines, e.g. https://github.com/OWNER/REPO/blob/SHA"
   ).action(async (paths, options) => {
@@ -7633,6 +10343,7 @@ function registerAudit(program2, setStatus) {
       ...options.linkBase === void 0 ? {} : { linkBase: options.linkBase }
     });
     let report = await runAudit(paths, options);
+    if (format === "sarif") report = await alignFixesFrom(report, await FsSource.open(options.root));
     if (baseline) report = applyBaseline(report, baseline);
     for (const warning of report.warnings ?? [])
       process.stderr.write(`msi-ownership: warning: ${warning}
@@ -7648,11 +10359,13 @@ var import_promises4, import_node_path5;
 var init_audit2 = __esm({
   "src/commands/audit.ts"() {
     "use strict";
+    init_fix();
     import_promises4 = require("node:fs/promises");
     import_node_path5 = require("node:path");
     init_analyze();
     init_baseline();
     init_report();
+    init_progress();
     init_source();
     init_shared();
   }
@@ -7706,6 +10419,11 @@ var init_git_batch = __esm({
       process;
       pending = [];
       buffered = Buffer.alloc(0);
+      /** Output not yet joined to `buffered`, and its length: a large blob arrives in many chunks. */
+      chunks = [];
+      chunkBytes = 0;
+      /** Bytes `buffered` must hold before the next answer can be read. */
+      needed = 1;
       failure;
       list(dir) {
         return this.listing.list(dir);
@@ -7734,12 +10452,20 @@ var init_git_batch = __esm({
         const child = (0, import_node_child_process2.spawn)("git", ["-C", this.root, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
         this.process = child;
         this.buffered = Buffer.alloc(0);
+        this.chunks = [];
+        this.chunkBytes = 0;
+        this.needed = 1;
         let stderr = "";
         child.stderr.on("data", (chunk) => {
           stderr += chunk.toString("utf8");
         });
         child.stdout.on("data", (chunk) => {
-          this.buffered = Buffer.concat([this.buffered, chunk]);
+          this.chunks.push(chunk);
+          this.chunkBytes += chunk.length;
+          if (this.buffered.length + this.chunkBytes < this.needed) return;
+          this.buffered = Buffer.concat([this.buffered, ...this.chunks]);
+          this.chunks = [];
+          this.chunkBytes = 0;
           this.drain();
         });
         const fail = (error) => {
@@ -7755,9 +10481,13 @@ var init_git_batch = __esm({
       }
       /** Answers are in request order: `<oid> <type> <size>\n<content>\n`, or `<name> missing\n`. */
       drain() {
+        this.needed = 1;
         for (; ; ) {
           const newline = this.buffered.indexOf(10);
-          if (newline < 0) return;
+          if (newline < 0) {
+            this.needed = this.buffered.length + 1;
+            return;
+          }
           const header = this.buffered.subarray(0, newline).toString("utf8");
           const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
           if (match === null) {
@@ -7766,7 +10496,10 @@ var init_git_batch = __esm({
             continue;
           }
           const size = Number(match[2]);
-          if (this.buffered.length < newline + 1 + size + 1) return;
+          if (this.buffered.length < newline + 1 + size + 1) {
+            this.needed = newline + 1 + size + 1;
+            return;
+          }
           const content = Buffer.from(this.buffered.subarray(newline + 1, newline + 1 + size));
           this.buffered = this.buffered.subarray(newline + 1 + size + 1);
           this.pending.shift()?.resolve(match[1] === "blob" ? content : void 0);
@@ -7793,6 +10526,9 @@ async function resolveCommit(root, revision) {
   return out?.trim() || void 0;
 }
 async function ensureCommit(root, revision, what) {
+  if (revision === "" || revision.startsWith("-") || /[\s\0]/.test(revision)) {
+    throw new InputError(`${what} '${revision}': not a revision name`);
+  }
   const local = await resolveCommit(root, revision);
   if (local !== void 0) return local;
   const fetched = await tryGit(root, ["fetch", "--no-tags", "--depth=1", "origin", revision]);
@@ -7827,10 +10563,10 @@ function parseNameStatus(output) {
 async function diffFiles(root, base, head) {
   const common = ["diff", "--name-status", "-M", "-z", "--no-ext-diff"];
   if (head !== void 0) {
-    const out2 = await tryGit(root, [...common, `${base}...${head}`]) ?? await git(root, [...common, base, head]);
+    const out2 = await tryGit(root, [...common, `${base}...${head}`, "--"]) ?? await git(root, [...common, base, head, "--"]);
     return parseNameStatus(out2);
   }
-  const out = await tryGit(root, [...common, "--merge-base", base]) ?? await git(root, [...common, base]);
+  const out = await tryGit(root, [...common, "--merge-base", base, "--"]) ?? await git(root, [...common, base, "--"]);
   const files = parseNameStatus(out);
   const untracked = await git(root, ["ls-files", "--others", "--exclude-standard", "-z"]);
   for (const path of untracked.split("\0")) {
@@ -7913,7 +10649,7 @@ async function checkChange(options) {
   let headReport;
   let baseReport;
   try {
-    headReport = await analyze(headSource, analyzeOptions);
+    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
     baseReport = await analyze(baseSource, analyzeOptions);
   } finally {
     headGit?.close();
@@ -7923,7 +10659,7 @@ async function checkChange(options) {
   return { report, baseReport, changedFiles, baseCommit, headCommit, resolved };
 }
 function emptyReport(root) {
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0]));
+  const summary = summarize([]);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -7937,6 +10673,8 @@ var import_node_child_process3, import_node_util2, execFileAsync2;
 var init_check = __esm({
   "src/diff/check.ts"() {
     "use strict";
+    init_fix();
+    init_summary();
     import_node_child_process3 = require("node:child_process");
     import_node_util2 = require("node:util");
     init_analyze();
@@ -7949,22 +10687,11 @@ var init_check = __esm({
 });
 
 // src/commands/check.ts
-function parseFormat(value) {
-  if (FORMATS.includes(value)) return value;
-  throw new UsageError(`--format: unknown value '${value}' (allowed: ${FORMATS.join(", ")})`);
-}
-function parseJobs2(value) {
-  if (value === void 0) return void 0;
-  const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1)
-    throw new UsageError(`--jobs: '${value}' is not a positive integer`);
-  return jobs;
-}
 function registerCheck(program2, setStatus) {
-  program2.command("check").description("PR mode: analyse the modules a change touches at base and head, report what is new").requiredOption("--base <rev>", "the revision the change is compared to").option("--head <rev>", "the revision of the change (default: the working tree)").option("--root <dir>", "the git checkout", ".").option("--format <format>", `output format: ${FORMATS.join(", ")}`, "text").option("--output <file>", "write the report to a file instead of stdout").option("--fail-on <policy>", "exit 1 on: new | error | any | never", "new").option("--jobs <n>", "parser worker threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not cache parsed facts").action(async (options) => {
-    const format = parseFormat(options.format);
+  program2.command("check").description("PR mode: analyse the modules a change touches at base and head, report what is new").requiredOption("--base <rev>", "the revision the change is compared to").option("--head <rev>", "the revision of the change (default: the working tree)").option("--root <dir>", "the git checkout", ".").option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`, "text").option("--output <file>", "write the report to a file instead of stdout").option("--fail-on <policy>", "exit 1 on: new | error | any | never", "new").option("--jobs <n>", "parser worker threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not cache parsed facts").action(async (options) => {
+    const format = parseReportFormat(options.format);
     const failOn = parseFailOn(options.failOn);
-    const jobs = parseJobs2(options.jobs);
+    const jobs = parseJobs(options.jobs);
     const result = await checkChange({
       root: (0, import_node_path6.resolve)(options.root),
       base: options.base,
@@ -7973,10 +10700,9 @@ function registerCheck(program2, setStatus) {
       ...options.cache !== void 0 && { cache: options.cache }
     });
     const findings = findingsOf(result.report);
-    const text = format === "json" ? `${JSON.stringify(result.report, null, 2)}
-` : formatText(result.report);
+    const text = formatReport(result.report, format);
     if (options.output === void 0) process.stdout.write(text);
-    else await (0, import_promises5.writeFile)(options.output, text);
+    else await writeOutput(options.output, text);
     const fresh = findings.filter((finding) => finding.new !== false).length;
     process.stderr.write(
       `check: ${result.report.drivers.length} module(s) touched by ${result.changedFiles.length} changed file(s), ${findings.length} finding(s), ${fresh} new since ${result.baseCommit.slice(0, 12)}` + (result.resolved.length > 0 ? `, ${result.resolved.length} resolved` : "") + "\n"
@@ -7984,16 +10710,15 @@ function registerCheck(program2, setStatus) {
     setStatus(isBlocking(findings, failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }
-var import_promises5, import_node_path6, FORMATS;
+var import_node_path6;
 var init_check2 = __esm({
   "src/commands/check.ts"() {
     "use strict";
-    import_promises5 = require("node:fs/promises");
     import_node_path6 = require("node:path");
     init_check();
-    init_text();
+    init_report();
+    init_audit2();
     init_shared();
-    FORMATS = ["text", "json"];
   }
 });
 
@@ -8018,6 +10743,172 @@ var init_explain = __esm({
   }
 });
 
+// src/commands/fix.ts
+function defaultAuthor(root) {
+  const config = (key3) => {
+    try {
+      return (0, import_node_child_process4.execFileSync)("git", ["-C", root, "config", key3], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"]
+      }).trim() || void 0;
+    } catch {
+      return void 0;
+    }
+  };
+  const name = process.env.GIT_AUTHOR_NAME ?? config("user.name");
+  const email = process.env.GIT_AUTHOR_EMAIL ?? config("user.email");
+  return name !== void 0 && email !== void 0 ? `${name} <${email}>` : "msi-ownership <msi-ownership@localhost>";
+}
+function parseDate(value) {
+  if (value === void 0) return /* @__PURE__ */ new Date();
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--date: not a date: '${value}'`);
+  return date;
+}
+function registerFix(program2, setStatus) {
+  program2.command("fix").description("write one git format-patch patch per driver that needs conversion").argument("[paths...]", "directories or files under the root (default: drivers)").option("--root <dir>", "root of the kernel tree", ".").option("--output-dir <dir>", "directory for the patches and summary.txt").option("--assume-pcim-api", "convert to pcim_alloc_irq_vectors() even if the tree lacks it").option("--from <author>", "patch author, 'Name <address>' (default: git config of the root)").option("--date <date>", "patch date (default: now)").option("--jobs <n>", "parser threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not read or write the facts cache").action(async (paths, options) => {
+    if (options.outputDir === void 0) throw new UsageError("fix: --output-dir is required");
+    if (options.from !== void 0 && !/^[^<>]+ <[^<>\s]+>$/.test(options.from))
+      throw new UsageError(`--from: expected 'Name <address>', got '${options.from}'`);
+    const date = parseDate(options.date);
+    const outputDir = options.outputDir;
+    try {
+      await (0, import_promises5.mkdir)(outputDir, { recursive: true });
+    } catch (error) {
+      throw new UsageError(
+        `--output-dir ${outputDir}: cannot create (${error.code ?? ""})`
+      );
+    }
+    const report = await runAudit(paths, { ...options, format: "json", failOn: "never" });
+    for (const warning of report.warnings ?? [])
+      process.stderr.write(`msi-ownership: warning: ${warning}
+`);
+    const source = await FsSource.open(options.root);
+    const result = await buildPatches(
+      report,
+      async (path) => (await source.read(path).catch(() => void 0))?.toString("latin1"),
+      {
+        assumePcimApi: options.assumePcimApi === true,
+        from: options.from ?? defaultAuthor(options.root),
+        date,
+        signature: `msi-ownership ${TOOL_VERSION}`
+      }
+    );
+    for (const name of await (0, import_promises5.readdir)(outputDir)) {
+      if (/^\d{4}-.*\.patch$/.test(name)) await (0, import_promises5.rm)((0, import_node_path7.join)(outputDir, name));
+    }
+    for (const patch of result.patches)
+      await (0, import_promises5.writeFile)((0, import_node_path7.join)(outputDir, patch.name), Buffer.from(patch.text, "latin1"));
+    const summary = summaryText(result);
+    await (0, import_promises5.writeFile)((0, import_node_path7.join)(outputDir, "summary.txt"), summary);
+    process.stdout.write(summary);
+    setStatus(EXIT_OK);
+  });
+}
+var import_node_child_process4, import_promises5, import_node_path7;
+var init_fix2 = __esm({
+  "src/commands/fix.ts"() {
+    "use strict";
+    import_node_child_process4 = require("node:child_process");
+    import_promises5 = require("node:fs/promises");
+    import_node_path7 = require("node:path");
+    init_fix();
+    init_source();
+    init_version();
+    init_audit2();
+    init_shared();
+  }
+});
+
+// src/report/merge.ts
+function mergeReports(reports) {
+  const [first] = reports;
+  if (first === void 0) throw new MergeError("nothing to merge");
+  for (const report of reports) {
+    if (report.schema !== first.schema)
+      throw new MergeError(`cannot merge schema ${report.schema} with ${first.schema}`);
+    if (report.tree.kernelVersion !== first.tree.kernelVersion) {
+      throw new MergeError(
+        `reports of different trees: ${first.tree.kernelVersion} and ${report.tree.kernelVersion}`
+      );
+    }
+  }
+  const seen = /* @__PURE__ */ new Set();
+  const drivers = reports.flatMap((report) => report.drivers).filter((driver) => {
+    const key3 = `${driver.unit}\0${driver.driver ?? ""}`;
+    if (seen.has(key3)) return false;
+    seen.add(key3);
+    return true;
+  }).sort(compareDrivers);
+  const summary = summarize(drivers);
+  const sum = (pick) => reports.reduce((total, report) => total + (pick(report) ?? 0), 0);
+  const merged = {
+    ...first,
+    drivers,
+    summary,
+    stats: {
+      filesScanned: sum((report) => report.stats.filesScanned),
+      filesParsed: sum((report) => report.stats.filesParsed),
+      durationMs: Math.max(...reports.map((report) => report.stats.durationMs)),
+      cacheHits: sum((report) => report.stats.cacheHits)
+    }
+  };
+  const warnings = [...new Set(reports.flatMap((report) => report.warnings ?? []))].sort();
+  if (warnings.length > 0) merged.warnings = warnings;
+  else delete merged.warnings;
+  return merged;
+}
+var MergeError;
+var init_merge = __esm({
+  "src/report/merge.ts"() {
+    "use strict";
+    init_summary();
+    MergeError = class extends Error {
+    };
+  }
+});
+
+// src/commands/merge.ts
+async function readReport(path) {
+  let report;
+  try {
+    report = JSON.parse(await (0, import_promises6.readFile)(path, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${path}: not a readable JSON report (${error.message})`);
+  }
+  if (report?.schema !== REPORT_SCHEMA) throw new UsageError(`${path}: not an ${REPORT_SCHEMA} report`);
+  return report;
+}
+function registerMerge(program2, setStatus) {
+  program2.command("merge").description("combine the JSON reports of `audit --shard K/N` runs into one").argument("<reports...>", "JSON reports").option("--format <format>", `output format (${REPORT_FORMATS.join(", ")})`, "json").option("--output <file>", "write the merged report to a file instead of stdout").action(async (paths, options) => {
+    const format = parseReportFormat(options.format);
+    const reports = await Promise.all(paths.map(readReport));
+    let merged;
+    try {
+      merged = mergeReports(reports);
+    } catch (error) {
+      if (error instanceof MergeError) throw new UsageError(`merge: ${error.message}`);
+      throw error;
+    }
+    const text = formatReport(merged, format);
+    if (options.output === void 0) process.stdout.write(text);
+    else await writeOutput(options.output, text);
+    setStatus(EXIT_OK);
+  });
+}
+var import_promises6;
+var init_merge2 = __esm({
+  "src/commands/merge.ts"() {
+    "use strict";
+    import_promises6 = require("node:fs/promises");
+    init_report();
+    init_merge();
+    init_types();
+    init_audit2();
+    init_shared();
+  }
+});
+
 // src/cli.ts
 async function main(argv) {
   const program2 = new Command("msi-ownership").description("Who owns the MSI/MSI-X vectors of Linux PCI drivers").version(TOOL_VERSION).exitOverride().configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -8029,6 +10920,8 @@ async function main(argv) {
   registerBaseline(program2, setStatus);
   registerCheck(program2, setStatus);
   registerExplain(program2, setStatus);
+  registerFix(program2, setStatus);
+  registerMerge(program2, setStatus);
   try {
     await program2.parseAsync([...argv], { from: "user" });
   } catch (error) {
@@ -8052,6 +10945,8 @@ var init_cli = __esm({
     init_baseline2();
     init_check2();
     init_explain();
+    init_fix2();
+    init_merge2();
     init_shared();
     init_source();
     init_version();

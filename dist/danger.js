@@ -26,9 +26,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key2 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key2) && key2 !== except)
-        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
+    for (let key3 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key3) && key3 !== except)
+        __defProp(to, key3, { get: () => from[key3], enumerable: !(desc = __getOwnPropDesc(from, key3)) || desc.enumerable });
   }
   return to;
 };
@@ -71,11 +71,11 @@ function platformKey() {
   return `${process.platform}-${process.arch}`;
 }
 function loadEmbeddedAddon(name, payloads) {
-  const key2 = platformKey();
-  const payload = payloads[key2];
+  const key3 = platformKey();
+  const payload = payloads[key3];
   if (payload === void 0) {
     throw new Error(
-      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key2}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
+      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key3}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
     );
   }
   const failures = [];
@@ -95,7 +95,7 @@ function loadEmbeddedAddon(name, payloads) {
       failures.push(`${file}: ${error.message}`);
     }
   }
-  throw new Error(`cannot load the bundled ${name} native addon (${key2}): ${failures.join("; ")}`);
+  throw new Error(`cannot load the bundled ${name} native addon (${key3}): ${failures.join("; ")}`);
 }
 function addonDirectories() {
   const user = typeof process.getuid === "function" ? String(process.getuid()) : "user";
@@ -185,7 +185,7 @@ var require_tree_sitter = __commonJS({
 var require_tree_sitter2 = __commonJS({
   "node_modules/tree-sitter/index.js"(exports2, module2) {
     var binding = require_tree_sitter();
-    var { Query, Parser: Parser2, NodeMethods, Tree, TreeCursor, LookaheadIterator } = binding;
+    var { Query, Parser: Parser3, NodeMethods, Tree, TreeCursor, LookaheadIterator } = binding;
     var util = require("util");
     var { rootNode, rootNodeWithOffset, edit } = Tree.prototype;
     Object.defineProperty(Tree.prototype, "rootNode", {
@@ -453,10 +453,10 @@ var require_tree_sitter2 = __commonJS({
         return cursor;
       }
     };
-    var { parse, setLanguage } = Parser2.prototype;
+    var { parse, setLanguage } = Parser3.prototype;
     var languageSymbol = /* @__PURE__ */ Symbol("parser.language");
-    Parser2.prototype.setLanguage = function(language) {
-      if (this instanceof Parser2 && setLanguage) {
+    Parser3.prototype.setLanguage = function(language) {
+      if (this instanceof Parser3 && setLanguage) {
         setLanguage.call(this, language);
       }
       this[languageSymbol] = language;
@@ -465,10 +465,10 @@ var require_tree_sitter2 = __commonJS({
       }
       return this;
     };
-    Parser2.prototype.getLanguage = function(_language) {
+    Parser3.prototype.getLanguage = function(_language) {
       return this[languageSymbol] || null;
     };
-    Parser2.prototype.parse = function(input, oldTree, { bufferSize, includedRanges, progressCallback } = {}) {
+    Parser3.prototype.parse = function(input, oldTree, { bufferSize, includedRanges, progressCallback } = {}) {
       let getText, treeInput = input;
       if (typeof input === "string") {
         const inputString = input;
@@ -477,7 +477,7 @@ var require_tree_sitter2 = __commonJS({
       } else {
         getText = getTextFromFunction;
       }
-      const tree = this instanceof Parser2 && parse ? parse.call(
+      const tree = this instanceof Parser3 && parse ? parse.call(
         this,
         input,
         oldTree,
@@ -693,7 +693,7 @@ var require_tree_sitter2 = __commonJS({
       endIndex = 0,
       matchLimit = 4294967295,
       maxStartDepth = 4294967295,
-      timeoutMicros = 0
+      timeoutMicros: timeoutMicros2 = 0
     } = {}) {
       marshalNode(node);
       const [returnedMatches, returnedNodes] = _matches.call(
@@ -707,7 +707,7 @@ var require_tree_sitter2 = __commonJS({
         endIndex,
         matchLimit,
         maxStartDepth,
-        timeoutMicros
+        timeoutMicros2
       );
       const nodes = unmarshalNodes(returnedNodes, node.tree);
       const results = [];
@@ -743,7 +743,7 @@ var require_tree_sitter2 = __commonJS({
       endIndex = 0,
       matchLimit = 4294967295,
       maxStartDepth = 4294967295,
-      timeoutMicros = 0,
+      timeoutMicros: timeoutMicros2 = 0,
       progressCallback = void 0
     } = {}) {
       marshalNode(node);
@@ -758,7 +758,7 @@ var require_tree_sitter2 = __commonJS({
         endIndex,
         matchLimit,
         maxStartDepth,
-        timeoutMicros,
+        timeoutMicros2,
         progressCallback
       );
       const nodes = unmarshalNodes(returnedNodes, node.tree);
@@ -947,7 +947,7 @@ var require_tree_sitter2 = __commonJS({
       if (upperCase) name = name[0].toUpperCase() + name.slice(1);
       return name;
     }
-    module2.exports = Parser2;
+    module2.exports = Parser3;
     module2.exports.Query = Query;
     module2.exports.Tree = Tree;
     module2.exports.SyntaxNode = SyntaxNode;
@@ -1045,6 +1045,88 @@ var init_facts = __esm({
   }
 });
 
+// src/parse/text.ts
+function isLineTerminator(char) {
+  return char === NEWLINE || char === CARRIAGE_RETURN || char === 8232 || char === 8233;
+}
+function literalEnd(text, start, quote) {
+  for (let i = start + 1; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === quote) return { end: i + 1, failedAt: -1 };
+    if (char === NEWLINE) return { end: -1, failedAt: i };
+    if (char === BACKSLASH) {
+      if (i + 1 >= text.length || isLineTerminator(text.charCodeAt(i + 1)))
+        return { end: -1, failedAt: i + 1 };
+      i++;
+    }
+  }
+  return { end: -1, failedAt: text.length };
+}
+function replaceNonCode(text, options, replace) {
+  const parts = [];
+  let copied = 0;
+  let noCloseFrom = Infinity;
+  let stringFailsBefore = -1;
+  let charFailsBefore = -1;
+  const take = (start, end) => {
+    parts.push(text.slice(copied, start), replace(text.slice(start, end)));
+    copied = end;
+  };
+  for (let i = 0; i < text.length; ) {
+    const char = text.charCodeAt(i);
+    if (char === SLASH) {
+      const next = text.charCodeAt(i + 1);
+      if (next === STAR && i + 2 < noCloseFrom) {
+        const close = text.indexOf("*/", i + 2);
+        if (close >= 0) {
+          take(i, close + 2);
+          i = close + 2;
+          continue;
+        }
+        noCloseFrom = i + 2;
+      } else if (next === SLASH) {
+        const newline = text.indexOf("\n", i + 2);
+        const end = newline < 0 ? text.length : newline;
+        take(i, end);
+        i = end;
+        continue;
+      }
+    } else if (options.literals && (char === QUOTE || char === APOSTROPHE)) {
+      const failsBefore = char === QUOTE ? stringFailsBefore : charFailsBefore;
+      if (i >= failsBefore) {
+        const { end, failedAt } = literalEnd(text, i, char);
+        if (end >= 0) {
+          take(i, end);
+          i = end;
+          continue;
+        }
+        if (char === QUOTE) stringFailsBefore = failedAt;
+        else charFailsBefore = failedAt;
+      }
+    }
+    i++;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join("");
+}
+function stripComments(text) {
+  return text.includes("/") ? replaceNonCode(text, { literals: false }, () => " ") : text;
+}
+var SLASH, STAR, QUOTE, APOSTROPHE, BACKSLASH, NEWLINE, CARRIAGE_RETURN;
+var init_text = __esm({
+  "src/parse/text.ts"() {
+    "use strict";
+    SLASH = 47;
+    STAR = 42;
+    QUOTE = 34;
+    APOSTROPHE = 39;
+    BACKSLASH = 92;
+    NEWLINE = 10;
+    CARRIAGE_RETURN = 13;
+  }
+});
+
 // src/parse/extract.ts
 function extractFacts(path, tree, source) {
   return new Extractor(path, source).run(tree.rootNode);
@@ -1073,7 +1155,7 @@ function referencedName(text) {
   return /^[A-Za-z_]\w*$/.test(stripped) ? stripped : void 0;
 }
 function nameFromHeader(header) {
-  let text = header.replace(COMMENT, " ").trimEnd();
+  let text = stripComments(header).trimEnd();
   for (; ; ) {
     if (!text.endsWith(")")) return void 0;
     let depth = 0;
@@ -1092,9 +1174,29 @@ function nameFromHeader(header) {
     text = text.slice(0, open - name.length).trimEnd();
   }
 }
+function isLive(node) {
+  for (let child = node, parent = node.parent; parent !== null; child = parent, parent = parent.parent) {
+    if (parent.type === "preproc_if" && /^\(*\s*0\s*\)*$/.test(parent.childForFieldName("condition")?.text ?? "")) {
+      if (parent.childForFieldName("alternative")?.id !== child.id) return false;
+    }
+  }
+  return true;
+}
+function skipLiteral(source, start, end) {
+  const quote = source[start];
+  for (let i = start + 1; i < end; i++) {
+    if (source[i] === "\\") i++;
+    else if (source[i] === quote || source[i] === "\n") return i;
+  }
+  return end;
+}
 function countType(nodes, type) {
   let count = 0;
-  for (const light of nodes) count += (light.type === type ? 1 : 0) + countType(light.children, type);
+  const stack = [...nodes];
+  for (let light = stack.pop(); light !== void 0; light = stack.pop()) {
+    if (light.type === type) count++;
+    stack.push(...light.children);
+  }
   return count;
 }
 function declaredName(node) {
@@ -1156,18 +1258,17 @@ function statementSpan(call) {
     sole
   };
 }
-var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, IDENTIFIER, CALLEE, COMMENT, Extractor;
+var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, STRUCT_DECLARATION, IDENTIFIER, CALLEE, MAX_NESTING, NestingError, Extractor;
 var init_extract = __esm({
   "src/parse/extract.ts"() {
     "use strict";
     init_catalog();
     init_facts();
+    init_text();
     KEPT = [
       "function_definition",
       "call_expression",
       "compound_statement",
-      "expression_statement",
-      "declaration",
       "if_statement",
       "else_clause",
       "for_statement",
@@ -1189,8 +1290,6 @@ var init_extract = __esm({
     ];
     STATEMENTS = /* @__PURE__ */ new Set([
       "compound_statement",
-      "expression_statement",
-      "declaration",
       "if_statement",
       "for_statement",
       "while_statement",
@@ -1208,14 +1307,20 @@ var init_extract = __esm({
     PREPROC_ALTERNATIVES = /* @__PURE__ */ new Set(["preproc_elif", "preproc_elifdef", "preproc_else"]);
     DEVM_REGISTRARS = new Set(DEVM_ACTION_REGISTRARS);
     LOOKUPS = new Set(OTHER_DEVICE_LOOKUPS);
-    PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]*?)\)\s*;/g;
+    PM_OPS_MACRO = /\b\w*PM_OPS\w*\s*\(\s*(\w+)\s*,([^;]{0,1000}?)\)\s*;/g;
     REGISTRATION = new RegExp(
       `\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\s*\\(\\s*&?\\s*(\\w+)\\s*[,)]`,
       "g"
     );
+    STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
     IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
     CALLEE = /^([A-Za-z_]\w*)\s*\(/;
-    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+    MAX_NESTING = 1e3;
+    NestingError = class extends Error {
+      constructor() {
+        super(`nested deeper than ${MAX_NESTING} levels (blocks, calls or #if)`);
+      }
+    };
     Extractor = class {
       constructor(path, source) {
         this.source = source;
@@ -1243,10 +1348,13 @@ var init_extract = __esm({
       breakTargets = [];
       continueTargets = [];
       otherDeviceLocals = /* @__PURE__ */ new Set();
+      /** Active recursive calls of the walks; bounded by MAX_NESTING. */
+      depth = 0;
       run(root) {
         const top = lightTree(root);
         this.facts.parseErrors = root.hasError ? Math.max(1, countType(top, "ERROR")) : 0;
         this.topLevel(top);
+        this.structDeclarations(root);
         this.textFacts();
         this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
         return this.facts;
@@ -1266,7 +1374,7 @@ var init_extract = __esm({
       }
       /** PM ops macros and driver registrations, read from the text without comments. */
       textFacts() {
-        const code = this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? this.source.replace(COMMENT, " ") : "";
+        const code = this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? stripComments(this.source) : "";
         for (const match of code.matchAll(PM_OPS_MACRO)) {
           this.facts.pmOps.push({
             name: match[1],
@@ -1278,13 +1386,18 @@ var init_extract = __esm({
         this.facts.registeredDrivers = [...registered].sort();
       }
       topLevel(nodes) {
+        this.enter();
+        this.topLevelNodes(nodes);
+        this.depth--;
+      }
+      enter() {
+        if (++this.depth > MAX_NESTING) throw new NestingError();
+      }
+      topLevelNodes(nodes) {
         for (const light of nodes) {
           switch (light.type) {
             case "function_definition":
               this.functionDefinition(light);
-              break;
-            case "declaration":
-              this.declaration(light);
               break;
             case "preproc_if":
               if (this.isAlwaysFalse(light)) {
@@ -1303,13 +1416,19 @@ var init_extract = __esm({
       }
       /** Calls at file scope (macro invocations): recorded with fn = -1 so nothing is lost. */
       outsideFunction(light) {
+        this.enter();
         for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
         this.recordCall(light, -1);
+        this.depth--;
       }
       isAlwaysFalse(light) {
         if (light.type !== "preproc_if") return false;
         const newline = this.source.indexOf("\n", light.start);
-        const line = this.source.slice(light.start, newline < 0 ? light.end : newline).replace(COMMENT, "");
+        const line = replaceNonCode(
+          this.source.slice(light.start, newline < 0 ? light.end : newline),
+          { literals: false },
+          () => ""
+        );
         return /^#\s*if\s*\(*\s*0\s*\)*\s*$/.test(line.trim());
       }
       /** Children of a preprocessor conditional, without the calls of its `#if` line. */
@@ -1318,11 +1437,18 @@ var init_extract = __esm({
         const bodyStart = newline < 0 ? light.end : newline;
         return light.children.filter((child) => child.start >= bodyStart);
       }
-      declaration(light) {
-        const text = this.text(light);
-        const match = /\bstruct\s+(pci_driver|dev_pm_ops)\b/.exec(text);
-        if (match !== null && text.includes("{")) {
-          const node = light.node;
+      /**
+       * `struct pci_driver` and `struct dev_pm_ops` initialisers, found from the text (they are few)
+       * and read from the syntax tree; one in `#if 0` does not count.
+       */
+      structDeclarations(root) {
+        if (!this.source.includes("pci_driver") && !this.source.includes("dev_pm_ops")) return;
+        const seen = /* @__PURE__ */ new Set();
+        for (const match of this.source.matchAll(STRUCT_DECLARATION)) {
+          let node = root.descendantForIndex(match.index);
+          while (node !== null && node.type !== "declaration") node = node.parent;
+          if (node === null || seen.has(node.id) || !isLive(node)) continue;
+          seen.add(node.id);
           for (const declarator of node.childrenForFieldName("declarator")) {
             if (declarator.type !== "init_declarator") continue;
             const variable = declaredName(declarator.childForFieldName("declarator"));
@@ -1333,12 +1459,11 @@ var init_extract = __esm({
             } else {
               this.facts.pmOps.push({
                 name: variable,
-                callbacks: [...new Set(value.text.replace(COMMENT, " ").match(IDENTIFIER) ?? [])]
+                callbacks: [...new Set(stripComments(value.text).match(IDENTIFIER) ?? [])]
               });
             }
           }
         }
-        for (const child of light.children) if (child.type === "call_expression") this.outsideFunction(child);
       }
       functionDefinition(light) {
         const node = light.node;
@@ -1358,7 +1483,7 @@ var init_extract = __esm({
         this.otherDeviceLocals = /* @__PURE__ */ new Set();
         this.facts.functions.push({
           name,
-          isStatic: /\bstatic\b/.test(header.replace(COMMENT, " ")),
+          isStatic: /\bstatic\b/.test(stripComments(header)),
           line: this.position(light.start).line,
           endLine: this.position(light.end).line,
           flow: { call: [], succ: [] },
@@ -1392,50 +1517,74 @@ var init_extract = __esm({
         for (let i = nodes.length - 1; i >= 0; i--) entry = this.statement(nodes[i], entry);
         return entry;
       }
-      /** Splits children into the calls before the first statement and the statements. */
-      split(light) {
-        const calls = [];
-        const statements = [];
-        for (const child of light.children) {
-          if (STATEMENTS.has(child.type) || child.type === "else_clause" || child.type === "case_statement")
-            statements.push(child);
-          else calls.push(child);
+      /**
+       * Where the parenthesised head of `if (...)`, `while (...)`, `for (...)` or `switch (...)`
+       * ends: the calls before it are the condition's, the nodes after it the body's.
+       */
+      headEnd(light) {
+        const open = this.source.indexOf("(", light.start);
+        if (open < 0 || open >= light.end) return light.start;
+        let depth = 0;
+        for (let i = open; i < light.end; i++) {
+          const char = this.source[i];
+          if (char === "(") depth++;
+          else if (char === ")" && --depth === 0) return i + 1;
+          else if (char === '"' || char === "'") i = skipLiteral(this.source, i, light.end);
+          else if (char === "/" && this.source[i + 1] === "*")
+            i = this.source.indexOf("*/", i + 2) + 1 || light.end;
+          else if (char === "/" && this.source[i + 1] === "/")
+            i = this.source.indexOf("\n", i) >>> 0 || light.end;
         }
-        return { calls, statements };
+        return light.end;
+      }
+      /** Children before and after the head of a statement. */
+      splitAtHead(light) {
+        const end = this.headEnd(light);
+        return {
+          head: light.children.filter((child) => child.start < end),
+          body: light.children.filter((child) => child.start >= end)
+        };
       }
       /** Builds the flow of a statement, continuing at `next`; returns the node where it begins. */
       statement(light, next) {
+        this.enter();
+        const entry = this.statementFlow(light, next);
+        this.depth--;
+        return entry;
+      }
+      statementFlow(light, next) {
         switch (light.type) {
           case "compound_statement":
           case "ERROR":
             return this.sequence(light.children, next);
           case "if_statement": {
-            const { calls, statements } = this.split(light);
-            const consequence = statements.find((child) => child.type !== "else_clause");
-            const alternative = statements.find((child) => child.type === "else_clause");
-            const thenEntry = consequence === void 0 ? next : this.statement(consequence, next);
+            const { head, body } = this.splitAtHead(light);
+            const consequence = body.filter((child) => child.type !== "else_clause");
+            const alternative = body.find((child) => child.type === "else_clause");
+            const thenEntry = this.sequence(consequence, next);
             const elseEntry = alternative === void 0 ? next : this.sequence(alternative.children, next);
-            return this.expressions(calls, this.newNode(-1, [thenEntry, elseEntry]));
+            return this.expressions(head, this.newNode(-1, [thenEntry, elseEntry]));
           }
           case "while_statement":
           case "for_statement":
           case "do_statement": {
-            const { calls, statements } = this.split(light);
-            const body = light.type === "do_statement" ? statements[0] : statements.at(-1);
-            const headerStatements = statements.filter((child) => child !== body);
+            const testStart = light.type === "do_statement" ? light.start + this.text(light).lastIndexOf("while") : this.headEnd(light);
+            const inHead = (child) => light.type === "do_statement" ? child.start >= testStart : child.start < testStart;
+            const head = light.children.filter(inHead);
+            const body = light.children.filter((child) => !inHead(child));
             const header = this.newNode(-1, []);
             this.breakTargets.push(next);
             this.continueTargets.push(header);
-            const bodyEntry = body === void 0 ? header : this.statement(body, header);
+            const bodyEntry = this.sequence(body, header);
             this.breakTargets.pop();
             this.continueTargets.pop();
-            const test = this.expressions(calls, this.newNode(-1, [bodyEntry, next]));
-            this.succ[header].push(this.sequence(headerStatements, test));
-            return light.type === "do_statement" ? bodyEntry : this.succ[header][0];
+            const test = this.expressions(head, this.newNode(-1, [bodyEntry, next]));
+            this.succ[header].push(test);
+            return light.type === "do_statement" ? bodyEntry : test;
           }
           case "switch_statement": {
-            const { calls, statements } = this.split(light);
-            const cases = statements.flatMap(
+            const { head: calls, body } = this.splitAtHead(light);
+            const cases = body.flatMap(
               (child) => child.type === "compound_statement" ? child.children : [child]
             );
             const dispatch = this.newNode(-1, []);
@@ -1447,7 +1596,7 @@ var init_extract = __esm({
               const item = cases[i];
               if (item.type === "case_statement") {
                 if (/^default\b/.test(this.source.slice(item.start, item.start + 8))) hasDefault = true;
-                following = this.sequence(this.split(item).statements, following);
+                following = this.sequence(item.children, following);
                 entries.push(following);
               } else {
                 following = this.statement(item, following);
@@ -1494,6 +1643,12 @@ var init_extract = __esm({
       }
       /** Calls in evaluation order (arguments before the call); nested blocks as branches. */
       expressions(nodes, next) {
+        this.enter();
+        const entry = this.expressionsFlow(nodes, next);
+        this.depth--;
+        return entry;
+      }
+      expressionsFlow(nodes, next) {
         let entry = next;
         for (let i = nodes.length - 1; i >= 0; i--) {
           const light = nodes[i];
@@ -1574,11 +1729,21 @@ var init_extract = __esm({
 });
 
 // src/parse/parser.ts
+function parseTimeoutMicros(env = process.env) {
+  const value = env[PARSE_TIMEOUT_VARIABLE];
+  if (value === void 0 || value === "") return PARSE_TIMEOUT_MICROS;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new Error(`${PARSE_TIMEOUT_VARIABLE}=${value}: not a positive number of milliseconds`);
+  }
+  return Math.max(1, Math.round(ms * 1e3));
+}
 function getParser() {
   if (parser === void 0) {
+    timeoutMicros = parseTimeoutMicros();
     parser = new import_tree_sitter.default();
     parser.setLanguage(import_tree_sitter_c.default);
-    parser.setTimeoutMicros(PARSE_TIMEOUT_MICROS);
+    parser.setTimeoutMicros(timeoutMicros);
   }
   return parser;
 }
@@ -1593,11 +1758,11 @@ function parseFacts(path, source) {
   }
   if (tree === void 0 || tree === null) {
     current.reset();
-    throw new ParseError(`parsing took longer than ${PARSE_TIMEOUT_MICROS / 1e6} s`);
+    throw new ParseError(`parsing took longer than the ${timeoutMicros / 1e3} ms limit`);
   }
   return extractFacts(path, tree, source);
 }
-var import_tree_sitter, import_tree_sitter_c, PARSE_TIMEOUT_MICROS, parser, ParseError;
+var import_tree_sitter, import_tree_sitter_c, PARSE_TIMEOUT_MICROS, PARSE_TIMEOUT_VARIABLE, parser, timeoutMicros, ParseError;
 var init_parser = __esm({
   "src/parse/parser.ts"() {
     "use strict";
@@ -1605,6 +1770,8 @@ var init_parser = __esm({
     import_tree_sitter_c = __toESM(require_node(), 1);
     init_extract();
     PARSE_TIMEOUT_MICROS = 1e7;
+    PARSE_TIMEOUT_VARIABLE = "MSI_OWNERSHIP_PARSE_TIMEOUT_MS";
+    timeoutMicros = PARSE_TIMEOUT_MICROS;
     ParseError = class extends Error {
     };
   }
@@ -1613,6 +1780,7 @@ var init_parser = __esm({
 // src/scan/parse-worker.ts
 var parse_worker_exports = {};
 __export(parse_worker_exports, {
+  MAX_PARSE_BYTES: () => MAX_PARSE_BYTES,
   isParseFailure: () => isParseFailure,
   parseBatch: () => parseBatch,
   parseOne: () => parseOne,
@@ -1622,6 +1790,10 @@ function isParseFailure(result) {
   return "error" in result;
 }
 function parseOne(path, source, parse = parseFacts) {
+  if (source.byteLength > MAX_PARSE_BYTES) {
+    const mb = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+    return { path, error: `${mb(source.byteLength)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
+  }
   try {
     const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
     return parse(path, text);
@@ -1651,12 +1823,13 @@ function runParseWorker() {
   parseFacts("<warm-up>", "");
   port.postMessage({ type: "ready" });
 }
-var import_node_worker_threads3;
+var import_node_worker_threads3, MAX_PARSE_BYTES;
 var init_parse_worker = __esm({
   "src/scan/parse-worker.ts"() {
     "use strict";
     import_node_worker_threads3 = require("node:worker_threads");
     init_parser();
+    MAX_PARSE_BYTES = 4 * 1024 * 1024;
   }
 });
 
@@ -1709,6 +1882,25 @@ var init_types = __esm({
   }
 });
 
+// src/report/summary.ts
+function compareDrivers(a, b) {
+  if (a.unit !== b.unit) return a.unit < b.unit ? -1 : 1;
+  const left = a.driver ?? "";
+  const right = b.driver ?? "";
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+function summarize(drivers) {
+  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0]));
+  for (const driver of drivers) summary[driver.status]++;
+  return summary;
+}
+var init_summary = __esm({
+  "src/report/summary.ts"() {
+    "use strict";
+    init_types();
+  }
+});
+
 // src/danger/review.ts
 function headLinesOfDiff(chunks) {
   const lines = /* @__PURE__ */ new Map();
@@ -1733,9 +1925,7 @@ function isFullAudit(report) {
   return findings.length > 0 && findings.every((finding) => finding.new === void 0);
 }
 function countByStatus(report) {
-  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-  for (const driver of report.drivers) counts[driver.status] += 1;
-  return counts;
+  return summarize(report.drivers);
 }
 function fenceFor(text) {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
@@ -1775,12 +1965,16 @@ ${fence}` : `${fence}suggestion
 ${replacement}
 ${fence}`;
 }
+function inert(text) {
+  return text.replace(/`/g, "'").replace(/[\r\n\u2028\u2029]+/g, " ");
+}
 function location(file, line, link) {
   const url = link(file, line);
-  return url === void 0 ? `\`${file}:${line}\`` : `[\`${file}:${line}\`](${url})`;
+  const label = `\`${inert(file)}:${line}\``;
+  return url === void 0 ? label : `[${label}](${url})`;
 }
 function evidenceLine(step, link) {
-  return `${location(step.file, step.line, link)} in \`${step.function}\`: \`${step.text}\` (${step.role})`;
+  return `${location(step.file, step.line, link)} in \`${inert(step.function)}\`: \`${inert(step.text)}\` (${step.role})`;
 }
 function findingMessage(finding, link, suggestion, positioned) {
   const head = positioned ? `**${finding.ruleId}**: ${finding.message}` : `${location(finding.file, finding.line, link)} **${finding.ruleId}**: ${finding.message}`;
@@ -1825,9 +2019,9 @@ function driverEvidence(driver) {
   const steps = [];
   for (const finding of driver.findings) {
     for (const step of finding.evidence) {
-      const key2 = `${step.file}:${step.line}:${step.role}`;
-      if (seen.has(key2)) continue;
-      seen.add(key2);
+      const key3 = `${step.file}:${step.line}:${step.role}`;
+      if (seen.has(key3)) continue;
+      seen.add(key3);
       steps.push(step);
     }
   }
@@ -1855,7 +2049,7 @@ function summaryMarkdown(drivers, link, treeWide) {
     lines.push("", `#### ${status} (${group.length})`, "", `_${STATUS_MEANING[status]}._`, "");
     for (const driver of group) {
       const name = driver.driver === void 0 ? driver.module : `${driver.module}, ${driver.driver}`;
-      lines.push(`- **${driver.unit}** (\`${name}\`)`);
+      lines.push(`- **${inert(driver.unit)}** (\`${inert(name)}\`)`);
       for (const step of driverEvidence(driver)) lines.push(`  - ${evidenceLine(step, link)}`);
     }
   }
@@ -1873,6 +2067,7 @@ var STATUS_MEANING;
 var init_review = __esm({
   "src/danger/review.ts"() {
     "use strict";
+    init_summary();
     init_shared();
     init_types();
     STATUS_MEANING = {
@@ -1886,83 +2081,17 @@ var init_review = __esm({
   }
 });
 
-// src/kbuild/makefile.ts
-function joinPath(dir, file) {
-  const parts = dir === "" ? [] : dir.split("/");
-  for (const part of file.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return parts.join("/");
-}
-function logicalLines(text) {
-  const joined = text.replace(/\r\n?/g, "\n").replace(/\\\n/g, " ");
-  return joined.split("\n").map((line) => line.replace(/(^|[^\\])#.*$/, "$1"));
-}
-function parseKbuild(dir, text) {
-  const topLevel = /* @__PURE__ */ new Set();
-  const parts = /* @__PURE__ */ new Map();
-  for (const line of logicalLines(text)) {
-    const match = ASSIGNMENT.exec(line);
-    if (match === null) continue;
-    const target = match[1];
-    const objects = match[2].split(/\s+/).filter((word) => word.endsWith(".o") && !word.includes("$"));
-    if (objects.length === 0) continue;
-    if (TOP_LEVEL.test(target)) {
-      for (const object of objects) topLevel.add(object.slice(0, -2));
-      continue;
-    }
-    const composite = COMPOSITE.exec(target);
-    if (composite === null) continue;
-    const name = composite[1];
-    if (NOT_COMPOSITE.has(name) || name.includes("$") || name.includes("FLAGS")) continue;
-    const list = parts.get(name) ?? [];
-    list.push(...objects.map((object) => object.slice(0, -2)));
-    parts.set(name, list);
-  }
-  const modules = [];
-  const names = /* @__PURE__ */ new Set([...topLevel, ...parts.keys()]);
-  for (const name of [...names].sort()) {
-    const members = parts.get(name);
-    const sources = (members ?? [name]).flatMap(
-      (member) => member !== name && parts.has(member) ? parts.get(member) : [member]
-    );
-    modules.push({
-      dir,
-      name: name.includes("/") ? name.split("/").pop() : name,
-      sources: [...new Set(sources.map((source) => `${joinPath(dir, source)}.c`))].sort()
-    });
-  }
-  return modules;
-}
-function unitName(definition) {
-  const base = definition.dir.split("/").pop();
-  return base === definition.name ? definition.dir : joinPath(definition.dir, definition.name);
-}
-var NOT_COMPOSITE, ASSIGNMENT, COMPOSITE, TOP_LEVEL;
-var init_makefile = __esm({
-  "src/kbuild/makefile.ts"() {
+// src/fix/message.ts
+var init_message = __esm({
+  "src/fix/message.ts"() {
     "use strict";
-    NOT_COMPOSITE = /* @__PURE__ */ new Set([
-      "obj",
-      "lib",
-      "subdir",
-      "always",
-      "targets",
-      "extra",
-      "hostprogs",
-      "userprogs",
-      "clean",
-      "header-test",
-      "ccflags",
-      "asflags",
-      "ldflags",
-      "subdir-ccflags"
-    ]);
-    ASSIGNMENT = /^\s*(?:override\s+|export\s+)?([^\s:+?=]+)\s*(?::=|::=|\+=|\?=|=)\s*(.*)$/;
-    COMPOSITE = /^(.+?)-(?:y|m|objs|\$\(.*\))$/;
-    TOP_LEVEL = /^obj-(?:y|m|\$\(.*\))$/;
+  }
+});
+
+// src/fix/patch.ts
+var init_patch = __esm({
+  "src/fix/patch.ts"() {
+    "use strict";
   }
 });
 
@@ -2054,6 +2183,53 @@ var init_rules = __esm({
   }
 });
 
+// src/fix/edits.ts
+function convertFix(file, call, pcimAllocIrqVectors) {
+  const description = implicitManaged.fix;
+  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+  if (!pcimAllocIrqVectors || renamed === void 0) return { description, edits: [] };
+  return {
+    description,
+    edits: [
+      {
+        file,
+        startLine: call.line,
+        startColumn: call.column,
+        endLine: call.line,
+        endColumn: call.column + call.callee.length,
+        replacement: renamed
+      }
+    ]
+  };
+}
+function removeReleaseFix(file, call) {
+  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
+  const statement = call.statement;
+  if (statement === void 0 || !statement.ownLines || statement.sole || call.devmAction === true) {
+    return { description, edits: [] };
+  }
+  const edit = {
+    file,
+    startLine: statement.line,
+    startColumn: 1,
+    endLine: statement.endLine + 1,
+    endColumn: 1,
+    replacement: ""
+  };
+  return { description, edits: [edit] };
+}
+var RENAMEABLE_ALLOCATORS;
+var init_edits = __esm({
+  "src/fix/edits.ts"() {
+    "use strict";
+    init_rules();
+    RENAMEABLE_ALLOCATORS = {
+      pci_alloc_irq_vectors: "pcim_alloc_irq_vectors",
+      pci_alloc_irq_vectors_affinity: "pcim_alloc_irq_vectors_affinity"
+    };
+  }
+});
+
 // src/model/findings.ts
 function fingerprintOf(parts) {
   return (0, import_node_crypto2.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
@@ -2115,7 +2291,7 @@ function buildFindings(model, driver) {
           release.call,
           message,
           evidence,
-          removeReleaseFix(model, release)
+          removeReleaseFix(model.graph.path(release.call.file), model.graph.call(release.call))
         );
       }
     } else if (device.status === "implicit-managed") {
@@ -2127,7 +2303,7 @@ function buildFindings(model, driver) {
           alloc,
           message,
           [...enableEvidence, model.evidence(alloc)],
-          convertFix(model, alloc)
+          convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors)
         );
       }
     }
@@ -2136,55 +2312,12 @@ function buildFindings(model, driver) {
     (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
   );
 }
-function lineEdit(model, ref, replacement, fromColumn, toColumn) {
-  const call = model.graph.call(ref);
-  return {
-    file: model.graph.path(ref.file),
-    startLine: call.line,
-    startColumn: fromColumn,
-    endLine: call.line,
-    endColumn: toColumn,
-    replacement
-  };
-}
-function convertFix(model, alloc) {
-  const call = model.graph.call(alloc);
-  const description = implicitManaged.fix;
-  if (!model.traits.pcimAllocIrqVectors || !call.callee.startsWith("pci_alloc_irq_vectors")) {
-    return { description, edits: [] };
-  }
-  const renamed = call.callee.replace(/^pci_/, "pcim_");
-  return {
-    description,
-    edits: [lineEdit(model, alloc, renamed, call.column, call.column + call.callee.length)]
-  };
-}
-function removeReleaseFix(model, release) {
-  const call = model.graph.call(release.call);
-  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
-  const statement = call.statement;
-  if (statement === void 0 || !statement.ownLines || statement.sole || call.devmAction === true) {
-    return { description, edits: [] };
-  }
-  return {
-    description,
-    edits: [
-      {
-        file: model.graph.path(release.call.file),
-        startLine: statement.line,
-        startColumn: 1,
-        endLine: statement.endLine + 1,
-        endColumn: 1,
-        replacement: ""
-      }
-    ]
-  };
-}
 var import_node_crypto2, REACH_WORDS;
 var init_findings = __esm({
   "src/model/findings.ts"() {
     "use strict";
     import_node_crypto2 = require("node:crypto");
+    init_edits();
     init_rules();
     REACH_WORDS = {
       remove: "on the remove path",
@@ -2219,10 +2352,10 @@ var init_graph = __esm({
           });
           file.calls.forEach((call, callIndex) => {
             if (call.fn < 0) return;
-            const key2 = `${fileIndex}:${call.fn}`;
-            const list = this.callsOfFunction.get(key2) ?? [];
+            const key3 = `${fileIndex}:${call.fn}`;
+            const list = this.callsOfFunction.get(key3) ?? [];
             list.push(callIndex);
-            this.callsOfFunction.set(key2, list);
+            this.callsOfFunction.set(key3, list);
           });
         });
       }
@@ -2267,15 +2400,15 @@ var init_graph = __esm({
         return this.nodeOfCall[ref.file].get(ref.call);
       }
       preds(ref) {
-        const key2 = `${ref.file}:${ref.fn}`;
-        let preds = this.predecessors.get(key2);
+        const key3 = `${ref.file}:${ref.fn}`;
+        let preds = this.predecessors.get(key3);
         if (preds === void 0) {
           const { succ } = this.fn(ref).flow;
           preds = succ.map(() => []);
           succ.forEach((targets, from) => {
             for (const to of targets) preds[to]?.push(from);
           });
-          this.predecessors.set(key2, preds);
+          this.predecessors.set(key3, preds);
         }
         return preds;
       }
@@ -2686,6 +2819,1104 @@ var init_ownership = __esm({
   }
 });
 
+// src/fix/safety.ts
+function key2(ref) {
+  return `${ref.file}:${ref.fn}`;
+}
+function releaseMustStay(calls, fn, releaseStatement) {
+  const name = (ref) => `${calls.graph.fn(ref).name}()`;
+  const seen = /* @__PURE__ */ new Set();
+  const queue = [{ ref: fn, statement: releaseStatement }];
+  while (queue.length > 0) {
+    const step = queue.shift();
+    const { ref, statement } = step;
+    const success = step.errorBranch === void 0 ? reachesSuccess(statement) : reachesSuccessFrom(step.errorBranch);
+    const roles = calls.rolesOf(ref);
+    if (success?.includes("setting interrupts up again") === true || roles.has("probe") && success !== void 0)
+      return `in ${name(ref)} the release ${success}, so it is not a teardown`;
+    if (roles.has("shutdown"))
+      return `${name(ref)} is a .shutdown callback: devres does not run at shutdown, so the release is not redundant there`;
+    if (roles.has("pm"))
+      return `${name(ref)} is a PM callback: the vectors are released for suspend, not for good`;
+    if (roles.has("callback")) return `${name(ref)} is a driver callback other than probe/remove`;
+    const stepKey = `${ref.file}:${ref.fn}:${statement.id}:${step.errorBranch?.id ?? ""}`;
+    if (seen.has(stepKey)) continue;
+    seen.add(stepKey);
+    if (seen.size > 256) return `${name(fn)} is called from too many places to check`;
+    if (calls.referencedAsValue(ref))
+      return `${name(ref)} is also reached through a pointer or from outside the module, so the release may not be a teardown there`;
+    const callers = calls.callersOf(ref);
+    if (callers.length === 0 && roles.size === 0)
+      return `nothing in the module calls ${name(ref)} directly, so where the release runs is unknown`;
+    for (const { caller, call } of callers) {
+      const site = calls.graph.call({ file: caller.file, call });
+      const node = statementAt(calls.files[caller.file], site.startByte);
+      if (node === void 0) return `the call of ${name(ref)} in ${name(caller)} is not a plain statement`;
+      const next = { ref: caller, statement: node };
+      const branch = success === void 0 ? failureBranch(node, site.startByte) : void 0;
+      if (branch !== void 0) next.errorBranch = branch;
+      queue.push(next);
+    }
+  }
+  return void 0;
+}
+function failureBranch(statement, offset) {
+  if (statement.type === "return_statement") return statement;
+  if (statement.type === "if_statement") {
+    const condition2 = statement.childForFieldName("condition");
+    if (condition2 !== null && offset >= condition2.startIndex && offset < condition2.endIndex)
+      return statement.childForFieldName("consequence") ?? void 0;
+    return void 0;
+  }
+  if (statement.type !== "expression_statement") return void 0;
+  const assigned = /^\s*(\w+)\s*=[^=]/.exec(statement.text)?.[1];
+  let next = statement.nextNamedSibling;
+  while (next?.type === "comment") next = next.nextNamedSibling;
+  if (assigned === void 0 || next?.type !== "if_statement") return void 0;
+  const condition = next.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
+  const tested = new RegExp(`^\\((unlikely\\()?${assigned}(<0|!=0)?\\)?\\)$`);
+  return tested.test(condition) ? next.childForFieldName("consequence") ?? void 0 : void 0;
+}
+function statementAt(file, offset) {
+  let node = file.tree.rootNode.descendantForIndex(offset);
+  while (node !== null && !(node.parent !== null && STATEMENT_PARENTS.has(node.parent.type) && isStatement(node)))
+    node = node.parent;
+  return node ?? void 0;
+}
+function isStatement(node) {
+  return node.type.endsWith("_statement") || node.type === "declaration" || node.type === "compound_statement";
+}
+function reachesSuccess(statement) {
+  const body = functionBody(statement);
+  if (body === void 0) return "is outside a function";
+  return explore(after(statement, body), body);
+}
+function reachesSuccessFrom(start) {
+  const body = functionBody(start);
+  if (body === void 0) return "is outside a function";
+  return explore(start, body);
+}
+function explore(start, body) {
+  const labels = /* @__PURE__ */ new Map();
+  for (const labeled of body.descendantsOfType("labeled_statement")) {
+    const label = labeled.childForFieldName("label")?.text ?? labeled.namedChildren[0]?.text;
+    if (label !== void 0) labels.set(label, labeled);
+  }
+  const seen = /* @__PURE__ */ new Set();
+  const stack = [start];
+  let steps = 0;
+  while (stack.length > 0) {
+    if (++steps > MAX_STEPS) return "is followed by code too long to follow";
+    const item = stack.pop();
+    if (typeof item === "string") return item;
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    if (item.type !== "labeled_statement" && item.type !== "compound_statement" && item.type !== "if_statement") {
+      const again = item.descendantsOfType("call_expression").find((call) => SETUP_CALLS.test(call.childForFieldName("function")?.text ?? ""));
+      if (again !== void 0)
+        return `is followed by ${again.childForFieldName("function")?.text}(), setting interrupts up again (a fallback)`;
+    }
+    switch (item.type) {
+      case "return_statement": {
+        const value = item.namedChildren.find((child) => child.type !== "comment");
+        if (value === void 0 || /^\(?\s*0\s*\)?$/.test(value.text))
+          return "is followed by a successful return";
+        break;
+      }
+      case "goto_statement": {
+        const label = item.childForFieldName("label")?.text ?? item.namedChildren[0]?.text ?? "";
+        const target = labels.get(label);
+        if (target === void 0) return `jumps to an unknown label ${label}`;
+        stack.push(target);
+        break;
+      }
+      case "labeled_statement": {
+        const inner = item.namedChildren.filter(isStatement).at(-1);
+        stack.push(inner ?? after(item, body));
+        break;
+      }
+      case "compound_statement": {
+        const first = item.namedChildren.find(isStatement);
+        stack.push(first ?? after(item, body));
+        break;
+      }
+      case "if_statement": {
+        const consequence = item.childForFieldName("consequence");
+        const alternative = item.childForFieldName("alternative");
+        if (consequence !== null) stack.push(consequence);
+        const elseBody = alternative?.namedChildren.find(isStatement);
+        stack.push(elseBody ?? after(item, body));
+        break;
+      }
+      default:
+        if (LOOPS.has(item.type) && item.descendantsOfType(["return_statement", "goto_statement"]).length > 0)
+          return "is followed by a loop or switch that can leave the function";
+        stack.push(after(item, body));
+    }
+  }
+  return void 0;
+}
+function functionBody(node) {
+  for (let current = node; current !== null; current = current.parent) {
+    if (current.type === "compound_statement" && current.parent?.type === "function_definition")
+      return current;
+  }
+  return void 0;
+}
+function after(node, body) {
+  let current = node;
+  for (; ; ) {
+    if (current.id === body.id) return "falls off the end of the function";
+    const parent = current.parent;
+    if (parent === null) return "falls off the end of the function";
+    if (parent.type === "compound_statement" || parent.type.startsWith("preproc_")) {
+      for (let next = current.nextNamedSibling; next !== null; next = next.nextNamedSibling)
+        if (isStatement(next)) return next;
+      current = parent;
+      continue;
+    }
+    if (LOOPS.has(parent.type)) return "is inside a loop or switch";
+    current = parent;
+  }
+}
+var COMMENT, LOOPS, MAX_STEPS, SETUP_CALLS, ModuleCalls, STATEMENT_PARENTS;
+var init_safety = __esm({
+  "src/fix/safety.ts"() {
+    "use strict";
+    init_catalog();
+    init_graph();
+    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+    LOOPS = /* @__PURE__ */ new Set([
+      "for_statement",
+      "while_statement",
+      "do_statement",
+      "switch_statement",
+      "case_statement"
+    ]);
+    MAX_STEPS = 2e3;
+    SETUP_CALLS = /^(devm_)?request_(threaded_)?irq$|^pci_request_irq$|^pci_alloc_irq_vectors|^pci_enable_msix?(_range|_exact)?$/;
+    ModuleCalls = class {
+      constructor(files) {
+        this.files = files;
+        this.graph = new ModuleGraph(files.map((file) => file.facts));
+        for (const ref of this.graph.functions()) {
+          for (const callRef of this.graph.callsIn(ref)) {
+            for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file)) {
+              const list = this.callers.get(key2(callee)) ?? [];
+              list.push({ caller: ref, call: callRef.call });
+              this.callers.set(key2(callee), list);
+            }
+          }
+        }
+        files.forEach((file, index) => {
+          const role = (name, what) => {
+            if (name === void 0) return;
+            for (const ref of this.graph.resolve(name, index)) {
+              const set = this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
+              set.add(what);
+              this.roles.set(key2(ref), set);
+              this.registrations.set(key2(ref), (this.registrations.get(key2(ref)) ?? 0) + 1);
+            }
+          };
+          const pmOps = files.flatMap((candidate) => candidate.facts.pmOps);
+          for (const driver of file.facts.drivers) {
+            role(driver.probe, "probe");
+            role(driver.remove, "remove");
+            role(driver.shutdown, "shutdown");
+            for (const name of driver.pm) {
+              role(name, "pm");
+              for (const ops of pmOps.filter((candidate) => candidate.name === name))
+                for (const callback of ops.callbacks) role(callback, "pm");
+            }
+            for (const name of driver.other) role(name, "callback");
+          }
+          for (const call of file.facts.calls) {
+            if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) continue;
+            const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
+            role(callback, "devm-action");
+          }
+          const code = file.text.replace(COMMENT, " ");
+          for (const match of code.matchAll(/\b([A-Za-z_]\w*)\b(\s*\()?/g)) {
+            const name = match[1];
+            const refs = match[2] === void 0 ? this.valueRefs : this.callRefs;
+            refs.set(name, (refs.get(name) ?? 0) + 1);
+          }
+        });
+      }
+      files;
+      graph;
+      callers = /* @__PURE__ */ new Map();
+      roles = /* @__PURE__ */ new Map();
+      /** How many registrations name each function (`.probe = foo` in two drivers is two). */
+      registrations = /* @__PURE__ */ new Map();
+      valueRefs = /* @__PURE__ */ new Map();
+      callRefs = /* @__PURE__ */ new Map();
+      /** How many times `name(` appears in the module's code: calls, the definition, prototypes. */
+      callReferences(name) {
+        return this.callRefs.get(name) ?? 0;
+      }
+      /** How many times `name` is named other than in a call, in the module. */
+      valueReferences(name) {
+        return this.valueRefs.get(name) ?? 0;
+      }
+      rolesOf(ref) {
+        return this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
+      }
+      callersOf(ref) {
+        return this.callers.get(key2(ref)) ?? [];
+      }
+      /** Named other than in a call, beyond the driver/devm registrations that made it an entry. */
+      referencedAsValue(ref) {
+        const name = this.graph.fn(ref).name;
+        return (this.valueRefs.get(name) ?? 0) > (this.registrations.get(key2(ref)) ?? 0);
+      }
+      nodeOfFunction(ref) {
+        const file = this.files[ref.file];
+        const fn = this.graph.fn(ref);
+        return file.tree.rootNode.descendantsOfType("function_definition", { row: fn.line - 1, column: 0 }, { row: fn.line, column: 0 }).find((node) => node.startPosition.row === fn.line - 1);
+      }
+    };
+    STATEMENT_PARENTS = /* @__PURE__ */ new Set([
+      "compound_statement",
+      "labeled_statement",
+      "if_statement",
+      "else_clause",
+      "case_statement",
+      "for_statement",
+      "while_statement",
+      "do_statement"
+    ]);
+  }
+});
+
+// src/fix/syntax.ts
+function getParser2() {
+  if (parser2 === void 0) {
+    parser2 = new import_tree_sitter2.default();
+    parser2.setLanguage(import_tree_sitter_c2.default);
+  }
+  return parser2;
+}
+function parseTree(text) {
+  return getParser2().parse((index) => index < text.length ? text.slice(index, index + 16384) : null);
+}
+function lineStartsOf(text) {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+function parseFile(path, text) {
+  const tree = parseTree(text);
+  return { path, text, tree, facts: extractFacts(path, tree, text), lineStarts: lineStartsOf(text) };
+}
+function syntaxErrors(tree) {
+  if (!tree.rootNode.hasError) return 0;
+  let count = 0;
+  const cursor = tree.walk();
+  let more = true;
+  while (more) {
+    const node = cursor.currentNode;
+    if (node.type === "ERROR" || node.isMissing) count++;
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        more = false;
+        break;
+      }
+    }
+  }
+  return count;
+}
+function callAt(file, line, column, callee) {
+  const start = file.lineStarts[line - 1];
+  if (start === void 0) return void 0;
+  const end = file.lineStarts[line] ?? file.text.length;
+  const found = [];
+  for (const node of file.tree.rootNode.descendantsOfType(
+    "call_expression",
+    { row: line - 1, column: 0 },
+    { row: line - 1, column: end - start }
+  )) {
+    if (node.startIndex >= start && node.startIndex < end && node.childForFieldName("function")?.text === callee)
+      found.push(node);
+  }
+  return found.find((node) => node.startIndex - start === column - 1) ?? found[0];
+}
+var import_tree_sitter2, import_tree_sitter_c2, parser2;
+var init_syntax = __esm({
+  "src/fix/syntax.ts"() {
+    "use strict";
+    import_tree_sitter2 = __toESM(require_tree_sitter2(), 1);
+    import_tree_sitter_c2 = __toESM(require_node(), 1);
+    init_extract();
+  }
+});
+
+// src/fix/plan.ts
+function lineBefore(text, offset) {
+  if (offset === 0) return void 0;
+  const start = text.lastIndexOf("\n", offset - 2) + 1;
+  return text.slice(start, offset - 1);
+}
+function lineAt(text, offset) {
+  if (offset >= text.length) return void 0;
+  const end = text.indexOf("\n", offset);
+  return end < 0 ? void 0 : text.slice(offset, end);
+}
+function within(node, container) {
+  return node.startIndex >= container.startIndex && node.endIndex <= container.endIndex;
+}
+function isAssigned(use) {
+  const parent = use.parent;
+  return parent?.type === "assignment_expression" && parent.childForFieldName("left")?.id === use.id;
+}
+function isPure(node) {
+  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
+  return node.descendantsOfType("call_expression").every((call) => {
+    const name = call.childForFieldName("function")?.text ?? "";
+    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
+  });
+}
+function identifiersIn(node) {
+  const names = /* @__PURE__ */ new Set();
+  for (const identifier of node.descendantsOfType("identifier")) {
+    const parent = identifier.parent;
+    if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id)
+      continue;
+    names.add(identifier.text);
+  }
+  if (node.type === "identifier") names.add(node.text);
+  return names;
+}
+function declarationOf(body, name) {
+  return body.descendantsOfType("declaration").find(
+    (declaration) => declaration.childrenForFieldName("declarator").some((declarator) => declaredName2(declarator) === name)
+  );
+}
+function declaredName2(node) {
+  let current = node;
+  while (current !== null && current.type !== "identifier") {
+    current = current.childForFieldName("declarator");
+  }
+  return current?.text;
+}
+function functionOf(node) {
+  for (let current = node.parent; current !== null; current = current.parent)
+    if (current.type === "function_definition") return current;
+  return void 0;
+}
+function functionBodyOf(node) {
+  return functionOf(node)?.childForFieldName("body") ?? void 0;
+}
+function functionName(fn) {
+  let declarator = fn.childForFieldName("declarator");
+  while (declarator !== null && declarator.type !== "function_declarator")
+    declarator = declarator.childForFieldName("declarator");
+  return declarator?.childForFieldName("declarator")?.text ?? "?";
+}
+function returnsVoid(fn) {
+  return fn.childForFieldName("type")?.text === "void" && fn.childForFieldName("declarator")?.type === "function_declarator";
+}
+function labelName(labeled) {
+  return labeled.childForFieldName("label")?.text ?? /^\s*(\w+)/.exec(labeled.text)?.[1] ?? "";
+}
+function gotoLabel(jump) {
+  return jump.childForFieldName("label")?.text ?? /goto\s+(\w+)/.exec(jump.text)?.[1] ?? "";
+}
+function releaseCallee(finding) {
+  const last = finding.evidence.at(-1);
+  return /^(\w+)/.exec(last?.text ?? "")?.[1] ?? "";
+}
+function reachWord(finding) {
+  const entry = finding.evidence.find((step) => step.role === "entry");
+  const text = entry?.text ?? "";
+  if (text.includes(".remove")) return "remove";
+  if (text.includes(".probe")) return "probe";
+  if (text.includes("devm action")) return "devm-action";
+  return "helper";
+}
+function planModule(work, files, options) {
+  const plan = {
+    unit: work.unit,
+    module: work.module,
+    status: work.status,
+    changes: [],
+    removed: [],
+    converted: [],
+    allocators: [],
+    mergedLabels: [],
+    removedLocals: [],
+    removedFunctions: []
+  };
+  const byPath = new Map(files.map((file, index) => [file.path, { file, index }]));
+  const allCalls = files.flatMap(
+    (file) => file.facts.calls.filter((call) => call.fn >= 0).map((call) => ({ file, call }))
+  );
+  plan.allocators = [
+    ...new Set(
+      allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call)).map(({ call }) => call.callee)
+    )
+  ].sort();
+  const teardown = work.findings.filter((finding) => TEARDOWN_RULES.has(finding.ruleId));
+  const wantsConversion = options.convert && work.status !== "converted-double-release";
+  if (teardown.length === 0 && !wantsConversion) {
+    plan.reason = "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
+    return plan;
+  }
+  const calls = new ModuleCalls(files);
+  const editors = /* @__PURE__ */ new Map();
+  const editorOf = (file) => {
+    let editor = editors.get(file.path);
+    if (editor === void 0) {
+      editor = new FileEditor(file);
+      editors.set(file.path, editor);
+    }
+    return editor;
+  };
+  try {
+    const seeds = [];
+    const seen = /* @__PURE__ */ new Set();
+    for (const finding of teardown) {
+      const where = `${finding.file}:${finding.line}`;
+      if (seen.has(where)) continue;
+      seen.add(where);
+      const entry = byPath.get(finding.file);
+      if (entry === void 0) throw new FailedEdit(`${finding.file}: not readable`);
+      const callee = releaseCallee(finding);
+      const node = callAt(entry.file, finding.line, finding.column, callee);
+      if (node === void 0) {
+        throw new FailedEdit(
+          `${where}: ${callee}() is registered as a devm action; drop the registration by hand`
+        );
+      }
+      const statement = node.parent;
+      if (statement?.type !== "expression_statement")
+        throw new FailedEdit(`${where}: ${callee}() is part of a larger expression`);
+      const fnIndex = entry.file.facts.functions.findIndex(
+        (fn) => fn.line - 1 <= node.startPosition.row && fn.endLine - 1 >= node.startPosition.row
+      );
+      if (fnIndex < 0) throw new FailedEdit(`${where}: ${callee}() is outside a function`);
+      const fnRef = { file: entry.index, fn: fnIndex };
+      const why = releaseMustStay(calls, fnRef, statement);
+      if (why !== void 0) throw new FailedEdit(`${where}: ${callee}() stays: ${why}`);
+      const fnNode = calls.nodeOfFunction(fnRef);
+      const body = fnNode?.childForFieldName("body");
+      const wrapper = fnNode !== void 0 && body !== null && body !== void 0 && body.namedChildren.filter(isStatement).every((child) => child.id === statement.id || child.type === "declaration");
+      if (wrapper) {
+        dropWrapper(calls, fnRef, fnNode, editorOf, seeds);
+        plan.removedFunctions.push(calls.graph.fn(fnRef).name);
+      } else {
+        seeds.push({ editor: editorOf(entry.file), statement });
+      }
+      plan.removed.push({
+        path: finding.file,
+        line: finding.line,
+        callee,
+        function: calls.graph.fn(fnRef).name,
+        reach: reachWord(finding)
+      });
+    }
+    for (const { editor, statement } of seeds.sort((a, b) => b.statement.startIndex - a.statement.startIndex))
+      editor.remove(statement);
+    for (const editor of editors.values()) {
+      editor.removeUnusedLocals();
+      editor.settleLabels();
+      editor.deletionEdits();
+      editor.dropBraces();
+      plan.mergedLabels.push(...editor.mergedLabels);
+      plan.removedLocals.push(...editor.removedLocals);
+    }
+  } catch (error) {
+    if (!(error instanceof FailedEdit)) throw error;
+    plan.reason = error.message;
+    plan.removed = [];
+    return plan;
+  }
+  const renames = /* @__PURE__ */ new Map();
+  if (wantsConversion) {
+    const problem = conversionProblem(allCalls, plan, (file, call) => {
+      const callNode = callAt(file, call.line, call.column, call.callee);
+      const node = callNode?.childForFieldName("function");
+      if (callNode === void 0 || node === null || node === void 0) return false;
+      const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+      const list = renames.get(file.path) ?? [];
+      list.push({ start: node.startIndex, end: node.endIndex, text: renamed });
+      list.push(...realign(file, callNode, renamed.length - call.callee.length));
+      renames.set(file.path, list);
+      plan.converted.push({ callee: call.callee, function: file.facts.functions[call.fn]?.name ?? "?" });
+      return true;
+    });
+    if (problem !== void 0) {
+      renames.clear();
+      plan.converted = [];
+      if (plan.removed.length === 0) {
+        plan.reason = `not converted: ${problem}`;
+        return plan;
+      }
+      plan.reason = `releases dropped but not converted: ${problem}`;
+    }
+  }
+  for (const file of files) {
+    const editor = editors.get(file.path);
+    const extra = renames.get(file.path) ?? [];
+    if (editor === void 0 && extra.length === 0) continue;
+    let after2;
+    try {
+      after2 = (editor ?? new FileEditor(file)).apply(extra);
+    } catch (error) {
+      if (!(error instanceof FailedEdit)) throw error;
+      return { ...plan, changes: [], removed: [], converted: [], reason: error.message };
+    }
+    if (syntaxErrors(parseTree(after2)) > syntaxErrors(file.tree)) {
+      return {
+        ...plan,
+        changes: [],
+        removed: [],
+        converted: [],
+        reason: `${file.path}: the edited file no longer parses cleanly`
+      };
+    }
+    if (after2 !== file.text) plan.changes.push({ path: file.path, before: file.text, after: after2 });
+  }
+  if (plan.changes.length === 0 && plan.reason === void 0) plan.reason = "nothing to change";
+  return plan;
+}
+function dropWrapper(calls, fnRef, fnNode, editorOf, seeds) {
+  const fn = calls.graph.fn(fnRef);
+  const home = calls.files[fnRef.file];
+  const roles = [...calls.rolesOf(fnRef)].filter((role) => role !== "devm-action");
+  if (roles.length > 0)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty; kernel style drops the ${roles.join("/")} callback and its field, which is left to a person`
+    );
+  if (!fn.isStatic)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty, and it is not static`
+    );
+  let uses = 0;
+  for (const { caller, call } of calls.callersOf(fnRef)) {
+    const site = calls.graph.call({ file: caller.file, call });
+    const file = calls.files[caller.file];
+    const node = statementAt(file, site.startByte);
+    if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
+      throw new FailedEdit(
+        `${file.path}:${site.line}: ${fn.name}() would be empty, and this call of it is not a plain statement`
+      );
+    seeds.push({ editor: editorOf(file), statement: node });
+    uses++;
+  }
+  calls.files.forEach((file) => {
+    for (const site of file.facts.calls) {
+      if (!DEVM_ACTION_REGISTRARS.includes(site.callee)) continue;
+      if ((site.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1) !== fn.name) continue;
+      const registration = callAt(file, site.line, site.column, site.callee);
+      if (registration === void 0)
+        throw new FailedEdit(`${file.path}:${site.line}: cannot find the registration of ${fn.name}()`);
+      const editor = editorOf(file);
+      const parent = registration.parent;
+      uses++;
+      if (parent?.type === "return_statement") {
+        editor.replace(parent, "return 0;");
+        continue;
+      }
+      const statement = parent?.type === "assignment_expression" ? parent.parent : null;
+      const variable = parent?.childForFieldName("left")?.text;
+      let next = statement?.nextNamedSibling ?? null;
+      while (next?.type === "comment") next = next.nextNamedSibling;
+      if (statement?.type !== "expression_statement" || variable === void 0 || next?.type !== "if_statement" || !checksOnly(next, variable))
+        throw new FailedEdit(
+          `${file.path}:${site.line}: ${fn.name}() would be empty, and its ${site.callee}() registration is not a plain \`ret = ...; if (ret) return ret;\``
+        );
+      seeds.push({ editor, statement }, { editor, statement: next });
+    }
+  });
+  const named = calls.valueReferences(fn.name);
+  if (calls.callReferences(fn.name) !== calls.callersOf(fnRef).length + 1)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is declared or named elsewhere too`
+    );
+  if (uses - calls.callersOf(fnRef).length !== named)
+    throw new FailedEdit(
+      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is used other than by calls and devm registrations`
+    );
+  editorOf(home).deleteFunction(fnNode);
+}
+function checksOnly(test, variable) {
+  if (test.childForFieldName("alternative") !== null) return false;
+  const condition = test.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
+  if (!new RegExp(`^\\((unlikely\\()?${variable}(<0|!=0)?\\)?\\)$`).test(condition)) return false;
+  const body = test.childForFieldName("consequence");
+  const statements = body?.type === "compound_statement" ? body.namedChildren.filter(isStatement) : body === null ? [] : [body];
+  const last = statements.at(-1);
+  if (last?.type !== "return_statement" || last.text.replace(/\s+/g, "") !== `return${variable};`)
+    return false;
+  return statements.slice(0, -1).every(
+    (statement) => statement.type === "expression_statement" && /^\s*(dev|pci|pr|netdev)_(err|warn|info|dbg)\w*\s*\(/.test(statement.text)
+  );
+}
+function visualColumn(text, lineStart, offset) {
+  let column = 0;
+  for (let i = lineStart; i < offset; i++) column = text[i] === "	" ? column + 8 & ~7 : column + 1;
+  return column;
+}
+function realign(file, call, growth) {
+  const args = call.childForFieldName("arguments");
+  if (args === null || growth === 0) return [];
+  const text = file.text;
+  const openLine = file.lineStarts[args.startPosition.row];
+  const aligned = visualColumn(text, openLine, args.startIndex) + 1;
+  const edits = [];
+  for (let row = args.startPosition.row + 1; row <= args.endPosition.row; row++) {
+    const start = file.lineStarts[row];
+    let first = start;
+    while (text[first] === " " || text[first] === "	") first++;
+    if (visualColumn(text, start, first) !== aligned) continue;
+    const target = aligned + growth;
+    edits.push({ start, end: first, text: "	".repeat(Math.floor(target / 8)) + " ".repeat(target % 8) });
+  }
+  return edits;
+}
+function conversionProblem(allCalls, plan, rename) {
+  const unmanaged = allCalls.find(({ call }) => call.role === "unmanaged-enable");
+  if (unmanaged !== void 0)
+    return `${unmanaged.file.path}:${unmanaged.call.line} also enables a device with ${unmanaged.call.callee}()`;
+  const removed = new Set(plan.removed.map((release) => `${release.path}:${release.line}`));
+  const kept = allCalls.find(
+    ({ file, call }) => call.role === "release" && !removed.has(`${file.path}:${call.line}`)
+  );
+  if (kept !== void 0)
+    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (re-allocation, suspend or a path that is not a teardown), and would then free vectors devres owns`;
+  const allocs = allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call));
+  const other = allocs.find(({ call }) => RENAMEABLE_ALLOCATORS[call.callee] === void 0);
+  if (other !== void 0)
+    return `${other.call.callee}() at ${other.file.path}:${other.call.line} has no drop-in pcim_ counterpart (it returns 0, not the vector count)`;
+  for (const { file, call } of allocs) {
+    if (catalogEntry(call.callee) === void 0 || !rename(file, call))
+      return `${call.callee}() at ${file.path}:${call.line} is not a plain call`;
+  }
+  return void 0;
+}
+var TEARDOWN_RULES, PURE_CALLS, FailedEdit, FileEditor;
+var init_plan = __esm({
+  "src/fix/plan.ts"() {
+    "use strict";
+    init_catalog();
+    init_ownership();
+    init_edits();
+    init_catalog();
+    init_safety();
+    init_syntax();
+    TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
+    PURE_CALLS = /* @__PURE__ */ new Set([
+      "test_bit",
+      "pci_get_drvdata",
+      "dev_get_drvdata",
+      "to_pci_dev",
+      "container_of",
+      "netdev_priv",
+      "pci_dev_msi_enabled",
+      "mtk_wed_device_active",
+      "pci_dev_id"
+    ]);
+    FailedEdit = class extends Error {
+    };
+    FileEditor = class {
+      constructor(file) {
+        this.file = file;
+      }
+      file;
+      deleted = /* @__PURE__ */ new Map();
+      emptiedLabels = /* @__PURE__ */ new Map();
+      edits = [];
+      mergedLabels = [];
+      removedLocals = [];
+      fail(node, why) {
+        throw new FailedEdit(`${this.file.path}:${node.startPosition.row + 1}: ${why}`);
+      }
+      inDeleted(node) {
+        for (let current = node; current !== null; current = current.parent)
+          if (this.deleted.has(current.id)) return true;
+        return false;
+      }
+      /** Deletes a statement, and its container when that would be left empty. */
+      remove(node) {
+        if (this.deleted.has(node.id)) return;
+        const parent = node.parent;
+        if (parent === null) this.fail(node, "the release is not in a function");
+        switch (parent.type) {
+          case "compound_statement": {
+            const siblings = parent.namedChildren.filter(isStatement);
+            if (siblings.every((sibling) => sibling.id === node.id || this.deleted.has(sibling.id))) {
+              if (parent.parent?.type === "function_definition")
+                this.fail(
+                  node,
+                  `removing it would leave ${functionName(parent.parent)}() empty; drop the function and its callers by hand`
+                );
+              this.deleted.set(node.id, node);
+              this.remove(parent);
+              return;
+            }
+            this.deleted.set(node.id, node);
+            return;
+          }
+          case "labeled_statement":
+            this.deleted.set(node.id, node);
+            this.emptiedLabels.set(parent.id, parent);
+            return;
+          case "if_statement": {
+            if (parent.childForFieldName("consequence")?.id !== node.id)
+              this.fail(node, "the release is part of an if condition");
+            const alternative = parent.childForFieldName("alternative");
+            if (alternative !== null && !this.deleted.has(alternative.id))
+              this.fail(node, "the release is the body of an if that has an else branch");
+            const condition = parent.childForFieldName("condition");
+            if (condition !== null && !isPure(condition))
+              this.fail(
+                parent,
+                `the condition ${condition.text} has side effects, so the if cannot go with the release`
+              );
+            this.deleted.set(node.id, node);
+            this.remove(parent);
+            return;
+          }
+          case "else_clause":
+            this.deleted.set(parent.id, parent);
+            return;
+          default:
+            this.fail(node, `the release is inside ${parent.type.replace(/_/g, " ")}`);
+        }
+      }
+      /** A whole function definition (a wrapper left with nothing to do). */
+      deleteFunction(fn) {
+        this.deleted.set(fn.id, fn);
+      }
+      /** Replaces a statement's text in place. */
+      replace(node, text) {
+        this.edits.push({ start: node.startIndex, end: node.endIndex, text });
+      }
+      /** Locals whose only uses went with the deleted code: their declarations go too. */
+      removeUnusedLocals() {
+        for (let changed = true; changed; ) {
+          changed = false;
+          for (const node of this.topmost()) {
+            const body = functionBodyOf(node);
+            if (body === void 0) continue;
+            for (const name of identifiersIn(node)) {
+              const declaration = declarationOf(body, name);
+              if (declaration === void 0 || this.deleted.has(declaration.id)) continue;
+              const uses = body.descendantsOfType("identifier").filter((use) => use.text === name && !this.inDeleted(use) && !within(use, declaration));
+              if (uses.length > 0) {
+                if (uses.every(isAssigned))
+                  this.fail(declaration, `removing the release would leave ${name} set but unused`);
+                continue;
+              }
+              const declarators = declaration.childrenForFieldName("declarator");
+              if (declarators.length !== 1) this.fail(declaration, `${name} is declared with other variables`);
+              const value = declarators[0]?.childForFieldName("value");
+              if (value !== null && value !== void 0 && !isPure(value))
+                this.fail(declaration, `${name} would be unused but its initialiser has side effects`);
+              this.remove(declaration);
+              this.removedLocals.push(name);
+              changed = true;
+            }
+          }
+        }
+      }
+      /** Deleted nodes not inside another deleted node. */
+      topmost() {
+        return [...this.deleted.values()].filter((node) => node.parent === null || !this.inDeleted(node.parent)).sort((a, b) => a.startIndex - b.startIndex);
+      }
+      /** Labels whose statement went: merged into the next label, or kept before the next statement. */
+      settleLabels() {
+        const target = /* @__PURE__ */ new Map();
+        const labels = [...this.emptiedLabels.values()].sort((a, b) => b.startIndex - a.startIndex);
+        for (const labeled of labels) {
+          const name = labelName(labeled);
+          let next = labeled.nextNamedSibling;
+          while (next !== null && (next.type === "comment" || !isStatement(next) || this.deleted.has(next.id)))
+            next = next.nextNamedSibling;
+          if (next !== null && next.type !== "labeled_statement") continue;
+          const fn = functionOf(labeled);
+          if (fn === void 0) this.fail(labeled, "label outside a function");
+          let replacement;
+          if (next !== null) {
+            const nextName = labelName(next);
+            const resolved = target.get(nextName) ?? nextName;
+            target.set(name, resolved);
+            this.mergedLabels.push({ from: name, to: resolved });
+            replacement = `goto ${resolved};`;
+          } else if (returnsVoid(fn)) {
+            replacement = "return;";
+          } else {
+            this.fail(labeled, `removing it would leave label ${name}: at the end of ${functionName(fn)}()`);
+          }
+          const labelEnd = labeled.startIndex + labeled.text.indexOf(":") + 1;
+          this.deleteLines(labeled.startIndex, labelEnd, labeled);
+          for (const jump of fn.descendantsOfType("goto_statement")) {
+            if (gotoLabel(jump) !== name) continue;
+            this.edits.push({ start: jump.startIndex, end: jump.endIndex, text: replacement });
+          }
+        }
+        for (const edit of this.edits) {
+          const match = /^goto (\w+);$/.exec(edit.text);
+          const final = match === null ? void 0 : target.get(match[1]);
+          if (final !== void 0) edit.text = `goto ${final};`;
+        }
+      }
+      /** Deletes the whole lines of [start, end), which must hold nothing else but a trailing comment. */
+      deleteLines(start, end, node) {
+        const text = this.file.text;
+        const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+        if (text.slice(lineStart, start).trim() !== "")
+          this.fail(node, "the code shares its line with other code");
+        let lineEnd = text.indexOf("\n", end);
+        if (lineEnd < 0) lineEnd = text.length;
+        const rest = text.slice(end, lineEnd).replace(/\/\*.*?\*\/|\/\/.*$/g, "");
+        if (rest.trim() !== "") this.fail(node, "the code shares its line with other code");
+        this.edits.push({ start: lineStart, end: Math.min(text.length, lineEnd + 1), text: "" });
+      }
+      /** Text edits for the deleted statements, with the comment that announced them. */
+      deletionEdits() {
+        for (const node of this.topmost()) {
+          if (node.type === "else_clause") {
+            const consequence = node.parent?.childForFieldName("consequence");
+            if (consequence === null || consequence === void 0) this.fail(node, "else without if");
+            this.edits.push({ start: consequence.endIndex, end: node.endIndex, text: "" });
+            continue;
+          }
+          let start = node.startIndex;
+          const previous = node.previousNamedSibling;
+          if (previous?.type === "comment" && previous.endPosition.row === node.startPosition.row - 1 && (node.type === "function_definition" || /irq|vector|msi|interrupt/i.test(previous.text)) && this.file.text.slice(this.file.text.lastIndexOf("\n", previous.startIndex - 1) + 1, previous.startIndex).trim() === "") {
+            start = previous.startIndex;
+          }
+          this.deleteLines(start, node.endIndex, node);
+        }
+      }
+      /**
+       * `if (c) {` left with one one-line statement loses its braces, as checkpatch asks; not in
+       * an if/else chain, where the braces keep the branches alike.
+       */
+      dropBraces() {
+        const blocks = /* @__PURE__ */ new Map();
+        for (const node of this.topmost()) {
+          const block = node.parent;
+          if (block?.type === "compound_statement" && !this.inDeleted(block)) blocks.set(block.id, block);
+        }
+        for (const block of blocks.values()) {
+          const owner = block.parent;
+          if (owner?.type !== "if_statement" || owner.childForFieldName("consequence")?.id !== block.id) continue;
+          if (owner.childForFieldName("alternative") !== null || owner.parent?.type === "else_clause") continue;
+          const left = block.namedChildren.filter((child) => !this.deleted.has(child.id));
+          const only = left[0];
+          if (left.length !== 1 || only === void 0 || !isStatement(only)) continue;
+          if (only.startPosition.row !== only.endPosition.row) continue;
+          const text = this.file.text;
+          const open = block.startIndex;
+          const close = block.endIndex - 1;
+          let from = open;
+          while (from > 0 && (text[from - 1] === " " || text[from - 1] === "	")) from--;
+          if (text[close] !== "}" || lineAt(text, open + 1)?.trim() !== "") continue;
+          const closeLine = text.lastIndexOf("\n", close - 1) + 1;
+          if (text.slice(closeLine, close).trim() !== "" || lineAt(text, close + 1)?.trim() !== "") continue;
+          this.edits.push({ start: from, end: open + 1, text: "" });
+          this.edits.push({ start: closeLine, end: text.indexOf("\n", close) + 1, text: "" });
+        }
+      }
+      /** The new text; blank lines the deletions leave doubled or before a `}` go too. */
+      apply(extra) {
+        const text = this.file.text;
+        const edits = [...this.edits, ...extra].sort((a, b) => a.start - b.start || a.end - b.end);
+        const merged = [];
+        for (const edit of edits) {
+          const last = merged.at(-1);
+          if (last !== void 0 && edit.start < last.end) {
+            if (edit.end <= last.end && edit.text === "" && last.text === "") continue;
+            throw new FailedEdit(`${this.file.path}: overlapping edits`);
+          }
+          if (last !== void 0 && edit.start === last.end && edit.text === "" && last.text === "") {
+            last.end = edit.end;
+            continue;
+          }
+          merged.push({ ...edit });
+        }
+        for (const edit of merged) {
+          if (edit.text !== "" || text[edit.end - 1] !== "\n") continue;
+          const before = lineBefore(text, edit.start);
+          const after2 = lineAt(text, edit.end);
+          const blank = (line) => line !== void 0 && line.trim() === "";
+          const opens = (line) => line !== void 0 && (/\{\s*$/.test(line) || /^\s*\w+:\s*$/.test(line));
+          if ((blank(before) || opens(before)) && blank(after2)) {
+            edit.end += after2.length + 1;
+          } else if (blank(before) && after2 !== void 0 && /^\s*}/.test(after2)) {
+            edit.start -= before.length + 1;
+          }
+        }
+        let result = "";
+        let at = 0;
+        for (const edit of merged.sort((a, b) => a.start - b.start)) {
+          if (edit.start < at) throw new FailedEdit(`${this.file.path}: overlapping edits`);
+          result += text.slice(at, edit.start) + edit.text;
+          at = edit.end;
+        }
+        return result + text.slice(at);
+      }
+    };
+  }
+});
+
+// src/fix/index.ts
+function modulesNeedingWork(report) {
+  const byModule = /* @__PURE__ */ new Map();
+  for (const driver of report.drivers) {
+    if (!NEEDS_CONVERSION.includes(driver.status)) continue;
+    const key3 = `${driver.unit}\0${driver.module}`;
+    const work = byModule.get(key3);
+    if (work === void 0) {
+      byModule.set(key3, {
+        unit: driver.unit,
+        module: driver.module,
+        status: driver.status,
+        findings: [...driver.findings],
+        files: [...driver.files]
+      });
+      continue;
+    }
+    if (STATUSES.indexOf(driver.status) < STATUSES.indexOf(work.status)) work.status = driver.status;
+    const known = new Set(work.findings.map((finding) => finding.fingerprint));
+    work.findings.push(...driver.findings.filter((finding) => !known.has(finding.fingerprint)));
+  }
+  return [...byModule.values()].sort((a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
+}
+function alignFixesFrom(report, source, options = {}) {
+  return alignFixes(
+    report,
+    async (path) => (await source.read(path).catch(() => void 0))?.toString("utf8"),
+    options
+  );
+}
+async function alignFixes(report, read, options = {}) {
+  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi === true;
+  const refused = /* @__PURE__ */ new Map();
+  for (const work of modulesNeedingWork(report)) {
+    if (work.status === "implicit-managed" && !convert) continue;
+    const files = [];
+    for (const path of work.files) {
+      const text = await read(path);
+      if (text !== void 0) files.push(parseFile(path, text));
+    }
+    const plan = planModule(work, files, { convert });
+    if (plan.changes.length === 0 && plan.reason !== void 0)
+      refused.set(`${work.unit}\0${work.module}`, plan.reason);
+  }
+  return {
+    ...report,
+    drivers: report.drivers.map((driver) => {
+      const reason = refused.get(`${driver.unit}\0${driver.module}`);
+      if (reason === void 0) return driver;
+      return {
+        ...driver,
+        findings: driver.findings.map((finding) => ({
+          ...finding,
+          fix: {
+            description: `${finding.fix.description} Not a mechanical edit here: ${reason}.`,
+            edits: []
+          }
+        }))
+      };
+    })
+  };
+}
+var init_fix = __esm({
+  "src/fix/index.ts"() {
+    "use strict";
+    init_types();
+    init_message();
+    init_patch();
+    init_plan();
+    init_syntax();
+  }
+});
+
+// src/kbuild/makefile.ts
+function joinPath(dir, file) {
+  const parts = dir === "" ? [] : dir.split("/");
+  for (const part of file.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return parts.join("/");
+}
+function logicalLines(text) {
+  const joined = text.replace(/\r\n?/g, "\n").replace(/\\\n/g, " ");
+  return joined.split("\n").map((line) => line.replace(/(^|[^\\])#.*$/, "$1"));
+}
+function parseKbuild(dir, text) {
+  const topLevel = /* @__PURE__ */ new Set();
+  const parts = /* @__PURE__ */ new Map();
+  for (const line of logicalLines(text)) {
+    const match = ASSIGNMENT.exec(line);
+    if (match === null) continue;
+    const target = match[1];
+    const objects = match[2].split(/\s+/).filter((word) => word.endsWith(".o") && !word.includes("$"));
+    if (objects.length === 0) continue;
+    if (TOP_LEVEL.test(target)) {
+      for (const object of objects) topLevel.add(object.slice(0, -2));
+      continue;
+    }
+    const composite = COMPOSITE.exec(target);
+    if (composite === null) continue;
+    const name = composite[1];
+    if (NOT_COMPOSITE.has(name) || name.includes("$") || name.includes("FLAGS")) continue;
+    const list = parts.get(name) ?? [];
+    list.push(...objects.map((object) => object.slice(0, -2)));
+    parts.set(name, list);
+  }
+  const modules = [];
+  const names = /* @__PURE__ */ new Set([...topLevel, ...parts.keys()]);
+  for (const name of [...names].sort()) {
+    const members = parts.get(name);
+    const sources = (members ?? [name]).flatMap(
+      (member) => member !== name && parts.has(member) ? parts.get(member) : [member]
+    );
+    modules.push({
+      dir,
+      name: name.includes("/") ? name.split("/").pop() : name,
+      sources: [...new Set(sources.map((source) => `${joinPath(dir, source)}.c`))].sort()
+    });
+  }
+  return modules;
+}
+function unitName(definition) {
+  const base = definition.dir.split("/").pop();
+  return base === definition.name ? definition.dir : joinPath(definition.dir, definition.name);
+}
+var NOT_COMPOSITE, ASSIGNMENT, COMPOSITE, TOP_LEVEL;
+var init_makefile = __esm({
+  "src/kbuild/makefile.ts"() {
+    "use strict";
+    NOT_COMPOSITE = /* @__PURE__ */ new Set([
+      "obj",
+      "lib",
+      "subdir",
+      "always",
+      "targets",
+      "extra",
+      "hostprogs",
+      "userprogs",
+      "clean",
+      "header-test",
+      "ccflags",
+      "asflags",
+      "ldflags",
+      "subdir-ccflags"
+    ]);
+    ASSIGNMENT = /^\s*(?:override\s+|export\s+)?([^\s:+?=]+)\s*(?::=|::=|\+=|\?=|=)\s*(.*)$/;
+    COMPOSITE = /^(.+?)-(?:y|m|objs|\$\(.*\))$/;
+    TOP_LEVEL = /^obj-(?:y|m|\$\(.*\))$/;
+  }
+});
+
 // src/version.ts
 var TOOL_NAME, TOOL_VERSION;
 var init_version = __esm({
@@ -2710,7 +3941,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "c71502fa76827b21";
+    return "f8befa452892c20e";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -2735,9 +3966,9 @@ function decodeEntry(hash, entry) {
   if (newline < 0) {
     return void 0;
   }
-  const [header, format, key2, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
+  const [header, format, key3, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
   const body = entry.subarray(newline + 1);
-  if (header !== HEADER || format !== String(FACTS_FORMAT) || key2 !== hash || bodyHash !== sha2562(body)) {
+  if (header !== HEADER || format !== String(FACTS_FORMAT) || key3 !== hash || bodyHash !== sha2562(body)) {
     return void 0;
   }
   try {
@@ -3024,15 +4255,19 @@ var init_pool = __esm({
 
 // src/scan/lexical.ts
 function codeOnly(text, firstBranch = false) {
-  const blanked = text.replace(NOT_CODE, (match) => match.replace(/[^\n]/g, " "));
+  const blanked = replaceNonCode(
+    text,
+    { literals: true },
+    (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "
+  );
   const lines = blanked.split("\n");
   const removed = [];
   let continued = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const directive = continued ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
+    const directive = continued || !line.includes("#") ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
     const wasContinued = continued;
-    continued = /\\\s*$/.test(line) && (directive !== null || wasContinued);
+    continued = (directive !== null || wasContinued) && /\\\s*$/.test(line);
     if (directive === null) {
       if (wasContinued || removed.includes(true)) lines[i] = "";
       continue;
@@ -3069,19 +4304,21 @@ function lexicalSummary(texts) {
   const drivers = [];
   for (const text of texts) {
     if (!text.includes("pci")) continue;
-    callsCatalog ||= CATALOG_CALL.test(codeOnly(text));
+    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
+    if (!PCI_DRIVER_TEXT.test(text)) continue;
     for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1]);
   }
   return { callsCatalog, drivers };
 }
-var NOT_CODE, CATALOG_CALL, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
     init_catalog();
-    NOT_CODE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+    init_text();
     CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
-    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]*=\s*\{/g;
+    PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
+    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
     OPEN_BRACE = 123;
     CLOSE_BRACE = 125;
   }
@@ -3274,14 +4511,15 @@ var init_source = __esm({
 });
 
 // src/scan/audit.ts
-function mentionsMsi(source) {
-  return source !== void 0 && source.includes("pci") && MSI_MENTION.test(source.toString("latin1"));
-}
-function mentionsCatalog(source) {
-  return source !== void 0 && source.includes("pci") && MENTION.test(source.toString("latin1"));
-}
-function isSeed(source) {
-  return source !== void 0 && SEED.test(source.toString("latin1"));
+function classifyText(source) {
+  const pci = source.includes("pci");
+  if (!pci && !source.includes("PM_OPS") && !source.includes("dev_pm_ops")) {
+    return { catalog: false, msi: false, seed: false };
+  }
+  const text = source.toString("latin1");
+  const catalog = pci && MENTION.test(text);
+  const maybeSeed = SEED_NEEDLES.some((needle) => text.includes(needle));
+  return { catalog, msi: catalog && MSI_MENTION.test(text), seed: catalog || maybeSeed && SEED.test(text) };
 }
 function reachingCatalog(files) {
   const reaching = /* @__PURE__ */ new Set();
@@ -3350,6 +4588,9 @@ function groupUnits(cFiles, definitions) {
   }
   return units;
 }
+function shardOf(unit, count) {
+  return (0, import_node_crypto4.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
+}
 async function readTraits(source) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
   const field = (name) => new RegExp(`^${name}\\s*=\\s*(\\S*)`, "m").exec(makefile)?.[1];
@@ -3397,8 +4638,12 @@ async function analyze(source, options = {}) {
     const touched = new Set(options.onlyModulesOf.map(normalisePath));
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
+  if (options.shard !== void 0) {
+    const { index, count } = options.shard;
+    units = units.filter((unit) => shardOf(unit.unit, count) === index);
+  }
   const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
-  const contents = /* @__PURE__ */ new Map();
+  const classes = /* @__PURE__ */ new Map();
   const unreadable = /* @__PURE__ */ new Set();
   let scanned = 0;
   const readOrWarn = async (path) => {
@@ -3414,17 +4659,14 @@ async function analyze(source, options = {}) {
   for (const path of candidates) {
     const data = await readOrWarn(path);
     if (data === void 0) unreadable.add(path);
-    else if (mentionsCatalog(data)) contents.set(path, data);
+    else {
+      const textClass = classifyText(data);
+      if (textClass.seed) classes.set(path, textClass);
+    }
     progress({ phase: "scan", done: ++scanned, total: candidates.length });
   }
-  const relevant = units.filter((unit) => unit.sources.some((file) => contents.has(file)));
-  for (const unit of relevant) {
-    for (const path of unit.sources) {
-      if (contents.has(path) || unreadable.has(path)) continue;
-      const data = await source.read(path).catch(() => void 0);
-      if (data !== void 0) contents.set(path, data);
-    }
-  }
+  const relevant = units.filter((unit) => unit.sources.some((file) => classes.get(file)?.catalog === true));
+  const bytesOf = async (path) => unreadable.has(path) ? void 0 : source.read(path).catch(() => void 0);
   const cache = FactsCache.open(options.cache ?? defaultCacheDir(), {
     onWarning: (message) => warnings.push(message)
   });
@@ -3433,8 +4675,9 @@ async function analyze(source, options = {}) {
   const parse = async (paths2) => {
     const misses = [];
     for (const path of paths2) {
-      const data = contents.get(path);
-      if (data === void 0 || facts.has(path)) continue;
+      if (facts.has(path)) continue;
+      const data = await bytesOf(path);
+      if (data === void 0) continue;
       const hash = contentHash(data);
       const cached = cache.get(hash, path);
       if (cached !== void 0) facts.set(path, cached);
@@ -3457,12 +4700,13 @@ async function analyze(source, options = {}) {
     });
   };
   const prefilter = options.prefilter !== false;
-  const parsedUnits = prefilter ? relevant.filter((unit) => unit.sources.some((path) => mentionsMsi(contents.get(path)))) : relevant;
+  const parsedUnits = prefilter ? relevant.filter((unit) => unit.sources.some((path) => classes.get(path)?.msi === true)) : relevant;
   const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
-  const seeds = parsedUnits.flatMap(
-    (unit) => unit.sources.filter((path) => !prefilter || isSeed(contents.get(path)))
+  await parse(
+    parsedUnits.flatMap(
+      (unit) => unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true)
+    )
   );
-  await parse(seeds);
   for (let pending = parsedUnits; pending.length > 0; ) {
     const more = [];
     const next = [];
@@ -3470,9 +4714,10 @@ async function analyze(source, options = {}) {
       const reaching = reachingCatalog(unit.sources.map((path) => facts.get(path)));
       if (reaching.size === 0) continue;
       const calls = new RegExp(`\\b(?:${[...reaching].join("|")})\\s*\\(`);
-      const found = unit.sources.filter(
-        (path) => !facts.has(path) && calls.test(contents.get(path)?.toString("latin1") ?? "")
-      );
+      const found = [];
+      for (const path of unit.sources) {
+        if (!facts.has(path) && calls.test((await bytesOf(path))?.toString("latin1") ?? "")) found.push(path);
+      }
       if (found.length > 0) {
         more.push(...found);
         next.push(unit);
@@ -3492,7 +4737,8 @@ async function analyze(source, options = {}) {
     );
   }
   for (const unit of lexicalUnits) {
-    const texts = unit.sources.flatMap((path) => contents.get(path)?.toString("latin1") ?? []);
+    const texts = [];
+    for (const path of unit.sources) texts.push((await bytesOf(path))?.toString("latin1") ?? "");
     const summary2 = lexicalSummary(texts);
     if (!summary2.callsCatalog) continue;
     const base = {
@@ -3505,11 +4751,8 @@ async function analyze(source, options = {}) {
     if (summary2.drivers.length === 0) drivers.push(base);
     for (const driver of summary2.drivers) drivers.push({ ...base, driver });
   }
-  drivers.sort(
-    (a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : (a.driver ?? "") < (b.driver ?? "") ? -1 : 1
-  );
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-  for (const driver of drivers) summary[driver.status]++;
+  drivers.sort(compareDrivers);
+  const summary = summarize(drivers);
   const report = {
     schema: REPORT_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -3530,14 +4773,16 @@ async function analyze(source, options = {}) {
   if (warnings.length > 0) report.warnings = warnings.sort();
   return report;
 }
-var import_node_os3, MENTION, SEED, MSI_MENTION;
+var import_node_crypto4, import_node_os3, MENTION, MSI_MENTION, SEED, SEED_NEEDLES;
 var init_audit = __esm({
   "src/scan/audit.ts"() {
     "use strict";
+    import_node_crypto4 = require("node:crypto");
     import_node_os3 = require("node:os");
     init_catalog();
     init_makefile();
     init_ownership();
+    init_summary();
     init_types();
     init_version();
     init_cache();
@@ -3545,10 +4790,11 @@ var init_audit = __esm({
     init_lexical();
     init_source();
     MENTION = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\b`);
-    SEED = new RegExp(
-      `\\b(?:${[...CATALOG_NAMES, ...OTHER_DEVICE_LOOKUPS].join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
-    );
     MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+    SEED = new RegExp(
+      `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
+    );
+    SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
   }
 });
 
@@ -3580,6 +4826,11 @@ var init_git_batch = __esm({
       process;
       pending = [];
       buffered = Buffer.alloc(0);
+      /** Output not yet joined to `buffered`, and its length: a large blob arrives in many chunks. */
+      chunks = [];
+      chunkBytes = 0;
+      /** Bytes `buffered` must hold before the next answer can be read. */
+      needed = 1;
       failure;
       list(dir) {
         return this.listing.list(dir);
@@ -3608,12 +4859,20 @@ var init_git_batch = __esm({
         const child = (0, import_node_child_process2.spawn)("git", ["-C", this.root, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
         this.process = child;
         this.buffered = Buffer.alloc(0);
+        this.chunks = [];
+        this.chunkBytes = 0;
+        this.needed = 1;
         let stderr = "";
         child.stderr.on("data", (chunk) => {
           stderr += chunk.toString("utf8");
         });
         child.stdout.on("data", (chunk) => {
-          this.buffered = Buffer.concat([this.buffered, chunk]);
+          this.chunks.push(chunk);
+          this.chunkBytes += chunk.length;
+          if (this.buffered.length + this.chunkBytes < this.needed) return;
+          this.buffered = Buffer.concat([this.buffered, ...this.chunks]);
+          this.chunks = [];
+          this.chunkBytes = 0;
           this.drain();
         });
         const fail = (error) => {
@@ -3629,9 +4888,13 @@ var init_git_batch = __esm({
       }
       /** Answers are in request order: `<oid> <type> <size>\n<content>\n`, or `<name> missing\n`. */
       drain() {
+        this.needed = 1;
         for (; ; ) {
           const newline = this.buffered.indexOf(10);
-          if (newline < 0) return;
+          if (newline < 0) {
+            this.needed = this.buffered.length + 1;
+            return;
+          }
           const header = this.buffered.subarray(0, newline).toString("utf8");
           const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
           if (match === null) {
@@ -3640,7 +4903,10 @@ var init_git_batch = __esm({
             continue;
           }
           const size = Number(match[2]);
-          if (this.buffered.length < newline + 1 + size + 1) return;
+          if (this.buffered.length < newline + 1 + size + 1) {
+            this.needed = newline + 1 + size + 1;
+            return;
+          }
           const content = Buffer.from(this.buffered.subarray(newline + 1, newline + 1 + size));
           this.buffered = this.buffered.subarray(newline + 1 + size + 1);
           this.pending.shift()?.resolve(match[1] === "blob" ? content : void 0);
@@ -3676,6 +4942,9 @@ async function resolveCommit(root, revision) {
   return out?.trim() || void 0;
 }
 async function ensureCommit(root, revision, what) {
+  if (revision === "" || revision.startsWith("-") || /[\s\0]/.test(revision)) {
+    throw new InputError(`${what} '${revision}': not a revision name`);
+  }
   const local = await resolveCommit(root, revision);
   if (local !== void 0) return local;
   const fetched = await tryGit(root, ["fetch", "--no-tags", "--depth=1", "origin", revision]);
@@ -3710,10 +4979,10 @@ function parseNameStatus(output) {
 async function diffFiles(root, base, head) {
   const common = ["diff", "--name-status", "-M", "-z", "--no-ext-diff"];
   if (head !== void 0) {
-    const out2 = await tryGit(root, [...common, `${base}...${head}`]) ?? await git(root, [...common, base, head]);
+    const out2 = await tryGit(root, [...common, `${base}...${head}`, "--"]) ?? await git(root, [...common, base, head, "--"]);
     return parseNameStatus(out2);
   }
-  const out = await tryGit(root, [...common, "--merge-base", base]) ?? await git(root, [...common, base]);
+  const out = await tryGit(root, [...common, "--merge-base", base, "--"]) ?? await git(root, [...common, base, "--"]);
   const files = parseNameStatus(out);
   const untracked = await git(root, ["ls-files", "--others", "--exclude-standard", "-z"]);
   for (const path of untracked.split("\0")) {
@@ -3796,7 +5065,7 @@ async function checkChange(options) {
   let headReport;
   let baseReport;
   try {
-    headReport = await analyze(headSource, analyzeOptions);
+    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
     baseReport = await analyze(baseSource, analyzeOptions);
   } finally {
     headGit?.close();
@@ -3806,7 +5075,7 @@ async function checkChange(options) {
   return { report, baseReport, changedFiles, baseCommit, headCommit, resolved };
 }
 function emptyReport(root) {
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0]));
+  const summary = summarize([]);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -3820,6 +5089,8 @@ var import_node_child_process3, import_node_util2, execFileAsync2;
 var init_check = __esm({
   "src/diff/check.ts"() {
     "use strict";
+    init_fix();
+    init_summary();
     import_node_child_process3 = require("node:child_process");
     import_node_util2 = require("node:util");
     init_analyze();
@@ -3852,15 +5123,15 @@ function dangerGlobals() {
   return scope;
 }
 function validateOptions(options) {
-  for (const key2 of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key2)) {
-      throw new Error(`msiOwnership: unknown option '${key2}' (allowed: ${OPTION_NAMES.join(", ")})`);
+  for (const key3 of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key3)) {
+      throw new Error(`msiOwnership: unknown option '${key3}' (allowed: ${OPTION_NAMES.join(", ")})`);
     }
   }
-  for (const key2 of ["inline", "suggestions"]) {
-    const value = options[key2];
+  for (const key3 of ["inline", "suggestions"]) {
+    const value = options[key3];
     if (value !== void 0 && typeof value !== "boolean") {
-      throw new Error(`msiOwnership: option '${key2}' must be true or false, not ${JSON.stringify(value)}`);
+      throw new Error(`msiOwnership: option '${key3}' must be true or false, not ${JSON.stringify(value)}`);
     }
   }
   return {

@@ -13,7 +13,9 @@ import type { Report } from "../src/report/types.js";
 import { shardOf } from "../src/scan/audit.js";
 import { FsSource } from "../src/scan/source.js";
 
-const ROOTS = ["patterns", "audit-tree"].map((name) => new URL(`fixtures/${name}/`, import.meta.url).pathname);
+const ROOTS = ["patterns", "audit-tree"].map(
+  (name) => new URL(`fixtures/${name}/`, import.meta.url).pathname,
+);
 
 function withoutStats(report: Report): Omit<Report, "stats"> {
   const { stats: _stats, ...rest } = report;
@@ -29,7 +31,8 @@ for (const root of ROOTS) {
     it("with 1, 2 and 3 parser threads", async () => {
       const one = await audit(root, { jobs: 1, cache: false });
       assert.ok(one.drivers.length > 0);
-      for (const jobs of [2, 3]) assert.deepEqual(withoutStats(await audit(root, { jobs, cache: false })), withoutStats(one));
+      for (const jobs of [2, 3])
+        assert.deepEqual(withoutStats(await audit(root, { jobs, cache: false })), withoutStats(one));
     });
 
     it("from a cold and from a warm cache", async () => {
@@ -45,7 +48,8 @@ for (const root of ROOTS) {
       const whole = await audit(root, { jobs: 1, cache: false });
       const count = 3;
       const shards: Report[] = [];
-      for (let index = 1; index <= count; index++) shards.push(await audit(root, { jobs: 1, cache: false, shard: { index, count } }));
+      for (let index = 1; index <= count; index++)
+        shards.push(await audit(root, { jobs: 1, cache: false, shard: { index, count } }));
       for (const [i, shard] of shards.entries()) {
         for (const driver of shard.drivers) assert.equal(shardOf(driver.unit, count), i + 1);
       }

@@ -141,7 +141,8 @@ describe("Linux 6.12 drivers/", { skip }, () => {
     assert.equal(warm.stats.cacheHits, warm.stats.filesParsed);
     assert.deepEqual(warm.drivers, report.drivers);
     const shards = [];
-    for (const index of [1, 2]) shards.push(await analyze(source, { paths: ["drivers"], shard: { index, count: 2 } }));
+    for (const index of [1, 2])
+      shards.push(await analyze(source, { paths: ["drivers"], shard: { index, count: 2 } }));
     assert.deepEqual(mergeReports(shards).drivers, report.drivers);
   });
 

@@ -1,3 +1,4 @@
+import { alignFixesFrom } from "../fix/index.js";
 import { writeFile, rename } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import type { Command } from "commander";
@@ -89,7 +90,10 @@ export function registerAudit(program: Command, setStatus: (code: number) => voi
     .option("--jobs <n>", "parser threads (default: the machine's cores)")
     .option("--cache <dir>", "facts cache directory")
     .option("--no-cache", "do not read or write the facts cache")
-    .option("--shard <K/N>", "audit only the K-th of N shares of the modules (merge the reports with `merge`)")
+    .option(
+      "--shard <K/N>",
+      "audit only the K-th of N shares of the modules (merge the reports with `merge`)",
+    )
     .option("--baseline <file>", "drop the findings accepted in this baseline (msi-ownership baseline)")
     .option("--previous <file>", "markdown: an earlier JSON report, to show what changed since")
     .option(
@@ -110,6 +114,9 @@ export function registerAudit(program: Command, setStatus: (code: number) => voi
         ...(options.linkBase === undefined ? {} : { linkBase: options.linkBase }),
       });
       let report = await runAudit(paths, options);
+      // SARIF fixes carry only the edits `fix` would make in the whole module (a re-parse of
+      // the modules that need work: only worth it where fixes are shown).
+      if (format === "sarif") report = await alignFixesFrom(report, await FsSource.open(options.root));
       if (baseline) report = applyBaseline(report, baseline);
       for (const warning of report.warnings ?? [])
         process.stderr.write(`msi-ownership: warning: ${warning}\n`);

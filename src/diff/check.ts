@@ -4,6 +4,7 @@
  * and a head finding is *new* when its fingerprint is absent at the base. Used by the action,
  * the CLI `check` command and the Danger plugin.
  */
+import { alignFixesFrom } from "../fix/index.js";
 import { summarize } from "../report/summary.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -249,7 +250,8 @@ export async function checkChange(options: CheckOptions): Promise<CheckResult> {
   let headReport: Report;
   let baseReport: Report;
   try {
-    headReport = await analyze(headSource, analyzeOptions);
+    // Suggestions (Danger, SARIF) carry only the edits `fix` would make in the whole module.
+    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
     baseReport = await analyze(baseSource, analyzeOptions);
   } finally {
     headGit?.close();

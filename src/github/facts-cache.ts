@@ -16,7 +16,11 @@ export async function restoreFactsCache(dir: string): Promise<void> {
   }
   try {
     const hit = await cache.restoreCache([dir], `${KEY_PREFIX}restore`, [KEY_PREFIX]);
-    core.info(hit === undefined ? "msi-ownership: no facts cache yet" : `msi-ownership: facts cache restored (${hit})`);
+    core.info(
+      hit === undefined
+        ? "msi-ownership: no facts cache yet"
+        : `msi-ownership: facts cache restored (${hit})`,
+    );
   } catch (error) {
     core.info(`msi-ownership: facts cache not restored: ${(error as Error).message}`);
   }

@@ -4,6 +4,7 @@
  * summary, the report files and outputs, and the exit status by `fail-on`. Audit mode: the
  * whole `paths` audited, the report files and the summary. Inputs come from inputs.ts only.
  */
+import { alignFixesFrom } from "../fix/index.js";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile, realpath, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
@@ -333,11 +334,13 @@ async function readMaintainers(source: FsSource): Promise<Maintainers | undefine
 async function runAudit(options: ActionOptions, octokit: Octokit | undefined): Promise<void> {
   const source = await FsSource.open(options.workspace);
   await restoreFactsCache(options.factsCacheDir);
+  const analysed = await analyze(source, { paths: options.paths, cache: options.factsCacheDir });
+  await saveFactsCache(options.factsCacheDir, options.runId);
+  // The SARIF fixes carry only the edits `fix` would make in the whole module.
   const report = await withBaseline(
-    await analyze(source, { paths: options.paths, cache: options.factsCacheDir }),
+    options.sarifPath === undefined ? analysed : await alignFixesFrom(analysed, source),
     options,
   );
-  await saveFactsCache(options.factsCacheDir, options.runId);
   for (const warning of report.warnings ?? []) core.warning(`msi-ownership: ${warning}`);
   const findings = findingsOf(report);
   const sarif = await writeReports(report, options);

@@ -3,10 +3,11 @@
  * release is reached → release) and the fix, with a fingerprint that survives unrelated edits.
  */
 import { createHash } from "node:crypto";
-import type { Edit, Evidence, Finding, Fix } from "../report/types.js";
+import { convertFix, removeReleaseFix } from "../fix/edits.js";
+import type { Evidence, Finding, Fix } from "../report/types.js";
 import { convertedDoubleRelease, doubleRelease, implicitManaged, type Rule } from "../rules/index.js";
 import type { CallRef } from "./graph.js";
-import type { ClassifiedRelease, DeviceOwnership, DriverOwnership, ModuleOwnership } from "./ownership.js";
+import type { DeviceOwnership, DriverOwnership, ModuleOwnership } from "./ownership.js";
 
 function fingerprintOf(parts: readonly string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
@@ -81,7 +82,7 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
           release.call,
           message,
           evidence,
-          removeReleaseFix(model, release),
+          removeReleaseFix(model.graph.path(release.call.file), model.graph.call(release.call)),
         );
       }
     } else if (device.status === "implicit-managed") {
@@ -93,7 +94,7 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
           alloc,
           message,
           [...enableEvidence, model.evidence(alloc)],
-          convertFix(model, alloc),
+          convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors),
         );
       }
     }
@@ -101,61 +102,6 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
   return findings.sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
   );
-}
-
-function lineEdit(
-  model: ModuleOwnership,
-  ref: CallRef,
-  replacement: string,
-  fromColumn: number,
-  toColumn: number,
-): Edit {
-  const call = model.graph.call(ref);
-  return {
-    file: model.graph.path(ref.file),
-    startLine: call.line,
-    startColumn: fromColumn,
-    endLine: call.line,
-    endColumn: toColumn,
-    replacement,
-  };
-}
-
-/** pci_alloc_irq_vectors[_affinity]() → pcim_...: a rename, mechanical when the tree has the API. */
-function convertFix(model: ModuleOwnership, alloc: CallRef): Fix {
-  const call = model.graph.call(alloc);
-  const description = implicitManaged.fix;
-  if (!model.traits.pcimAllocIrqVectors || !call.callee.startsWith("pci_alloc_irq_vectors")) {
-    return { description, edits: [] };
-  }
-  const renamed = call.callee.replace(/^pci_/, "pcim_");
-  return {
-    description,
-    edits: [lineEdit(model, alloc, renamed, call.column, call.column + call.callee.length)],
-  };
-}
-
-/** Deleting the release statement: mechanical when it stands on its own lines and its block keeps a statement. */
-function removeReleaseFix(model: ModuleOwnership, release: ClassifiedRelease): Fix {
-  const call = model.graph.call(release.call);
-  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
-  const statement = call.statement;
-  if (statement === undefined || !statement.ownLines || statement.sole || call.devmAction === true) {
-    return { description, edits: [] };
-  }
-  return {
-    description,
-    edits: [
-      {
-        file: model.graph.path(release.call.file),
-        startLine: statement.line,
-        startColumn: 1,
-        endLine: statement.endLine + 1,
-        endColumn: 1,
-        replacement: "",
-      },
-    ],
-  };
 }
 
 export type { DeviceOwnership };

@@ -203,9 +203,7 @@ class Extractor {
   /** PM ops macros and driver registrations, read from the text without comments. */
   private textFacts(): void {
     const code =
-      this.source.includes("PM_OPS") || this.source.includes("pci_driver")
-        ? stripComments(this.source)
-        : "";
+      this.source.includes("PM_OPS") || this.source.includes("pci_driver") ? stripComments(this.source) : "";
     for (const match of code.matchAll(PM_OPS_MACRO)) {
       this.facts.pmOps.push({
         name: match[1] as string,
@@ -377,8 +375,10 @@ class Extractor {
       if (char === "(") depth++;
       else if (char === ")" && --depth === 0) return i + 1;
       else if (char === '"' || char === "'") i = skipLiteral(this.source, i, light.end);
-      else if (char === "/" && this.source[i + 1] === "*") i = this.source.indexOf("*/", i + 2) + 1 || light.end;
-      else if (char === "/" && this.source[i + 1] === "/") i = this.source.indexOf("\n", i) >>> 0 || light.end;
+      else if (char === "/" && this.source[i + 1] === "*")
+        i = this.source.indexOf("*/", i + 2) + 1 || light.end;
+      else if (char === "/" && this.source[i + 1] === "/")
+        i = this.source.indexOf("\n", i) >>> 0 || light.end;
     }
     return light.end;
   }
@@ -418,7 +418,9 @@ class Extractor {
       case "do_statement": {
         // `do body while (test);`: the test is what follows the last `while`.
         const testStart =
-          light.type === "do_statement" ? light.start + this.text(light).lastIndexOf("while") : this.headEnd(light);
+          light.type === "do_statement"
+            ? light.start + this.text(light).lastIndexOf("while")
+            : this.headEnd(light);
         const inHead = (child: Light): boolean =>
           light.type === "do_statement" ? child.start >= testStart : child.start < testStart;
         const head = light.children.filter(inHead);
@@ -435,7 +437,9 @@ class Extractor {
       }
       case "switch_statement": {
         const { head: calls, body } = this.splitAtHead(light);
-        const cases = body.flatMap((child) => (child.type === "compound_statement" ? child.children : [child]));
+        const cases = body.flatMap((child) =>
+          child.type === "compound_statement" ? child.children : [child],
+        );
         const dispatch = this.newNode(-1, []);
         this.breakTargets.push(next);
         let following = next;
@@ -627,7 +631,10 @@ export function nameFromHeader(header: string): string | undefined {
  */
 function isLive(node: SyntaxNode): boolean {
   for (let child = node, parent = node.parent; parent !== null; child = parent, parent = parent.parent) {
-    if (parent.type === "preproc_if" && /^\(*\s*0\s*\)*$/.test(parent.childForFieldName("condition")?.text ?? "")) {
+    if (
+      parent.type === "preproc_if" &&
+      /^\(*\s*0\s*\)*$/.test(parent.childForFieldName("condition")?.text ?? "")
+    ) {
       if (parent.childForFieldName("alternative")?.id !== child.id) return false;
     }
   }

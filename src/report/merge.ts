@@ -11,9 +11,12 @@ export function mergeReports(reports: readonly Report[]): Report {
   const [first] = reports;
   if (first === undefined) throw new MergeError("nothing to merge");
   for (const report of reports) {
-    if (report.schema !== first.schema) throw new MergeError(`cannot merge schema ${report.schema} with ${first.schema}`);
+    if (report.schema !== first.schema)
+      throw new MergeError(`cannot merge schema ${report.schema} with ${first.schema}`);
     if (report.tree.kernelVersion !== first.tree.kernelVersion) {
-      throw new MergeError(`reports of different trees: ${first.tree.kernelVersion} and ${report.tree.kernelVersion}`);
+      throw new MergeError(
+        `reports of different trees: ${first.tree.kernelVersion} and ${report.tree.kernelVersion}`,
+      );
     }
   }
   const seen = new Set<string>();

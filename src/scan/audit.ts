@@ -271,7 +271,9 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     : relevant;
   const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
   await parse(
-    parsedUnits.flatMap((unit) => unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true)),
+    parsedUnits.flatMap((unit) =>
+      unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true),
+    ),
   );
   for (let pending = parsedUnits; pending.length > 0;) {
     const more: string[] = [];
