@@ -2,7 +2,7 @@
 //
 //   npx danger ci --dangerfile "${{ steps.msi.outputs.dangerfile }}"
 //
-// Options come from the environment (docs/danger.md): MSI_OWNERSHIP_REPORT (the action's JSON
+// Options come from the environment (README, "Danger"): MSI_OWNERSHIP_REPORT (the action's JSON
 // report; unset: analyse the PR here), MSI_OWNERSHIP_FULL_REPORT, MSI_OWNERSHIP_FAIL_ON,
 // MSI_OWNERSHIP_INLINE, MSI_OWNERSHIP_SUGGESTIONS, MSI_OWNERSHIP_ROOT.
 //

@@ -20,7 +20,9 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const tree = process.env.KERNEL_TREE;
 if (tree === undefined || !existsSync(join(tree, "drivers"))) {
-  process.stderr.write("bench: set KERNEL_TREE to an unpacked kernel tree (scripts/install-kernel-tree.sh)\n");
+  process.stderr.write(
+    "bench: set KERNEL_TREE to an unpacked kernel tree (scripts/install-kernel-tree.sh)\n",
+  );
   process.exit(2);
 }
 const repo = new URL("..", import.meta.url).pathname;
@@ -37,7 +39,11 @@ interface Run {
 function run(command: string, args: string[], cwd = repo): Run {
   const timed = hasTime ? ["/usr/bin/time", ["-f", "%M", command, ...args]] : [command, args];
   const started = performance.now();
-  const result = spawnSync(timed[0] as string, timed[1] as string[], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+  const result = spawnSync(timed[0] as string, timed[1] as string[], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0 && result.status !== 1) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
@@ -49,10 +55,25 @@ function run(command: string, args: string[], cwd = repo): Run {
 const median = (numbers: number[]): number => {
   const sorted = [...numbers].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-const audit = (cache: string): string[] => [cli, "audit", "--root", tree, "--jobs", values.jobs, "--cache", cache, "--format", "json", "--output", join(tmpdir(), "msi-bench-report.json")];
+const audit = (cache: string): string[] => [
+  cli,
+  "audit",
+  "--root",
+  tree,
+  "--jobs",
+  values.jobs,
+  "--cache",
+  cache,
+  "--format",
+  "json",
+  "--output",
+  join(tmpdir(), "msi-bench-report.json"),
+];
 const warmCache = mkdtempSync(join(tmpdir(), "msi-bench-warm-"));
 run(process.execPath, audit(warmCache)); // prime the warm cache and the page cache
 run("bash", [join(repo, "bench/grep-pipelines.sh"), tree]);
@@ -65,7 +86,13 @@ for (let round = 1; round <= rounds; round++) {
   rmSync(coldCache, { recursive: true, force: true });
   samples.warm?.push(run(process.execPath, audit(warmCache)));
   if (hasSpatch && round <= 2) {
-    samples.spatch?.push(run("spatch", ["--sp-file", join(repo, "bench/seed.cocci"), "--dir", "drivers", "--very-quiet", "-j", values.jobs], tree));
+    samples.spatch?.push(
+      run(
+        "spatch",
+        ["--sp-file", join(repo, "bench/seed.cocci"), "--dir", "drivers", "--very-quiet", "-j", values.jobs],
+        tree,
+      ),
+    );
   }
   process.stderr.write(`bench: round ${round}/${rounds} done\n`);
 }

@@ -126,7 +126,7 @@ describe("nothing from the checkout runs", { concurrency: false }, () => {
     // A diff driver the runner's config might define, named by the checkout's .gitattributes:
     // listing changed files never converts text. (Filter drivers are another matter: git
     // applies a configured `clean` filter when it compares working-tree files; see
-    // docs/security.md. The checkout can name one but cannot define it.)
+    // the README, "Security". The checkout can name one but cannot define it.)
     await git(workspace, "config", "diff.evil.textconv", `touch ${scratch}/pwned-textconv;cat`);
     await git(workspace, "config", "diff.evil.command", `touch ${scratch}/pwned-extdiff`);
     cwd = join(scratch, "cwd");

@@ -140,7 +140,7 @@ async function openAnnotationSink(
       `input 'annotations': check-run failed. ${reason} Grant 'checks: write', or use 'auto'.`,
     );
   }
-  const note = `${reason} Annotations are workflow commands instead (GitHub shows at most 10 of each kind per step); see docs/action.md for the fork-safe workflow_run pattern.`;
+  const note = `${reason} Annotations are workflow commands instead (GitHub shows at most 10 of each kind per step); see the README for the fork-safe workflow_run pattern.`;
   core.warning(note);
   return { kind: "workflow-commands", note };
 }
