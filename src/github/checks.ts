@@ -64,45 +64,32 @@ export function createOctokit(
       retry: { retries: policy.retries, retryAfterBaseValue: policy.retryBaseMs },
       throttle: {
         retryAfterBaseValue: policy.retryAfterUnitMs,
-        onRateLimit: (
-          retryAfter: number,
-          options: { method: string; url: string },
-          _octokit: unknown,
-          retryCount: number,
-        ) => {
-          if (retryAfter > policy.maxRateLimitWaitS) {
-            log.warning(
-              `GitHub API rate limit on ${options.method} ${options.url}; resets in ${retryAfter}s, not waiting`,
-            );
-            return false;
-          }
-          log.warning(
-            `GitHub API rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
-          );
-          return retryCount < 2;
-        },
-        onSecondaryRateLimit: (
-          retryAfter: number,
-          options: { method: string; url: string },
-          _octokit: unknown,
-          retryCount: number,
-        ) => {
-          if (retryAfter > policy.maxRateLimitWaitS) {
-            log.warning(
-              `GitHub API secondary rate limit on ${options.method} ${options.url}; asks for ${retryAfter}s, not waiting`,
-            );
-            return false;
-          }
-          log.warning(
-            `GitHub API secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
-          );
-          return retryCount < 2;
-        },
+        onRateLimit: rateLimitHandler("rate limit", "resets in", policy, log),
+        onSecondaryRateLimit: rateLimitHandler("secondary rate limit", "asks for", policy, log),
       },
     },
     retry,
     throttling,
   );
+}
+
+/** Waits out a rate limit (at most twice) when GitHub asks for no more than the policy allows. */
+function rateLimitHandler(kind: string, asks: string, policy: ApiPolicy, log: Log) {
+  return (
+    retryAfter: number,
+    options: { method: string; url: string },
+    _octokit: unknown,
+    retryCount: number,
+  ): boolean => {
+    if (retryAfter > policy.maxRateLimitWaitS) {
+      log.warning(
+        `GitHub API ${kind} on ${options.method} ${options.url}; ${asks} ${retryAfter}s, not waiting`,
+      );
+      return false;
+    }
+    log.warning(`GitHub API ${kind} on ${options.method} ${options.url}; retrying in ${retryAfter}s`);
+    return retryCount < 2;
+  };
 }
 
 export interface Repository {
