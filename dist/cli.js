@@ -6237,11 +6237,11 @@ var init_ownership = __esm({
         add("remove", driver.remove, `.remove of ${label}`);
         add("shutdown", driver.shutdown, `.shutdown of ${label}`);
         const pmNames = /* @__PURE__ */ new Set();
-        for (const name of driver.pm) {
-          const ops = this.input.files.flatMap((file) => file.pmOps).filter((candidate) => candidate.name === name);
-          if (ops.length === 0) pmNames.add(name);
-          for (const op of ops) for (const callback of op.callbacks) pmNames.add(callback);
-        }
+        const moduleOps = this.input.files.flatMap((file) => file.pmOps);
+        const named = moduleOps.filter((candidate) => driver.pm.includes(candidate.name));
+        const ops = named.length > 0 || driver.pm.length === 0 ? named : moduleOps;
+        for (const name of driver.pm) pmNames.add(name);
+        for (const op of ops) for (const callback of op.callbacks) pmNames.add(callback);
         for (const name of pmNames) add("pm", name, `PM callback of ${label}`);
         return entries;
       }

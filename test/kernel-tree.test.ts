@@ -48,6 +48,18 @@ const DIFFERENCES: Record<string, { grep: Status; checker: Status; reason: strin
     reason:
       "ahci_init_msi() frees the MSI-X vectors only to fall back to MSI (free, then pci_alloc_irq_vectors again): a re-allocation, not a teardown",
   },
+  "drivers/misc/mei/pci-me.c": {
+    grep: "double-release",
+    checker: "implicit-managed",
+    reason:
+      "pci_disable_msi() runs only in the suspend callback (mei_me_pm_ops, reached through the MEI_ME_PM_OPS macro) and resume enables MSI again; remove releases nothing",
+  },
+  "drivers/misc/mei/pci-txe.c": {
+    grep: "double-release",
+    checker: "implicit-managed",
+    reason:
+      "pci_disable_msi() runs only in the suspend callback (mei_txe_pm_ops, through MEI_TXE_PM_OPS) and resume enables MSI again; remove releases nothing",
+  },
   "drivers/platform/x86/intel_ips.c": {
     grep: "double-release",
     checker: "no-msi",

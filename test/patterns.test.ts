@@ -70,6 +70,13 @@ const EXPECTED: Record<string, { status: string; findings: string[] }> = {
     status: "implicit-managed",
     findings: ["msi-implicit-managed@suspend-resume-reallocation.c:12"],
   },
+  "drivers/misc/pm-ops-behind-macro": {
+    status: "implicit-managed",
+    findings: [
+      "msi-implicit-managed@pm-ops-behind-macro.c:18",
+      "msi-implicit-managed@pm-ops-behind-macro.c:32",
+    ],
+  },
   "drivers/misc/macro-heavy": { status: "double-release", findings: ["msi-double-release@macro-heavy.c:68"] },
 };
 
