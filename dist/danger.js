@@ -2733,7 +2733,7 @@ var init_ownership = __esm({
           return ownership;
         };
         const seenRelease = /* @__PURE__ */ new Map();
-        const callReach = /* @__PURE__ */ new Map();
+        const counted = /* @__PURE__ */ new Set();
         const order = ["probe", "remove", "shutdown", "devm-action", "pm", "indirect"];
         const reaches = [...reached.values()].sort(
           (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.chain.length - b.chain.length
@@ -2758,8 +2758,8 @@ var init_ownership = __esm({
               }
               continue;
             }
-            if (callReach.has(k)) continue;
-            callReach.set(k, reach);
+            if (counted.has(k)) continue;
+            counted.add(k);
             if (call.role === "managed-enable") ownership.managedEnable.push(callRef);
             else if (call.role === "unmanaged-enable") ownership.unmanagedEnable.push(callRef);
             else if (call.role === "managed-alloc") ownership.managedAllocs.push(callRef);
@@ -2772,7 +2772,7 @@ var init_ownership = __esm({
           (worst, current) => STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
           "no-msi"
         );
-        const result = { devices, status, reaches: callReach };
+        const result = { devices, status };
         if (driver !== void 0) result.driver = driver;
         return result;
       }

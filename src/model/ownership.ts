@@ -62,7 +62,6 @@ export interface DriverOwnership {
   driver?: string;
   devices: DeviceOwnership[];
   status: Status;
-  reaches: Map<string, Reach>;
 }
 
 /** Which path a teardown release is shown on when several reach it: the plainest first. */
@@ -381,7 +380,7 @@ export class ModuleOwnership {
       return ownership;
     };
     const seenRelease = new Map<string, ClassifiedRelease>();
-    const callReach = new Map<string, Reach>();
+    const counted = new Set<string>();
     // Probe first, so the evidence for a call prefers the probe path; then teardown paths.
     const order: EntryKind[] = ["probe", "remove", "shutdown", "devm-action", "pm", "indirect"];
     const reaches = [...reached.values()].sort(
@@ -412,8 +411,8 @@ export class ModuleOwnership {
           }
           continue;
         }
-        if (callReach.has(k)) continue;
-        callReach.set(k, reach);
+        if (counted.has(k)) continue;
+        counted.add(k);
         if (call.role === "managed-enable") ownership.managedEnable.push(callRef);
         else if (call.role === "unmanaged-enable") ownership.unmanagedEnable.push(callRef);
         else if (call.role === "managed-alloc") ownership.managedAllocs.push(callRef);
@@ -427,7 +426,7 @@ export class ModuleOwnership {
         STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
       "no-msi",
     );
-    const result: DriverOwnership = { devices, status, reaches: callReach };
+    const result: DriverOwnership = { devices, status };
     if (driver !== undefined) result.driver = driver;
     return result;
   }
