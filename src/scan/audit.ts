@@ -200,7 +200,8 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   }
 
   // Read every candidate file once; a unit matters when one of its files mentions the catalog.
-  // Only the mentioning files are kept: the rest of a relevant unit is read again below.
+  // Only each file's text class is kept: the files needed later are read again, which keeps
+  // the peak memory down.
   const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
   const classes = new Map<string, TextClass>();
   const unreadable = new Set<string>();
