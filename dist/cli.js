@@ -8357,18 +8357,18 @@ async function analyze(source, options = {}) {
   const paths = (options.paths ?? ["drivers"]).map(normalisePath);
   const warnings = [];
   const progress = options.onProgress ?? (() => void 0);
-  const listed = /* @__PURE__ */ new Map();
+  const listed = /* @__PURE__ */ new Set();
   for (const path of paths) {
     const files = await source.list(path);
     if (files.length === 0) {
       const single = await source.read(path).catch(() => void 0);
       if (single === void 0)
         throw new InputError(`path ${path}: no such file or directory under the root ${source.root}`);
-      listed.set(path, single.length);
+      listed.add(path);
     }
-    for (const file of files) listed.set(file.path, file.size);
+    for (const file of files) listed.add(file.path);
   }
-  const makefiles = [...listed.keys()].filter(isMakefile);
+  const makefiles = [...listed].filter(isMakefile);
   for (const path of paths) {
     for (let dir = dirOf2(path); ; dir = dirOf2(dir)) {
       for (const name of ["Makefile", "Kbuild"]) {
@@ -8383,7 +8383,7 @@ async function analyze(source, options = {}) {
     const text = await source.read(makefile).catch(() => void 0);
     if (text !== void 0) definitions.push(...parseKbuild(dirOf2(makefile), text.toString("utf8")));
   }
-  const cFiles = [...listed.keys()].filter((path) => path.endsWith(".c")).sort();
+  const cFiles = [...listed].filter((path) => path.endsWith(".c")).sort();
   let units = groupUnits(cFiles, definitions);
   if (options.onlyModulesOf !== void 0) {
     const touched = new Set(options.onlyModulesOf.map(normalisePath));

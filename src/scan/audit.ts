@@ -160,19 +160,19 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const warnings: string[] = [];
   const progress = options.onProgress ?? (() => undefined);
 
-  const listed = new Map<string, number>();
+  const listed = new Set<string>();
   for (const path of paths) {
     const files = await source.list(path);
     if (files.length === 0) {
       const single = await source.read(path).catch(() => undefined);
       if (single === undefined)
         throw new InputError(`path ${path}: no such file or directory under the root ${source.root}`);
-      listed.set(path, single.length);
+      listed.add(path);
     }
-    for (const file of files) listed.set(file.path, file.size);
+    for (const file of files) listed.add(file.path);
   }
   // Makefiles of the paths' ancestors may define modules whose parts are under the paths.
-  const makefiles = [...listed.keys()].filter(isMakefile);
+  const makefiles = [...listed].filter(isMakefile);
   for (const path of paths) {
     for (let dir = dirOf(path); ; dir = dirOf(dir)) {
       for (const name of ["Makefile", "Kbuild"]) {
@@ -187,7 +187,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     const text = await source.read(makefile).catch(() => undefined);
     if (text !== undefined) definitions.push(...parseKbuild(dirOf(makefile), text.toString("utf8")));
   }
-  const cFiles = [...listed.keys()].filter((path) => path.endsWith(".c")).sort();
+  const cFiles = [...listed].filter((path) => path.endsWith(".c")).sort();
   let units = groupUnits(cFiles, definitions);
   if (options.onlyModulesOf !== undefined) {
     const touched = new Set(options.onlyModulesOf.map(normalisePath));
