@@ -1778,6 +1778,161 @@ var init_parser = __esm({
   }
 });
 
+// src/version.ts
+var TOOL_NAME, TOOL_VERSION;
+var init_version = __esm({
+  "src/version.ts"() {
+    "use strict";
+    TOOL_NAME = "msi-ownership";
+    TOOL_VERSION = "0.1.0";
+  }
+});
+
+// src/scan/cache.ts
+function defaultCacheDir(env = process.env) {
+  const base = env.XDG_CACHE_HOME !== void 0 && env.XDG_CACHE_HOME !== "" ? env.XDG_CACHE_HOME : (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".cache");
+  return (0, import_node_path2.join)(base, "msi-ownership", "facts");
+}
+function contentHash(source) {
+  return (0, import_node_crypto2.createHash)("sha256").update(keyPrefix()).update(source).digest("hex");
+}
+function keyPrefix() {
+  prefix ??= `${HEADER} ${FACTS_FORMAT} ${TOOL_VERSION} ${extractorDigest()}\0`;
+  return prefix;
+}
+function extractorDigest() {
+  if (true) {
+    return "1772eaaa59ab962d";
+  }
+  const src = new URL("../", __msiOwnershipBundleUrl);
+  const parseDir = new URL("parse/", src);
+  const files = [
+    ...(0, import_node_fs2.readdirSync)(parseDir).filter((name) => name.endsWith(".ts")).sort().map((name) => new URL(name, parseDir)),
+    new URL("catalog.ts", src),
+    // The scan index keeps text classes and lexical readings: the code they come from.
+    new URL("scan/audit.ts", src),
+    new URL("scan/lexical.ts", src)
+  ];
+  const hash = (0, import_node_crypto2.createHash)("sha256");
+  for (const file of files) {
+    hash.update(file.pathname.slice(src.pathname.length)).update("\0").update((0, import_node_fs2.readFileSync)(file)).update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+function encodeEntry(hash, facts) {
+  const { path: _path, ...rest } = facts;
+  const body = Buffer.from(JSON.stringify(rest), "utf8");
+  return Buffer.concat([Buffer.from(`${HEADER} ${FACTS_FORMAT} ${hash} ${sha2562(body)}
+`), body]);
+}
+function decodeEntry(hash, entry) {
+  const newline = entry.indexOf(10);
+  if (newline < 0) {
+    return void 0;
+  }
+  const [header, format, key3, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
+  const body = entry.subarray(newline + 1);
+  if (header !== HEADER || format !== String(FACTS_FORMAT) || key3 !== hash || bodyHash !== sha2562(body)) {
+    return void 0;
+  }
+  try {
+    const facts = JSON.parse(body.toString("utf8"));
+    return typeof facts === "object" && facts !== null && Array.isArray(facts.functions) && Array.isArray(facts.calls) ? facts : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function removeQuietly(file) {
+  try {
+    (0, import_node_fs2.rmSync)(file, { force: true });
+  } catch {
+  }
+}
+function sha2562(bytes) {
+  return (0, import_node_crypto2.createHash)("sha256").update(bytes).digest("hex");
+}
+var import_node_crypto2, import_node_fs2, import_node_os2, import_node_path2, import_node_worker_threads3, FACTS_FORMAT, HEADER, prefix, FactsCache;
+var init_cache = __esm({
+  "src/scan/cache.ts"() {
+    "use strict";
+    import_node_crypto2 = require("node:crypto");
+    import_node_fs2 = require("node:fs");
+    import_node_os2 = require("node:os");
+    import_node_path2 = require("node:path");
+    import_node_worker_threads3 = require("node:worker_threads");
+    init_version();
+    FACTS_FORMAT = 1;
+    HEADER = "msi-ownership-facts";
+    FactsCache = class _FactsCache {
+      constructor(dir, onWarning) {
+        this.dir = dir;
+        this.onWarning = onWarning;
+      }
+      dir;
+      onWarning;
+      stats = { hits: 0, misses: 0, corrupt: 0, writes: 0 };
+      writable = true;
+      /** `false` turns the cache off (`--no-cache`): every get() misses, set() stores nothing. */
+      static open(dir, options = {}) {
+        const warn = options.onWarning ?? ((message) => process.stderr.write(`msi-ownership: warning: ${message}
+`));
+        return new _FactsCache(dir === false ? void 0 : dir, warn);
+      }
+      get enabled() {
+        return this.dir !== void 0;
+      }
+      /** The facts stored for `hash`, given the path of the file at hand; undefined on a miss. */
+      get(hash, path) {
+        if (this.dir === void 0) {
+          this.stats.misses += 1;
+          return void 0;
+        }
+        const file = this.entryPath(hash);
+        let entry;
+        try {
+          entry = (0, import_node_fs2.readFileSync)(file);
+        } catch {
+          this.stats.misses += 1;
+          return void 0;
+        }
+        const facts = decodeEntry(hash, entry);
+        if (facts === void 0) {
+          this.stats.corrupt += 1;
+          this.stats.misses += 1;
+          return void 0;
+        }
+        this.stats.hits += 1;
+        return { path, ...facts };
+      }
+      set(hash, facts) {
+        if (this.dir === void 0 || !this.writable) {
+          return;
+        }
+        const file = this.entryPath(hash);
+        const temporary = `${file}.${process.pid}.${import_node_worker_threads3.threadId}.${(0, import_node_crypto2.randomBytes)(4).toString("hex")}.tmp`;
+        try {
+          (0, import_node_fs2.mkdirSync)((0, import_node_path2.join)(this.dir, hash.slice(0, 2)), { recursive: true });
+          (0, import_node_fs2.writeFileSync)(temporary, encodeEntry(hash, facts));
+          (0, import_node_fs2.renameSync)(temporary, file);
+          this.stats.writes += 1;
+        } catch (error) {
+          removeQuietly(temporary);
+          this.writable = false;
+          this.onWarning(
+            `cannot write the facts cache in ${this.dir} (${error.message}); going on without it`
+          );
+        }
+      }
+      entryPath(hash) {
+        if (!/^[0-9a-f]{64}$/.test(hash)) {
+          throw new Error(`not a cache key: ${JSON.stringify(hash)}`);
+        }
+        return (0, import_node_path2.join)(this.dir, hash.slice(0, 2), `${hash}.json`);
+      }
+    };
+  }
+});
+
 // src/scan/parse-worker.ts
 var parse_worker_exports = {};
 __export(parse_worker_exports, {
@@ -1802,34 +1957,50 @@ function parseOne(path, source, parse = parseFacts) {
     return { path, error: error instanceof Error ? error.message : String(error) };
   }
 }
-function parseBatch(batch) {
-  const results = [];
+function parseBatch(batch, cache, warnings = []) {
+  const inputs = [];
   let start = 0;
   batch.paths.forEach((path, index) => {
     const end = batch.ends[index] ?? start;
-    results.push(parseOne(path, new Uint8Array(batch.bytes, start, end - start)));
+    inputs.push({ path, source: Buffer.from(batch.bytes, start, end - start) });
     start = end;
   });
-  return results;
+  const hitsBefore = cache.stats.hits;
+  const keys = inputs.map((input) => contentHash(input.source));
+  const results = inputs.map((input, index) => {
+    const key3 = keys[index];
+    const cached = cache.get(key3, input.path);
+    if (cached !== void 0) return cached;
+    const result = parseOne(input.path, input.source);
+    if (!isParseFailure(result)) cache.set(key3, result);
+    return result;
+  });
+  return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
 function runParseWorker() {
-  const port = import_node_worker_threads3.parentPort;
+  const port = import_node_worker_threads4.parentPort;
   if (port === null) {
     throw new Error("runParseWorker() called outside a worker thread");
   }
+  let warnings = [];
+  const cache = FactsCache.open(import_node_worker_threads4.workerData.cache, {
+    onWarning: (message) => warnings.push(message)
+  });
   port.on("message", (message) => {
-    const reply = { type: "done", id: message.id, results: parseBatch(message) };
+    warnings = [];
+    const reply = { type: "done", id: message.id, ...parseBatch(message, cache, warnings) };
     port.postMessage(reply);
   });
   parseFacts("<warm-up>", "");
   port.postMessage({ type: "ready" });
 }
-var import_node_worker_threads3, MAX_PARSE_BYTES;
+var import_node_worker_threads4, MAX_PARSE_BYTES;
 var init_parse_worker = __esm({
   "src/scan/parse-worker.ts"() {
     "use strict";
-    import_node_worker_threads3 = require("node:worker_threads");
+    import_node_worker_threads4 = require("node:worker_threads");
     init_parser();
+    init_cache();
     MAX_PARSE_BYTES = 4 * 1024 * 1024;
   }
 });
@@ -5631,7 +5802,7 @@ function fileDiff(change) {
 }
 function blobId(latin1) {
   const bytes = Buffer.from(latin1, "latin1");
-  return (0, import_node_crypto2.createHash)("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+  return (0, import_node_crypto3.createHash)("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 function rfc2822(date) {
   const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -5694,11 +5865,11 @@ ${header.signature}
 
 `;
 }
-var import_node_crypto2, CONTEXT;
+var import_node_crypto3, CONTEXT;
 var init_patch = __esm({
   "src/fix/patch.ts"() {
     "use strict";
-    import_node_crypto2 = require("node:crypto");
+    import_node_crypto3 = require("node:crypto");
     CONTEXT = 3;
   }
 });
@@ -5858,7 +6029,7 @@ var init_edits = __esm({
 
 // src/model/findings.ts
 function fingerprintOf(parts) {
-  return (0, import_node_crypto3.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
+  return (0, import_node_crypto4.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
 }
 function buildFindings(model, driver) {
   const findings = [];
@@ -5938,11 +6109,11 @@ function buildFindings(model, driver) {
     (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
   );
 }
-var import_node_crypto3, REACH_WORDS;
+var import_node_crypto4, REACH_WORDS;
 var init_findings = __esm({
   "src/model/findings.ts"() {
     "use strict";
-    import_node_crypto3 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     init_edits();
     init_rules();
     REACH_WORDS = {
@@ -7668,185 +7839,7 @@ var init_summary = __esm({
   }
 });
 
-// src/version.ts
-var TOOL_NAME, TOOL_VERSION;
-var init_version = __esm({
-  "src/version.ts"() {
-    "use strict";
-    TOOL_NAME = "msi-ownership";
-    TOOL_VERSION = "0.1.0";
-  }
-});
-
-// src/scan/cache.ts
-function defaultCacheDir(env = process.env) {
-  const base = env.XDG_CACHE_HOME !== void 0 && env.XDG_CACHE_HOME !== "" ? env.XDG_CACHE_HOME : (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".cache");
-  return (0, import_node_path2.join)(base, "msi-ownership", "facts");
-}
-function contentHash(source) {
-  return (0, import_node_crypto4.createHash)("sha256").update(keyPrefix()).update(source).digest("hex");
-}
-function keyPrefix() {
-  prefix ??= `${HEADER} ${FACTS_FORMAT} ${TOOL_VERSION} ${extractorDigest()}\0`;
-  return prefix;
-}
-function extractorDigest() {
-  if (true) {
-    return "f8befa452892c20e";
-  }
-  const src = new URL("../", __msiOwnershipBundleUrl);
-  const parseDir = new URL("parse/", src);
-  const files = [
-    ...(0, import_node_fs2.readdirSync)(parseDir).filter((name) => name.endsWith(".ts")).sort().map((name) => new URL(name, parseDir)),
-    new URL("catalog.ts", src)
-  ];
-  const hash = (0, import_node_crypto4.createHash)("sha256");
-  for (const file of files) {
-    hash.update(file.pathname.slice(src.pathname.length)).update("\0").update((0, import_node_fs2.readFileSync)(file)).update("\0");
-  }
-  return hash.digest("hex").slice(0, 16);
-}
-function encodeEntry(hash, facts) {
-  const { path: _path, ...rest } = facts;
-  const body = Buffer.from(JSON.stringify(rest), "utf8");
-  return Buffer.concat([Buffer.from(`${HEADER} ${FACTS_FORMAT} ${hash} ${sha2562(body)}
-`), body]);
-}
-function decodeEntry(hash, entry) {
-  const newline = entry.indexOf(10);
-  if (newline < 0) {
-    return void 0;
-  }
-  const [header, format, key3, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
-  const body = entry.subarray(newline + 1);
-  if (header !== HEADER || format !== String(FACTS_FORMAT) || key3 !== hash || bodyHash !== sha2562(body)) {
-    return void 0;
-  }
-  try {
-    const facts = JSON.parse(body.toString("utf8"));
-    return typeof facts === "object" && facts !== null && Array.isArray(facts.functions) && Array.isArray(facts.calls) ? facts : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function removeQuietly(file) {
-  try {
-    (0, import_node_fs2.rmSync)(file, { force: true });
-  } catch {
-  }
-}
-function sha2562(bytes) {
-  return (0, import_node_crypto4.createHash)("sha256").update(bytes).digest("hex");
-}
-var import_node_crypto4, import_node_fs2, import_node_os2, import_node_path2, import_node_worker_threads4, FACTS_FORMAT, HEADER, prefix, FactsCache;
-var init_cache = __esm({
-  "src/scan/cache.ts"() {
-    "use strict";
-    import_node_crypto4 = require("node:crypto");
-    import_node_fs2 = require("node:fs");
-    import_node_os2 = require("node:os");
-    import_node_path2 = require("node:path");
-    import_node_worker_threads4 = require("node:worker_threads");
-    init_version();
-    FACTS_FORMAT = 1;
-    HEADER = "msi-ownership-facts";
-    FactsCache = class _FactsCache {
-      constructor(dir, onWarning) {
-        this.dir = dir;
-        this.onWarning = onWarning;
-      }
-      dir;
-      onWarning;
-      stats = { hits: 0, misses: 0, corrupt: 0, writes: 0 };
-      writable = true;
-      /** `false` turns the cache off (`--no-cache`): every get() misses, set() stores nothing. */
-      static open(dir, options = {}) {
-        const warn = options.onWarning ?? ((message) => process.stderr.write(`msi-ownership: warning: ${message}
-`));
-        return new _FactsCache(dir === false ? void 0 : dir, warn);
-      }
-      get enabled() {
-        return this.dir !== void 0;
-      }
-      /** The facts stored for `hash`, given the path of the file at hand; undefined on a miss. */
-      get(hash, path) {
-        if (this.dir === void 0) {
-          this.stats.misses += 1;
-          return void 0;
-        }
-        const file = this.entryPath(hash);
-        let entry;
-        try {
-          entry = (0, import_node_fs2.readFileSync)(file);
-        } catch {
-          this.stats.misses += 1;
-          return void 0;
-        }
-        const facts = decodeEntry(hash, entry);
-        if (facts === void 0) {
-          this.stats.corrupt += 1;
-          this.stats.misses += 1;
-          return void 0;
-        }
-        this.stats.hits += 1;
-        return { path, ...facts };
-      }
-      set(hash, facts) {
-        if (this.dir === void 0 || !this.writable) {
-          return;
-        }
-        const file = this.entryPath(hash);
-        const temporary = `${file}.${process.pid}.${import_node_worker_threads4.threadId}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`;
-        try {
-          (0, import_node_fs2.mkdirSync)((0, import_node_path2.join)(this.dir, hash.slice(0, 2)), { recursive: true });
-          (0, import_node_fs2.writeFileSync)(temporary, encodeEntry(hash, facts));
-          (0, import_node_fs2.renameSync)(temporary, file);
-          this.stats.writes += 1;
-        } catch (error) {
-          removeQuietly(temporary);
-          this.writable = false;
-          this.onWarning(
-            `cannot write the facts cache in ${this.dir} (${error.message}); going on without it`
-          );
-        }
-      }
-      entryPath(hash) {
-        if (!/^[0-9a-f]{64}$/.test(hash)) {
-          throw new Error(`not a cache key: ${JSON.stringify(hash)}`);
-        }
-        return (0, import_node_path2.join)(this.dir, hash.slice(0, 2), `${hash}.json`);
-      }
-    };
-  }
-});
-
 // src/scan/pool.ts
-async function parseFiles(files, jobs, onParsed) {
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    throw new RangeError(`jobs must be a whole number of at least 1, not ${String(jobs)}`);
-  }
-  if (files.length === 0) {
-    return [];
-  }
-  if (jobs === 1) {
-    return parseInThisThread(files, onParsed);
-  }
-  const batches = planBatches(files, jobs);
-  return parseOnWorkers(files, batches, Math.min(jobs, batches.length), onParsed);
-}
-async function parseInThisThread(files, onParsed) {
-  const results = [];
-  let sliceStart = performance.now();
-  for (const file of files) {
-    results.push(parseOne(file.path, file.source));
-    onParsed?.(results.length);
-    if (performance.now() - sliceStart > MAIN_THREAD_SLICE_MS) {
-      await new Promise((resolve3) => setImmediate(resolve3));
-      sliceStart = performance.now();
-    }
-  }
-  return results;
-}
 function planBatches(files, jobs) {
   const total = files.reduce((sum, file) => sum + file.source.byteLength, 0);
   const target = Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, total / (jobs * BATCHES_PER_WORKER)));
@@ -7887,113 +7880,20 @@ function workerSource() {
     eval: true
   };
 }
-function parseOnWorkers(files, batches, workerCount, onParsed) {
-  const results = new Array(files.length);
-  const source = workerSource();
-  let nextBatch = 0;
-  let parsed = 0;
-  let settled = false;
-  const workers = /* @__PURE__ */ new Set();
-  return new Promise((resolve3, reject) => {
-    const finish = (error) => {
-      if (settled) {
-        return;
-      }
-      settled = true;
-      for (const worker of workers) {
-        void worker.terminate();
-      }
-      if (error === void 0) {
-        resolve3(results);
-      } else {
-        reject(error);
-      }
-    };
-    const record = (batch, batchResults) => {
-      batchResults.forEach((result, offset) => {
-        results[batch.first + offset] = result;
-      });
-      parsed += batch.count;
-      onParsed?.(parsed);
-      if (parsed === files.length) {
-        finish();
-      }
-    };
-    const start = () => {
-      const worker = new import_node_worker_threads5.Worker(source.script, {
-        eval: source.eval,
-        execArgv: [],
-        workerData: { mark: PARSE_WORKER_MARK }
-      });
-      workers.add(worker);
-      let ready = false;
-      let inFlight;
-      const feed = () => {
-        const index = nextBatch;
-        const batch = batches[index];
-        if (batch === void 0) {
-          workers.delete(worker);
-          void worker.terminate();
-          return;
-        }
-        nextBatch += 1;
-        inFlight = batch;
-        const message = batchMessage(files, batch, index);
-        worker.postMessage(message, [message.bytes]);
-      };
-      worker.on("message", (message) => {
-        if (message.type === "ready") {
-          ready = true;
-          feed();
-        } else if (inFlight !== void 0) {
-          const batch = inFlight;
-          inFlight = void 0;
-          record(batch, message.results);
-          feed();
-        }
-      });
-      const lost = (reason) => {
-        workers.delete(worker);
-        if (settled) {
-          return;
-        }
-        if (!ready) {
-          finish(new Error(`the parse worker could not start: ${reason}`));
-          return;
-        }
-        const batch = inFlight;
-        inFlight = void 0;
-        if (batch !== void 0) {
-          const failures = [];
-          for (let index = batch.first; index < batch.first + batch.count; index++) {
-            failures.push({
-              path: files[index].path,
-              error: `parse worker stopped: ${reason}`
-            });
-          }
-          record(batch, failures);
-        }
-        if (!settled && nextBatch < batches.length) {
-          start();
-        }
-      };
-      worker.on("error", (error) => lost(error.message));
-      worker.on("exit", (code2) => {
-        if (workers.has(worker)) {
-          lost(`exited with code ${code2}`);
-        }
-      });
-    };
-    for (let count = 0; count < workerCount; count++) {
-      start();
-    }
-  });
+function joinOutcomes(outcomes) {
+  return {
+    results: outcomes.flatMap((outcome) => outcome.results),
+    keys: outcomes.flatMap((outcome) => outcome.keys),
+    cacheHits: outcomes.reduce((sum, outcome) => sum + outcome.cacheHits, 0),
+    warnings: outcomes.flatMap((outcome) => outcome.warnings)
+  };
 }
-var import_node_worker_threads5, import_meta, MIN_BATCH_BYTES, MAX_BATCH_BYTES, BATCHES_PER_WORKER, MAIN_THREAD_SLICE_MS;
+var import_node_worker_threads5, import_meta, MIN_BATCH_BYTES, MAX_BATCH_BYTES, BATCHES_PER_WORKER, MAIN_THREAD_SLICE_MS, ParsePool;
 var init_pool = __esm({
   "src/scan/pool.ts"() {
     "use strict";
     import_node_worker_threads5 = require("node:worker_threads");
+    init_cache();
     init_parse_worker();
     init_worker_mark();
     import_meta = {};
@@ -8001,6 +7901,154 @@ var init_pool = __esm({
     MAX_BATCH_BYTES = 1024 * 1024;
     BATCHES_PER_WORKER = 8;
     MAIN_THREAD_SLICE_MS = 50;
+    ParsePool = class {
+      constructor(jobs, options) {
+        this.jobs = jobs;
+        this.options = options;
+        if (!Number.isInteger(jobs) || jobs < 1) {
+          throw new RangeError(`jobs must be a whole number of at least 1, not ${String(jobs)}`);
+        }
+      }
+      jobs;
+      options;
+      queue = [];
+      workers = /* @__PURE__ */ new Set();
+      ready = /* @__PURE__ */ new WeakSet();
+      idle = [];
+      parsed = 0;
+      failure;
+      failed = /* @__PURE__ */ new Set();
+      closed = false;
+      mainThreadCache;
+      mainThreadWarnings = [];
+      sliceStart = performance.now();
+      /** Parses `files` (on the facts cache's miss): their outcome, results in input order. */
+      async parse(files) {
+        const batches = files.length === 0 ? [] : planBatches(files, this.jobs);
+        if (this.jobs === 1) return this.parseInThisThread(files, batches);
+        if (this.failure !== void 0) throw this.failure;
+        const outcomes = new Array(batches.length);
+        let remaining = batches.length;
+        if (remaining === 0) return { results: [], keys: [], cacheHits: 0, warnings: [] };
+        return new Promise((resolve3, reject) => {
+          const fail = (error) => reject(error);
+          this.failed.add(fail);
+          batches.forEach((batch, index) => {
+            this.enqueue({
+              files,
+              batch,
+              done: (outcome) => {
+                outcomes[index] = outcome;
+                this.parsed += batch.count;
+                this.options.onParsed?.(this.parsed);
+                if (--remaining === 0) {
+                  this.failed.delete(fail);
+                  resolve3(joinOutcomes(outcomes));
+                }
+              }
+            });
+          });
+        });
+      }
+      /**
+       * Stops the workers; batches still queued are dropped. A worker still loading the parser stops
+       * once it has loaded: terminating a thread inside the addon's initialisation aborts the process.
+       */
+      close() {
+        this.closed = true;
+        for (const worker of this.workers) if (this.ready.has(worker)) void worker.terminate();
+        this.workers.clear();
+      }
+      async parseInThisThread(files, batches) {
+        this.mainThreadCache ??= FactsCache.open(this.options.cache, {
+          onWarning: (message) => this.mainThreadWarnings.push(message)
+        });
+        const outcomes = [];
+        for (const [index, batch] of batches.entries()) {
+          this.mainThreadWarnings = [];
+          const message = batchMessage(files, batch, index);
+          outcomes.push(parseBatch(message, this.mainThreadCache, this.mainThreadWarnings));
+          this.parsed += batch.count;
+          this.options.onParsed?.(this.parsed);
+          if (performance.now() - this.sliceStart > MAIN_THREAD_SLICE_MS) {
+            await new Promise((resolve3) => setImmediate(resolve3));
+            this.sliceStart = performance.now();
+          }
+        }
+        return joinOutcomes(outcomes);
+      }
+      enqueue(job) {
+        const waiting = this.idle.shift();
+        if (waiting !== void 0) {
+          waiting(job);
+          return;
+        }
+        this.queue.push(job);
+        if (this.workers.size < this.jobs) this.start();
+      }
+      fail(error) {
+        this.failure = error;
+        for (const reject of this.failed) reject(error);
+        this.failed.clear();
+        this.close();
+      }
+      start() {
+        const source = workerSource();
+        const workerData3 = { mark: PARSE_WORKER_MARK, cache: this.options.cache };
+        const worker = new import_node_worker_threads5.Worker(source.script, { eval: source.eval, execArgv: [], workerData: workerData3 });
+        this.workers.add(worker);
+        let ready = false;
+        let inFlight;
+        let id = 0;
+        const send = (job) => {
+          inFlight = job;
+          const message = batchMessage(job.files, job.batch, id++);
+          worker.postMessage(message, [message.bytes]);
+        };
+        const feed = () => {
+          const job = this.queue.shift();
+          if (job !== void 0) send(job);
+          else this.idle.push(send);
+        };
+        worker.on("message", (message) => {
+          if (message.type === "ready") {
+            ready = true;
+            this.ready.add(worker);
+            if (this.closed) void worker.terminate();
+            else feed();
+          } else if (inFlight !== void 0) {
+            const job = inFlight;
+            inFlight = void 0;
+            job.done(message);
+            feed();
+          }
+        });
+        const lost = (reason) => {
+          if (!this.workers.delete(worker) || this.closed) return;
+          const index = this.idle.indexOf(send);
+          if (index >= 0) this.idle.splice(index, 1);
+          if (!ready) {
+            this.fail(new Error(`the parse worker could not start: ${reason}`));
+            return;
+          }
+          const job = inFlight;
+          inFlight = void 0;
+          if (job !== void 0) {
+            const results = [];
+            for (let index2 = job.batch.first; index2 < job.batch.first + job.batch.count; index2++) {
+              results.push({
+                path: job.files[index2].path,
+                error: `parse worker stopped: ${reason}`
+              });
+            }
+            job.done({ results, keys: results.map(() => ""), cacheHits: 0, warnings: [] });
+          }
+          if (this.queue.length > 0) this.start();
+        };
+        worker.on("error", (error) => lost(error.message));
+        worker.on("exit", (code2) => lost(`exited with code ${code2}`));
+      }
+    };
   }
 });
 
@@ -8061,7 +8109,220 @@ function lexicalSummary(texts) {
   }
   return { callsCatalog, drivers };
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE;
+function headerNames(header) {
+  const trimmed = header.trimEnd();
+  if (!trimmed.endsWith(")") || trimmed.includes("=")) return [];
+  const names = [];
+  let depth = 0;
+  for (let i = 0; i < trimmed.length; i++) {
+    const char = trimmed.charCodeAt(i);
+    if (char === OPEN_PAREN) {
+      if (depth === 0) {
+        const name = IDENTIFIER_BEFORE_PAREN.exec(trimmed.slice(Math.max(0, i - 200), i))?.[1];
+        if (name !== void 0) names.push(name);
+      }
+      depth++;
+    } else if (char === CLOSE_PAREN) {
+      depth--;
+    }
+  }
+  return names;
+}
+function textBlocks(text) {
+  const blocks = [];
+  const comments = [];
+  let depth = 0;
+  let header = "";
+  let piece = 0;
+  let open = -1;
+  const zero = [];
+  const later = [];
+  let out = 0;
+  let conditionals = 0;
+  let conditionalsAtOpen = 0;
+  let bodyCrossesConditional = false;
+  let directiveEnd = -1;
+  let commentNeverCloses = Infinity;
+  let stringFailsBefore = -1;
+  let charFailsBefore = -1;
+  const counting = () => out === 0;
+  const skip = (from, to) => {
+    if (depth === 0 && counting()) header += `${text.slice(piece, from)} `;
+    piece = to;
+  };
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(text); match !== null; match = TOKEN.exec(text)) {
+    const at = match.index;
+    const token = match[0];
+    const char = token.charCodeAt(0);
+    if (char === SLASH) {
+      if (token === "//") {
+        const newline = text.indexOf("\n", at + 2);
+        const end = newline < 0 ? text.length : newline;
+        if (depth === 0) comments.push({ start: at, end });
+        skip(at, end);
+        TOKEN.lastIndex = end;
+        continue;
+      }
+      const close = at + 2 < commentNeverCloses ? text.indexOf("*/", at + 2) : -1;
+      if (close < 0) {
+        commentNeverCloses = at + 2;
+        TOKEN.lastIndex = at + 1;
+        continue;
+      }
+      if (depth === 0) comments.push({ start: at, end: close + 2 });
+      skip(at, close + 2);
+      TOKEN.lastIndex = close + 2;
+      continue;
+    }
+    if (at < directiveEnd) continue;
+    if (char === QUOTE || char === APOSTROPHE) {
+      const failsBefore = char === QUOTE ? stringFailsBefore : charFailsBefore;
+      if (at >= failsBefore) {
+        const { end, failedAt } = literalEnd(text, at, char);
+        if (end >= 0) {
+          skip(at, end);
+          TOKEN.lastIndex = end;
+        } else if (char === QUOTE) stringFailsBefore = failedAt;
+        else charFailsBefore = failedAt;
+      }
+      continue;
+    }
+    if (token.endsWith("#")) {
+      const hash = at + token.length - 1;
+      let end = text.indexOf("\n", hash);
+      while (end >= 0 && /\\\s*$/.test(text.slice(Math.max(hash, end - 8), end)))
+        end = text.indexOf("\n", end + 1);
+      if (end < 0) end = text.length;
+      const lineStart = char === NEWLINE ? at + 1 : at;
+      skip(lineStart, end);
+      directiveEnd = end;
+      TOKEN.lastIndex = hash + 1;
+      DIRECTIVE.lastIndex = hash;
+      const directive = DIRECTIVE.exec(text);
+      const keyword = directive?.[1] ?? "";
+      const rest = (directive?.[2] ?? "").replace(/\/\*.*?\*\/|\/\/.*$/g, " ");
+      if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
+        const isZero = keyword === "if" && ONLY_ZERO.test(rest);
+        zero.push(isZero);
+        later.push(isZero);
+        if (isZero) out += 1;
+        conditionals++;
+      } else if ((keyword === "else" || keyword === "elif" || keyword === "elifdef") && zero.length > 0) {
+        if (depth > 0 && conditionals <= conditionalsAtOpen) bodyCrossesConditional = true;
+        const top = zero.length - 1;
+        const wasOut = zero[top] === true || later[top] === true;
+        zero[top] = false;
+        later[top] = !later[top];
+        const isOut = later[top] === true;
+        out += (isOut ? 1 : 0) - (wasOut ? 1 : 0);
+      } else if (keyword === "endif") {
+        if (later.length > 0) {
+          zero.pop();
+          if (later.pop() === true) out -= 1;
+        }
+        conditionals--;
+        if (depth > 0 && conditionals < conditionalsAtOpen) bodyCrossesConditional = true;
+      }
+      continue;
+    }
+    if (!counting()) continue;
+    if (char === OPEN_BRACE) {
+      if (depth === 0) {
+        header += text.slice(piece, at);
+        open = at;
+        conditionalsAtOpen = conditionals;
+        bodyCrossesConditional = false;
+      }
+      depth++;
+    } else if (char === CLOSE_BRACE) {
+      if (--depth < 0) return void 0;
+      if (depth > 0) continue;
+      const block = {
+        names: headerNames(header),
+        structure: STRUCTURE.test(header),
+        open,
+        close: at
+      };
+      const afterOpen = text.indexOf("\n", open);
+      const closeLine = text.lastIndexOf("\n", at) + 1;
+      if (afterOpen >= 0 && afterOpen + 1 < closeLine && WHITESPACE_ONLY.test(text.slice(open + 1, afterOpen)) && WHITESPACE_ONLY.test(text.slice(closeLine, at)) && conditionals === conditionalsAtOpen && !bodyCrossesConditional) {
+        block.blank = { start: afterOpen + 1, end: closeLine };
+      }
+      blocks.push(block);
+      header = "";
+      piece = at + 1;
+    } else if (depth === 0) {
+      header = "";
+      piece = at + 1;
+    }
+  }
+  return depth === 0 ? { blocks, comments } : void 0;
+}
+function blankedSource(text, regions) {
+  const out = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
+  let length = 0;
+  let copied = 0;
+  for (const region of regions) {
+    length += out.write(text.slice(copied, region.start), length, "utf8");
+    for (let line = region.start; line < region.end; ) {
+      const newline = text.indexOf("\n", line);
+      const end = newline < 0 || newline >= region.end ? region.end : newline;
+      out.fill(32, length, length + end - line);
+      length += end - line;
+      if (end < region.end) out[length++] = NEWLINE;
+      line = end + 1;
+    }
+    copied = region.end;
+  }
+  length += out.write(text.slice(copied), length, "utf8");
+  return out.subarray(0, length);
+}
+function moduleParsePlan(files) {
+  const read = [];
+  for (const file of files) {
+    const found = textBlocks(file.text);
+    if (found === void 0) return void 0;
+    read.push({ file, ...found });
+  }
+  const interesting = new NameTable();
+  for (const name of [...CATALOG_SET, ...READ_NAMES]) interesting.add(name);
+  for (const { blocks } of read)
+    for (const block of blocks) for (const name of block.names) interesting.add(name);
+  const bodies = read.map(
+    ({ file, blocks }) => blocks.map((block) => {
+      const body = { block, mentions: /* @__PURE__ */ new Set(), catalog: false, read: false };
+      interesting.scan(file.text, block.open, block.close, (name) => {
+        if (CATALOG_SET.has(name)) body.catalog = true;
+        else if (READ_NAMES.has(name)) body.read = true;
+        else body.mentions.add(name);
+      });
+      return body;
+    })
+  );
+  const reaching = /* @__PURE__ */ new Set();
+  const reaches = (body) => body.block.names.some((name) => reaching.has(name));
+  for (const body of bodies.flat()) if (body.catalog) for (const name of body.block.names) reaching.add(name);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const body of bodies.flat()) {
+      if (body.block.names.length === 0 || reaches(body)) continue;
+      if (![...body.mentions].some((name) => reaching.has(name))) continue;
+      for (const name of body.block.names) reaching.add(name);
+      changed = true;
+    }
+  }
+  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || [...body.mentions].some((name) => reaching.has(name)));
+  const plan = [];
+  read.forEach(({ file, comments }, index) => {
+    const fileBodies = bodies[index];
+    if (!file.seed && !fileBodies.some(reaches)) return;
+    const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.blank === void 0 ? [] : [body.block.blank]).concat(comments).sort((a, b) => a.start - b.start);
+    plan.push({ path: file.path, source: blankedSource(file.text, blanks) });
+  });
+  return plan;
+}
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET, READ_NAMES, IDENTIFIER_CHAR, NameTable;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -8072,12 +8333,159 @@ var init_lexical = __esm({
     PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
     OPEN_BRACE = 123;
     CLOSE_BRACE = 125;
+    IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
+    STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
+    OPEN_PAREN = 40;
+    CLOSE_PAREN = 41;
+    TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
+    DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
+    ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
+    WHITESPACE_ONLY = /^\s*$/;
+    CATALOG_SET = new Set(CATALOG_NAMES);
+    READ_NAMES = /* @__PURE__ */ new Set([
+      ...OTHER_DEVICE_LOOKUPS,
+      ...PCI_DRIVER_REGISTRARS,
+      ...DEVM_ACTION_REGISTRARS
+    ]);
+    IDENTIFIER_CHAR = new Uint8Array(128);
+    for (const [from, to] of [
+      [48, 57],
+      [65, 90],
+      [95, 95],
+      [97, 122]
+    ]) {
+      for (let char = from; char <= to; char++) IDENTIFIER_CHAR[char] = 1;
+    }
+    NameTable = class _NameTable {
+      byHash = /* @__PURE__ */ new Map();
+      /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
+      filter = new Uint8Array(1 << 13);
+      static hash(name) {
+        let hash = 0;
+        for (let i = 0; i < name.length; i++) hash = Math.imul(hash, 31) + name.charCodeAt(i) | 0;
+        return hash;
+      }
+      add(name) {
+        const hash = _NameTable.hash(name);
+        const list2 = this.byHash.get(hash);
+        if (list2 === void 0) this.byHash.set(hash, [name]);
+        else if (!list2.includes(name)) list2.push(name);
+        const slot = hash >>> 3 & 8191;
+        this.filter[slot] = this.filter[slot] | 1 << (hash & 7);
+      }
+      /** Calls `found` for each name of the table that occurs as a whole identifier in text[start, end). */
+      scan(text, start, end, found) {
+        const filter = this.filter;
+        let i = start;
+        while (i < end) {
+          let char = text.charCodeAt(i);
+          if (char >= 128 || IDENTIFIER_CHAR[char] === 0) {
+            i++;
+            continue;
+          }
+          const from = i;
+          let hash = 0;
+          do {
+            hash = Math.imul(hash, 31) + char | 0;
+            char = ++i < end ? text.charCodeAt(i) : 0;
+          } while (char < 128 && IDENTIFIER_CHAR[char] === 1);
+          if ((filter[hash >>> 3 & 8191] >> (hash & 7) & 1) === 0) continue;
+          for (const name of this.byHash.get(hash) ?? []) {
+            if (name.length === i - from && text.startsWith(name, from)) found(name);
+          }
+        }
+      }
+    };
+  }
+});
+
+// src/scan/scan-index.ts
+var import_node_crypto5, import_node_fs3, import_node_path3, RACY_MS, ScanIndex;
+var init_scan_index = __esm({
+  "src/scan/scan-index.ts"() {
+    "use strict";
+    import_node_crypto5 = require("node:crypto");
+    import_node_fs3 = require("node:fs");
+    import_node_path3 = require("node:path");
+    init_version();
+    init_cache();
+    RACY_MS = 3e3;
+    ScanIndex = class _ScanIndex {
+      constructor(file, previous, scanStarted) {
+        this.file = file;
+        this.previous = previous;
+        this.scanStarted = scanStarted;
+        this.next = { format: previous.format, files: {}, units: {} };
+      }
+      file;
+      previous;
+      scanStarted;
+      next;
+      unchanged = /* @__PURE__ */ new Set();
+      /** The index of the tree at `root` in the cache directory; empty when missing or unusable. */
+      static open(cacheDir, root, now = Date.now()) {
+        const format = `${FACTS_FORMAT} ${TOOL_VERSION} ${extractorDigest()}`;
+        const name = (0, import_node_crypto5.createHash)("sha256").update(root).digest("hex").slice(0, 32);
+        const file = (0, import_node_path3.join)(cacheDir, "index", `${name}.json`);
+        let previous = { format, files: {}, units: {} };
+        try {
+          const parsed = JSON.parse((0, import_node_fs3.readFileSync)(file, "utf8"));
+          if (parsed.format === format && typeof parsed.files === "object" && parsed.files !== null && typeof parsed.units === "object" && parsed.units !== null) {
+            previous = parsed;
+          }
+        } catch {
+        }
+        return new _ScanIndex(file, previous, now);
+      }
+      /** The recorded class of a file whose metadata has not changed; undefined otherwise. */
+      lookup(path, stat2) {
+        const entry = Object.hasOwn(this.previous.files, path) ? this.previous.files[path] : void 0;
+        if (!Array.isArray(entry) || entry[0] !== stat2.size || entry[1] !== stat2.mtimeMs || entry[2] !== stat2.ctimeMs || entry[3] !== stat2.ino || typeof entry[4] !== "number") {
+          return void 0;
+        }
+        this.unchanged.add(path);
+        this.next.files[path] = entry;
+        const bits = entry[4];
+        return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0, seed: (bits & 4) !== 0 };
+      }
+      /** Records a file read in this scan. */
+      record(path, stat2, textClass) {
+        if (stat2.mtimeMs > this.scanStarted - RACY_MS) return;
+        const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0) | (textClass.seed ? 4 : 0);
+        this.next.files[path] = [stat2.size, stat2.mtimeMs, stat2.ctimeMs, stat2.ino, bits];
+      }
+      /** What came of a unit last time, when none of its files has changed since. */
+      unit(name, sources) {
+        const entry = Object.hasOwn(this.previous.units, name) ? this.previous.units[name] : void 0;
+        if (entry === void 0 || !Array.isArray(entry.sources) || entry.sources.length !== sources.length || entry.sources.some((source, index) => source !== sources[index] || !this.unchanged.has(source))) {
+          return void 0;
+        }
+        return entry.outcome;
+      }
+      /** Records what came of a unit; only units whose files are all recorded can be found again. */
+      recordUnit(name, sources, outcome) {
+        if (sources.every((source) => Object.hasOwn(this.next.files, source))) {
+          this.next.units[name] = { sources: [...sources], outcome };
+        }
+      }
+      /** Writes the index for the next audit; a failure only costs that audit its shortcut. */
+      save() {
+        const temporary = `${this.file}.${process.pid}.${(0, import_node_crypto5.randomBytes)(4).toString("hex")}.tmp`;
+        try {
+          (0, import_node_fs3.mkdirSync)((0, import_node_path3.join)(this.file, ".."), { recursive: true });
+          (0, import_node_fs3.writeFileSync)(temporary, JSON.stringify(this.next));
+          (0, import_node_fs3.renameSync)(temporary, this.file);
+        } catch {
+          (0, import_node_fs3.rmSync)(temporary, { force: true });
+        }
+      }
+    };
   }
 });
 
 // src/scan/source.ts
 function isInside(root, candidate) {
-  const rel = (0, import_node_path3.relative)(root, candidate);
+  const rel = (0, import_node_path4.relative)(root, candidate);
   return rel === "" || !rel.startsWith("..") && !rel.startsWith("/");
 }
 function dirOf(path) {
@@ -8100,26 +8508,26 @@ function normaliseRelative(path) {
 }
 function statSafe(path) {
   try {
-    return (0, import_node_fs3.statSync)(path);
+    return (0, import_node_fs4.statSync)(path);
   } catch {
     return void 0;
   }
 }
 function lstatSafe(path) {
   try {
-    return (0, import_node_fs3.lstatSync)(path);
+    return (0, import_node_fs4.lstatSync)(path);
   } catch {
     return void 0;
   }
 }
-var import_node_child_process, import_node_fs3, import_promises, import_node_path3, import_node_util, execFileAsync, InputError, FsSource, GitSource;
+var import_node_child_process, import_node_fs4, import_promises, import_node_path4, import_node_util, execFileAsync, InputError, FsSource, GitSource;
 var init_source = __esm({
   "src/scan/source.ts"() {
     "use strict";
     import_node_child_process = require("node:child_process");
-    import_node_fs3 = require("node:fs");
+    import_node_fs4 = require("node:fs");
     import_promises = require("node:fs/promises");
-    import_node_path3 = require("node:path");
+    import_node_path4 = require("node:path");
     import_node_util = require("node:util");
     execFileAsync = (0, import_node_util.promisify)(import_node_child_process.execFile);
     InputError = class extends Error {
@@ -8147,7 +8555,7 @@ var init_source = __esm({
         const walk = (relativeDir, viaLink = false) => {
           let entries;
           try {
-            entries = (0, import_node_fs3.readdirSync)((0, import_node_path3.join)(this.realRoot, relativeDir), { withFileTypes: true });
+            entries = (0, import_node_fs4.readdirSync)((0, import_node_path4.join)(this.realRoot, relativeDir), { withFileTypes: true });
           } catch {
             return;
           }
@@ -8173,9 +8581,9 @@ var init_source = __esm({
         };
         const start = normaliseRelative(dir);
         if (start === void 0) return [];
-        const info = statSafe((0, import_node_path3.join)(this.realRoot, start));
+        const info = statSafe((0, import_node_path4.join)(this.realRoot, start));
         const real = info?.isDirectory() === true ? this.resolveInside(start) : void 0;
-        if (real !== void 0) walk(start, real !== (0, import_node_path3.join)(this.realRoot, start));
+        if (real !== void 0) walk(start, real !== (0, import_node_path4.join)(this.realRoot, start));
         files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
         return files;
       }
@@ -8194,26 +8602,57 @@ var init_source = __esm({
       /** The real path of a root-relative path when it stays inside the root, else undefined. */
       resolveInside(path) {
         try {
-          const real = import_node_fs3.realpathSync.native((0, import_node_path3.join)(this.realRoot, path));
+          const real = import_node_fs4.realpathSync.native((0, import_node_path4.join)(this.realRoot, path));
           return isInside(this.realRoot, real) ? real : void 0;
         } catch {
           return void 0;
         }
       }
       async read(path) {
+        const file = this.fileOf(path);
+        return file === void 0 ? void 0 : (0, import_node_fs4.readFileSync)(file);
+      }
+      scratch = Buffer.allocUnsafe(1 << 20);
+      readTransient(path) {
+        const file = this.fileOf(path);
+        if (file === void 0) return void 0;
+        const fd = (0, import_node_fs4.openSync)(file, "r");
+        try {
+          let length = 0;
+          for (; ; ) {
+            if (length === this.scratch.length) {
+              const larger = Buffer.allocUnsafe(this.scratch.length * 2);
+              this.scratch.copy(larger);
+              this.scratch = larger;
+            }
+            const count = (0, import_node_fs4.readSync)(fd, this.scratch, length, this.scratch.length - length, null);
+            if (count === 0) return this.scratch.subarray(0, length);
+            length += count;
+          }
+        } finally {
+          (0, import_node_fs4.closeSync)(fd);
+        }
+      }
+      stat(path) {
+        const file = this.fileOf(path);
+        const info = file === void 0 ? void 0 : statSafe(file);
+        return info === void 0 ? void 0 : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+      }
+      /** The absolute path to read for a root-relative path, or undefined when it must not be read. */
+      fileOf(path) {
         const relativePath = normaliseRelative(path);
         if (relativePath === void 0) return void 0;
-        const absolute = (0, import_node_path3.join)(this.realRoot, relativePath);
-        if (this.plainFiles.has(relativePath)) return (0, import_node_fs3.readFileSync)(absolute);
+        const absolute = (0, import_node_path4.join)(this.realRoot, relativePath);
+        if (this.plainFiles.has(relativePath)) return absolute;
         const entry = lstatSafe(absolute);
         if (entry === void 0) return void 0;
         if (entry.isSymbolicLink() || !entry.isFile()) {
           const real = this.resolveInside(relativePath);
           if (real === void 0 || !statSafe(real)?.isFile()) return void 0;
-          return (0, import_node_fs3.readFileSync)(real);
+          return real;
         }
         if (!this.dirInside(dirOf(relativePath))) return void 0;
-        return (0, import_node_fs3.readFileSync)(absolute);
+        return absolute;
       }
     };
     GitSource = class {
@@ -8262,44 +8701,33 @@ var init_source = __esm({
 });
 
 // src/scan/audit.ts
-function classifyText(source) {
-  const pci = source.includes("pci");
-  if (!pci && !source.includes("PM_OPS") && !source.includes("dev_pm_ops")) {
-    return { catalog: false, msi: false, seed: false };
-  }
-  const text = source.toString("latin1");
-  const catalog = pci && MENTION.test(text);
-  const maybeSeed = SEED_NEEDLES.some((needle) => text.includes(needle));
-  return { catalog, msi: catalog && MSI_MENTION.test(text), seed: catalog || maybeSeed && SEED.test(text) };
+function isIdentifierChar(char) {
+  return char >= 97 && char <= 122 || char >= 65 && char <= 90 || char >= 48 && char <= 57 || char === 95;
 }
-function reachingCatalog(files) {
-  const reaching = /* @__PURE__ */ new Set();
-  const callees = /* @__PURE__ */ new Map();
-  for (const file of files) {
-    if (file === void 0) continue;
-    for (const call of file.calls) {
-      const fn = call.fn >= 0 ? file.functions[call.fn]?.name : void 0;
-      if (fn === void 0) continue;
-      if (call.role !== void 0) reaching.add(fn);
-      const set = callees.get(fn) ?? /* @__PURE__ */ new Set();
-      set.add(call.callee);
-      callees.set(fn, set);
+function catalogMention(text) {
+  let found = "none";
+  for (const needle of CATALOG_NEEDLES) {
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      let start = at;
+      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+      let end = at + needle.length;
+      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
+      const name = text.slice(start, end);
+      if (MSI_SET.has(name)) return "msi";
+      if (CATALOG_SET2.has(name)) found = "catalog";
     }
   }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [fn, called] of callees) {
-      if (reaching.has(fn)) continue;
-      for (const callee of called) {
-        if (reaching.has(callee)) {
-          reaching.add(fn);
-          changed = true;
-          break;
-        }
-      }
-    }
-  }
-  return reaching;
+  return found;
+}
+function classifyText(source) {
+  if (!source.includes("pci")) return { catalog: false, msi: false, seed: false };
+  const text = source.toString("latin1");
+  const mention = catalogMention(text);
+  const catalog = mention !== "none";
+  return { catalog, msi: mention === "msi", seed: catalog || isSeedText(text) };
+}
+function isSeedText(text) {
+  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
 }
 function normalisePath(path) {
   const parts = [];
@@ -8340,7 +8768,7 @@ function groupUnits(cFiles, definitions) {
   return units;
 }
 function shardOf(unit, count) {
-  return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
+  return (0, import_node_crypto6.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
 }
 async function readTraits(source) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
@@ -8390,16 +8818,20 @@ async function analyze(source, options = {}) {
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
   if (options.shard !== void 0) {
-    const { index, count } = options.shard;
-    units = units.filter((unit) => shardOf(unit.unit, count) === index);
+    const { index: index2, count } = options.shard;
+    units = units.filter((unit) => shardOf(unit.unit, count) === index2);
   }
-  const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
+  const prefilter = options.prefilter !== false;
+  const cacheDir = options.cache ?? defaultCacheDir();
+  const index = cacheDir !== false && source.stat !== void 0 ? ScanIndex.open(cacheDir, source.root) : void 0;
+  const mainCache = FactsCache.open(cacheDir, { onWarning: (message) => warnings.push(message) });
+  const candidates = new Set(units.flatMap((unit) => unit.sources));
   const classes = /* @__PURE__ */ new Map();
   const unreadable = /* @__PURE__ */ new Set();
-  let scanned = 0;
+  const scannedPaths = /* @__PURE__ */ new Set();
   const readOrWarn = async (path) => {
     try {
-      const data = await source.read(path);
+      const data = source.readTransient !== void 0 ? source.readTransient(path) : await source.read(path);
       if (data === void 0) warnings.push(`${path}: skipped: not a regular file inside the root`);
       return data;
     } catch (error) {
@@ -8407,91 +8839,64 @@ async function analyze(source, options = {}) {
       return void 0;
     }
   };
-  for (const path of candidates) {
-    const data = await readOrWarn(path);
-    if (data === void 0) unreadable.add(path);
-    else {
-      const textClass = classifyText(data);
-      if (textClass.seed) classes.set(path, textClass);
-    }
-    progress({ phase: "scan", done: ++scanned, total: candidates.length });
-  }
-  const relevant = units.filter((unit) => unit.sources.some((file) => classes.get(file)?.catalog === true));
-  const bytesOf = async (path) => unreadable.has(path) ? void 0 : source.read(path).catch(() => void 0);
-  const cache = FactsCache.open(options.cache ?? defaultCacheDir(), {
-    onWarning: (message) => warnings.push(message)
-  });
-  const jobs = options.jobs ?? (0, import_node_os3.availableParallelism)();
-  const facts = /* @__PURE__ */ new Map();
-  const parse = async (paths2) => {
-    const misses = [];
-    for (const path of paths2) {
-      if (facts.has(path)) continue;
-      const data = await bytesOf(path);
-      if (data === void 0) continue;
-      const hash = contentHash(data);
-      const cached = cache.get(hash, path);
-      if (cached !== void 0) facts.set(path, cached);
-      else misses.push({ path, source: data, hash });
-    }
-    const base = facts.size;
-    const results = await parseFiles(
-      misses,
-      jobs,
-      (parsed) => progress({ phase: "parse", done: base + parsed, total: base + misses.length })
-    );
-    results.forEach((result, index) => {
-      const miss = misses[index];
-      if (isParseFailure(result)) {
-        warnings.push(`${miss.path}: skipped: ${result.error}`);
-        return;
-      }
-      facts.set(miss.path, result);
-      cache.set(miss.hash, result);
-    });
-  };
-  const prefilter = options.prefilter !== false;
-  const parsedUnits = prefilter ? relevant.filter((unit) => unit.sources.some((path) => classes.get(path)?.msi === true)) : relevant;
-  const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
-  await parse(
-    parsedUnits.flatMap(
-      (unit) => unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true)
-    )
-  );
-  for (let pending = parsedUnits; pending.length > 0; ) {
-    const more = [];
-    const next = [];
-    for (const unit of pending) {
-      const reaching = reachingCatalog(unit.sources.map((path) => facts.get(path)));
-      if (reaching.size === 0) continue;
-      const calls2 = new RegExp(`\\b(?:${[...reaching].join("|")})\\s*\\(`);
-      const found = [];
-      for (const path of unit.sources) {
-        if (!facts.has(path) && calls2.test((await bytesOf(path))?.toString("latin1") ?? "")) found.push(path);
-      }
-      if (found.length > 0) {
-        more.push(...found);
-        next.push(unit);
-      }
-    }
-    await parse(more);
-    pending = next;
-  }
-  const cacheHits = cache.stats.hits;
   const traits = await readTraits(source);
   const drivers = [];
-  for (const unit of parsedUnits) {
-    const files = unit.sources.map((path) => facts.get(path)).filter((fact) => fact !== void 0);
-    if (files.length === 0) continue;
+  const parsedPaths = /* @__PURE__ */ new Set();
+  const model = (unit, unitFacts) => {
+    for (const fact of unitFacts) parsedPaths.add(fact.path);
+    const byPath = new Map(unitFacts.map((fact) => [fact.path, fact]));
+    const files = unit.sources.map((path) => byPath.get(path)).filter((fact) => fact !== void 0);
+    if (files.length === 0) return;
     drivers.push(
       ...analyseModule({ unit: unit.unit, module: unit.module, sources: unit.sources, files }, traits)
     );
-  }
-  for (const unit of lexicalUnits) {
-    const texts = [];
-    for (const path of unit.sources) texts.push((await bytesOf(path))?.toString("latin1") ?? "");
-    const summary2 = lexicalSummary(texts);
-    if (!summary2.callsCatalog) continue;
+  };
+  let submitted = 0;
+  let cacheHits = 0;
+  const pool = new ParsePool(options.jobs ?? (0, import_node_os3.availableParallelism)(), {
+    cache: cacheDir,
+    onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted })
+  });
+  const parsing = [];
+  let poolFailure;
+  const parse = (unit, inputs) => {
+    submitted += inputs.length;
+    parsing.push(
+      pool.parse(inputs).then(
+        (outcome) => {
+          cacheHits += outcome.cacheHits;
+          warnings.push(...outcome.warnings);
+          const parsed = [];
+          const unitFacts = [];
+          outcome.results.forEach((result, at) => {
+            if (isParseFailure(result)) {
+              warnings.push(`${result.path}: skipped: ${result.error}`);
+              return;
+            }
+            unitFacts.push(result);
+            parsed.push([result.path, outcome.keys[at]]);
+          });
+          model(unit, unitFacts);
+          if (parsed.length === outcome.results.length && outcome.warnings.length === 0) {
+            index?.recordUnit(unit.unit, unit.sources, { parsed });
+          }
+        },
+        (error) => {
+          poolFailure ??= error;
+        }
+      )
+    );
+  };
+  const factsFromIndex = (unit, parsed) => {
+    const found = parsed.map(([path, key3]) => mainCache.get(key3, path));
+    if (found.some((fact) => fact === void 0)) return false;
+    model(unit, found);
+    cacheHits += found.length;
+    index?.recordUnit(unit.unit, unit.sources, { parsed: [...parsed] });
+    return true;
+  };
+  const lexicalDrivers = (unit, summary2) => {
+    if (!summary2.callsCatalog) return;
     const base = {
       unit: unit.unit,
       module: unit.module,
@@ -8501,7 +8906,75 @@ async function analyze(source, options = {}) {
     };
     if (summary2.drivers.length === 0) drivers.push(base);
     for (const driver of summary2.drivers) drivers.push({ ...base, driver });
+  };
+  let sliceStart = performance.now();
+  try {
+    for (const unit of units) {
+      if (performance.now() - sliceStart > SCAN_SLICE_MS) {
+        await new Promise((resolve3) => setImmediate(resolve3));
+        sliceStart = performance.now();
+      }
+      const kept = /* @__PURE__ */ new Map();
+      for (const path of unit.sources) {
+        if (unreadable.has(path) || scannedPaths.has(path)) continue;
+        scannedPaths.add(path);
+        progress({ phase: "scan", done: scannedPaths.size, total: candidates.size });
+        const stat2 = index === void 0 ? void 0 : source.stat?.(path);
+        const known = stat2 === void 0 ? void 0 : index?.lookup(path, stat2);
+        if (known !== void 0) {
+          if (known.seed) classes.set(path, known);
+          continue;
+        }
+        const data = await readOrWarn(path);
+        if (data === void 0) {
+          unreadable.add(path);
+          continue;
+        }
+        const textClass = classifyText(data);
+        if (stat2 !== void 0) index?.record(path, stat2, textClass);
+        if (!textClass.seed) continue;
+        classes.set(path, textClass);
+        kept.set(path, Buffer.from(data));
+      }
+      if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) continue;
+      const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
+      const indexed = index?.unit(unit.unit, unit.sources);
+      if (indexed !== void 0) {
+        if ("lexical" in indexed && !parsedUnit) {
+          lexicalDrivers(unit, indexed.lexical);
+          index?.recordUnit(unit.unit, unit.sources, indexed);
+          continue;
+        }
+        if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) continue;
+      }
+      const files = [];
+      for (const path of unit.sources) {
+        if (unreadable.has(path)) continue;
+        const data = kept.get(path) ?? await source.read(path).catch(() => void 0);
+        if (data !== void 0) files.push({ path, data });
+      }
+      const whole = files.map(({ path, data }) => ({ path, source: data }));
+      if (!prefilter) {
+        parse(unit, whole);
+      } else if (parsedUnit) {
+        const texts = files.map(({ path, data }) => {
+          const text = data.toString("utf8");
+          return { path, text, seed: classes.get(path)?.seed === true || isSeedText(text) };
+        });
+        parse(unit, moduleParsePlan(texts) ?? whole);
+      } else {
+        const summary2 = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
+        lexicalDrivers(unit, summary2);
+        if (files.length === unit.sources.length)
+          index?.recordUnit(unit.unit, unit.sources, { lexical: summary2 });
+      }
+    }
+    await Promise.all(parsing);
+    if (poolFailure !== void 0) throw poolFailure;
+  } finally {
+    pool.close();
   }
+  index?.save();
   drivers.sort(compareDrivers);
   const summary = summarize(drivers);
   const report = {
@@ -8515,20 +8988,20 @@ async function analyze(source, options = {}) {
     drivers,
     summary,
     stats: {
-      filesScanned: scanned,
-      filesParsed: facts.size,
+      filesScanned: scannedPaths.size,
+      filesParsed: parsedPaths.size,
       durationMs: Math.round(performance.now() - started),
       cacheHits
     }
   };
-  if (warnings.length > 0) report.warnings = warnings.sort();
+  if (warnings.length > 0) report.warnings = [...new Set(warnings)].sort();
   return report;
 }
-var import_node_crypto5, import_node_os3, MENTION, MSI_MENTION, SEED, SEED_NEEDLES;
+var import_node_crypto6, import_node_os3, SCAN_SLICE_MS, CATALOG_SET2, MSI_SET, CATALOG_PIECES, CATALOG_NEEDLES, SEED, SEED_NEEDLES;
 var init_audit = __esm({
   "src/scan/audit.ts"() {
     "use strict";
-    import_node_crypto5 = require("node:crypto");
+    import_node_crypto6 = require("node:crypto");
     import_node_os3 = require("node:os");
     init_catalog();
     init_makefile();
@@ -8539,9 +9012,16 @@ var init_audit = __esm({
     init_cache();
     init_pool();
     init_lexical();
+    init_scan_index();
     init_source();
-    MENTION = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\b`);
-    MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+    SCAN_SLICE_MS = 10;
+    CATALOG_SET2 = new Set(CATALOG_NAMES);
+    MSI_SET = new Set(MSI_NAMES);
+    CATALOG_PIECES = ["enable_device", "irq_vectors", "able_msi"];
+    CATALOG_NEEDLES = [
+      ...CATALOG_PIECES,
+      ...CATALOG_NAMES.filter((name) => !CATALOG_PIECES.some((piece) => name.includes(piece)))
+    ];
     SEED = new RegExp(
       `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
     );
@@ -9227,7 +9707,7 @@ async function readMaintainers(root) {
   } catch (error) {
     if (error.code === "ENOENT") return void 0;
     throw new InputError(
-      `${(0, import_node_path4.join)(root, "MAINTAINERS")}: cannot read (${error.code ?? error.message})`
+      `${(0, import_node_path5.join)(root, "MAINTAINERS")}: cannot read (${error.code ?? error.message})`
     );
   }
   return parseMaintainers(text);
@@ -9270,17 +9750,17 @@ async function loadFormatOptions(format, inputs) {
     };
   }
   if (format === "sarif") {
-    const href = (0, import_node_url.pathToFileURL)((0, import_node_path4.resolve)(inputs.root)).href;
+    const href = (0, import_node_url.pathToFileURL)((0, import_node_path5.resolve)(inputs.root)).href;
     return { sarif: { srcRootUri: href.endsWith("/") ? href : `${href}/` } };
   }
   return {};
 }
-var import_promises3, import_node_path4, import_node_url, REPORT_FORMATS;
+var import_promises3, import_node_path5, import_node_url, REPORT_FORMATS;
 var init_report = __esm({
   "src/report/index.ts"() {
     "use strict";
     import_promises3 = require("node:fs/promises");
-    import_node_path4 = require("node:path");
+    import_node_path5 = require("node:path");
     import_node_url = require("node:url");
     init_source();
     init_maintainers();
@@ -10276,7 +10756,7 @@ var init_shared = __esm({
 
 // src/commands/audit.ts
 async function writeOutput(path, text) {
-  const temporary = (0, import_node_path5.join)((0, import_node_path5.dirname)(path), `.${(0, import_node_path5.basename)(path)}.${process.pid}.tmp`);
+  const temporary = (0, import_node_path6.join)((0, import_node_path6.dirname)(path), `.${(0, import_node_path6.basename)(path)}.${process.pid}.tmp`);
   try {
     await (0, import_promises4.writeFile)(temporary, text);
     await (0, import_promises4.rename)(temporary, path);
@@ -10355,13 +10835,13 @@ function registerAudit(program2, setStatus) {
     setStatus(isBlocking(findings, failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }
-var import_promises4, import_node_path5;
+var import_promises4, import_node_path6;
 var init_audit2 = __esm({
   "src/commands/audit.ts"() {
     "use strict";
     init_fix();
     import_promises4 = require("node:fs/promises");
-    import_node_path5 = require("node:path");
+    import_node_path6 = require("node:path");
     init_analyze();
     init_baseline();
     init_report();
@@ -10693,7 +11173,7 @@ function registerCheck(program2, setStatus) {
     const failOn = parseFailOn(options.failOn);
     const jobs = parseJobs(options.jobs);
     const result = await checkChange({
-      root: (0, import_node_path6.resolve)(options.root),
+      root: (0, import_node_path7.resolve)(options.root),
       base: options.base,
       ...options.head !== void 0 && { head: options.head },
       ...jobs !== void 0 && { jobs },
@@ -10710,11 +11190,11 @@ function registerCheck(program2, setStatus) {
     setStatus(isBlocking(findings, failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }
-var import_node_path6;
+var import_node_path7;
 var init_check2 = __esm({
   "src/commands/check.ts"() {
     "use strict";
-    import_node_path6 = require("node:path");
+    import_node_path7 = require("node:path");
     init_check();
     init_report();
     init_audit2();
@@ -10795,23 +11275,23 @@ function registerFix(program2, setStatus) {
       }
     );
     for (const name of await (0, import_promises5.readdir)(outputDir)) {
-      if (/^\d{4}-.*\.patch$/.test(name)) await (0, import_promises5.rm)((0, import_node_path7.join)(outputDir, name));
+      if (/^\d{4}-.*\.patch$/.test(name)) await (0, import_promises5.rm)((0, import_node_path8.join)(outputDir, name));
     }
     for (const patch of result.patches)
-      await (0, import_promises5.writeFile)((0, import_node_path7.join)(outputDir, patch.name), Buffer.from(patch.text, "latin1"));
+      await (0, import_promises5.writeFile)((0, import_node_path8.join)(outputDir, patch.name), Buffer.from(patch.text, "latin1"));
     const summary = summaryText(result);
-    await (0, import_promises5.writeFile)((0, import_node_path7.join)(outputDir, "summary.txt"), summary);
+    await (0, import_promises5.writeFile)((0, import_node_path8.join)(outputDir, "summary.txt"), summary);
     process.stdout.write(summary);
     setStatus(EXIT_OK);
   });
 }
-var import_node_child_process4, import_promises5, import_node_path7;
+var import_node_child_process4, import_promises5, import_node_path8;
 var init_fix2 = __esm({
   "src/commands/fix.ts"() {
     "use strict";
     import_node_child_process4 = require("node:child_process");
     import_promises5 = require("node:fs/promises");
-    import_node_path7 = require("node:path");
+    import_node_path8 = require("node:path");
     init_fix();
     init_source();
     init_version();

@@ -100,6 +100,9 @@ function extractorDigest() {
       .sort()
       .map((name) => `parse/${name}`),
     "catalog.ts",
+    // The scan index keeps text classes and lexical readings: the code they come from.
+    "scan/audit.ts",
+    "scan/lexical.ts",
   ];
   const hash = createHash("sha256");
   for (const file of files) {

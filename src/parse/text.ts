@@ -6,12 +6,13 @@
  * scan that found no end is remembered, so later starts inside it fail at once.
  */
 
-const SLASH = 47;
+/** Character codes of the C lexer's landmarks. */
+export const SLASH = 47;
 const STAR = 42;
-const QUOTE = 34;
-const APOSTROPHE = 39;
+export const QUOTE = 34;
+export const APOSTROPHE = 39;
 const BACKSLASH = 92;
-const NEWLINE = 10;
+export const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
 
 /** What `.` does not match in a JavaScript regular expression (without the `s` flag). */
@@ -28,7 +29,7 @@ export interface NonCodeOptions {
  * End (exclusive) of the literal opened by `quote` at `start`, or -1 when it does not close
  * before a newline or the end: the grammar `q(?:\\.|[^q\\\n])*q`.
  */
-function literalEnd(text: string, start: number, quote: number): { end: number; failedAt: number } {
+export function literalEnd(text: string, start: number, quote: number): { end: number; failedAt: number } {
   for (let i = start + 1; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (char === quote) return { end: i + 1, failedAt: -1 };

@@ -13,10 +13,14 @@ import type { FileFacts } from "../parse/facts.js";
 import { compareDrivers, summarize } from "../report/summary.js";
 import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
-import { contentHash, defaultCacheDir, FactsCache } from "./cache.js";
-import { isParseFailure, parseFiles } from "./pool.js";
-import { lexicalSummary } from "./lexical.js";
+import { defaultCacheDir, FactsCache } from "./cache.js";
+import { isParseFailure, ParsePool } from "./pool.js";
+import { lexicalSummary, moduleParsePlan, type LexicalSummary, type ParseInput } from "./lexical.js";
+import { ScanIndex } from "./scan-index.js";
 import { InputError, type TreeSource } from "./source.js";
+
+/** How long the scan runs before it lets the event loop feed the workers and draw the progress. */
+const SCAN_SLICE_MS = 10;
 
 /** A build unit: the .c files of one module, or a file no Makefile names. */
 export interface Unit {
@@ -25,8 +29,17 @@ export interface Unit {
   sources: string[];
 }
 
-const MENTION = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\b`);
-const MSI_MENTION = new RegExp(`\\b(?:${MSI_NAMES.join("|")})\\b`);
+const CATALOG_SET: ReadonlySet<string> = new Set(CATALOG_NAMES);
+const MSI_SET: ReadonlySet<string> = new Set(MSI_NAMES);
+/**
+ * What the scan searches for: pieces shared by the catalog's names (each hit is then read as the
+ * identifier around it), and any name none of them covers. Three searches instead of twenty.
+ */
+const CATALOG_PIECES = ["enable_device", "irq_vectors", "able_msi"];
+const CATALOG_NEEDLES: readonly string[] = [
+  ...CATALOG_PIECES,
+  ...CATALOG_NAMES.filter((name) => !CATALOG_PIECES.some((piece) => name.includes(piece))),
+];
 /** Besides the catalog: what the model starts from (device lookups, a pci_driver, PM ops). */
 const SEED = new RegExp(
   `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`,
@@ -44,47 +57,43 @@ export interface TextClass {
   seed: boolean;
 }
 
-export function classifyText(source: Buffer): TextClass {
-  // Every catalog and lookup name starts with "pci": one native search rules out most files.
-  const pci = source.includes("pci");
-  if (!pci && !source.includes("PM_OPS") && !source.includes("dev_pm_ops")) {
-    return { catalog: false, msi: false, seed: false };
-  }
-  const text = source.toString("latin1");
-  const catalog = pci && MENTION.test(text);
-  const maybeSeed = SEED_NEEDLES.some((needle) => text.includes(needle));
-  return { catalog, msi: catalog && MSI_MENTION.test(text), seed: catalog || (maybeSeed && SEED.test(text)) };
+function isIdentifierChar(char: number): boolean {
+  return (
+    (char >= 97 && char <= 122) || (char >= 65 && char <= 90) || (char >= 48 && char <= 57) || char === 95
+  );
 }
 
-/** Names of the functions that call a catalog function, directly or through other functions. */
-export function reachingCatalog(files: readonly (FileFacts | undefined)[]): Set<string> {
-  const reaching = new Set<string>();
-  const callees = new Map<string, Set<string>>();
-  for (const file of files) {
-    if (file === undefined) continue;
-    for (const call of file.calls) {
-      const fn = call.fn >= 0 ? file.functions[call.fn]?.name : undefined;
-      if (fn === undefined) continue;
-      if (call.role !== undefined) reaching.add(fn);
-      const set = callees.get(fn) ?? new Set<string>();
-      set.add(call.callee);
-      callees.set(fn, set);
+/** Which catalog names the text mentions as whole identifiers: none, some, or an MSI one. */
+function catalogMention(text: string): "none" | "catalog" | "msi" {
+  let found: "none" | "catalog" = "none";
+  for (const needle of CATALOG_NEEDLES) {
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      let start = at;
+      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+      let end = at + needle.length;
+      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
+      const name = text.slice(start, end);
+      if (MSI_SET.has(name)) return "msi";
+      if (CATALOG_SET.has(name)) found = "catalog";
     }
   }
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const [fn, called] of callees) {
-      if (reaching.has(fn)) continue;
-      for (const callee of called) {
-        if (reaching.has(callee)) {
-          reaching.add(fn);
-          changed = true;
-          break;
-        }
-      }
-    }
-  }
-  return reaching;
+  return found;
+}
+
+export function classifyText(source: Buffer): TextClass {
+  // Every catalog and lookup name starts with "pci": one native search rules out most files. A
+  // file without it can still be a seed by its PM ops: isSeedText() tells, for the files of the
+  // modules that are parsed.
+  if (!source.includes("pci")) return { catalog: false, msi: false, seed: false };
+  const text = source.toString("latin1");
+  const mention = catalogMention(text);
+  const catalog = mention !== "none";
+  return { catalog, msi: mention === "msi", seed: catalog || isSeedText(text) };
+}
+
+/** The text names what the model starts from besides the catalog: a device lookup, a pci_driver, PM ops. */
+export function isSeedText(text: string): boolean {
+  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
 }
 
 function normalisePath(path: string): string {
@@ -199,16 +208,25 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     units = units.filter((unit) => shardOf(unit.unit, count) === index);
   }
 
-  // Read every candidate file once; a unit matters when one of its files mentions the catalog.
-  // Only each file's text class is kept: the files needed later are read again, which keeps
-  // the peak memory down.
-  const candidates = [...new Set(units.flatMap((unit) => unit.sources))];
+  // One pass over the units: each file is read once and classified by its text; a unit that
+  // mentions the catalog is then dealt with while its files are at hand. A unit whose text never
+  // names an MSI allocator or release can only be no-msi: a lexical reading gives what the
+  // report shows of it. The others are parsed as moduleParsePlan() says (the files that name
+  // what the model starts from and those with a function that reaches the catalog, the bodies of
+  // the functions that cannot reach it blanked), on the workers, while the scan goes on. With
+  // the cache on, the scan index gives what it knows of unchanged files and units instead.
+  const prefilter = options.prefilter !== false;
+  const cacheDir = options.cache ?? defaultCacheDir();
+  const index =
+    cacheDir !== false && source.stat !== undefined ? ScanIndex.open(cacheDir, source.root) : undefined;
+  const mainCache = FactsCache.open(cacheDir, { onWarning: (message) => warnings.push(message) });
+  const candidates = new Set(units.flatMap((unit) => unit.sources));
   const classes = new Map<string, TextClass>();
   const unreadable = new Set<string>();
-  let scanned = 0;
+  const scannedPaths = new Set<string>();
   const readOrWarn = async (path: string): Promise<Buffer | undefined> => {
     try {
-      const data = await source.read(path);
+      const data = source.readTransient !== undefined ? source.readTransient(path) : await source.read(path);
       if (data === undefined) warnings.push(`${path}: skipped: not a regular file inside the root`);
       return data;
     } catch (error) {
@@ -216,103 +234,71 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       return undefined;
     }
   };
-  for (const path of candidates) {
-    const data = await readOrWarn(path);
-    if (data === undefined) unreadable.add(path);
-    else {
-      const textClass = classifyText(data);
-      if (textClass.seed) classes.set(path, textClass);
-    }
-    progress({ phase: "scan", done: ++scanned, total: candidates.length });
-  }
-  const relevant = units.filter((unit) => unit.sources.some((file) => classes.get(file)?.catalog === true));
-  // Files are read again when needed rather than kept: the audit's peak memory stays low.
-  const bytesOf = async (path: string): Promise<Buffer | undefined> =>
-    unreadable.has(path) ? undefined : source.read(path).catch(() => undefined);
-
-  const cache = FactsCache.open(options.cache ?? defaultCacheDir(), {
-    onWarning: (message) => warnings.push(message),
-  });
-  const jobs = options.jobs ?? availableParallelism();
-  const facts = new Map<string, FileFacts>();
-  const parse = async (paths: readonly string[]): Promise<void> => {
-    const misses: { path: string; source: Buffer; hash: string }[] = [];
-    for (const path of paths) {
-      if (facts.has(path)) continue;
-      const data = await bytesOf(path);
-      if (data === undefined) continue;
-      const hash = contentHash(data);
-      const cached = cache.get(hash, path);
-      if (cached !== undefined) facts.set(path, cached);
-      else misses.push({ path, source: data, hash });
-    }
-    const base = facts.size;
-    const results = await parseFiles(misses, jobs, (parsed) =>
-      progress({ phase: "parse", done: base + parsed, total: base + misses.length }),
-    );
-    results.forEach((result, index) => {
-      const miss = misses[index] as { path: string; hash: string };
-      if (isParseFailure(result)) {
-        warnings.push(`${miss.path}: skipped: ${result.error}`);
-        return;
-      }
-      facts.set(miss.path, result);
-      cache.set(miss.hash, result);
-    });
-  };
-
-  // A unit whose text never names an MSI allocator or release can only be no-msi: a lexical
-  // reading gives what the report shows of it. The others are parsed: first the seeds (files
-  // that name the catalog, a device lookup, a pci_driver or PM ops), then, until nothing
-  // changes, every file whose text calls a function that reaches a catalog call, the files that
-  // can add a call-graph path. A file that never names such a function cannot change the model.
-  const prefilter = options.prefilter !== false;
-  const parsedUnits = prefilter
-    ? relevant.filter((unit) => unit.sources.some((path) => classes.get(path)?.msi === true))
-    : relevant;
-  const lexicalUnits = relevant.filter((unit) => !parsedUnits.includes(unit));
-  await parse(
-    parsedUnits.flatMap((unit) =>
-      unit.sources.filter((path) => !prefilter || classes.get(path)?.seed === true),
-    ),
-  );
-  for (let pending = parsedUnits; pending.length > 0;) {
-    const more: string[] = [];
-    const next: Unit[] = [];
-    for (const unit of pending) {
-      const reaching = reachingCatalog(unit.sources.map((path) => facts.get(path)));
-      if (reaching.size === 0) continue;
-      const calls = new RegExp(`\\b(?:${[...reaching].join("|")})\\s*\\(`);
-      const found: string[] = [];
-      for (const path of unit.sources) {
-        if (!facts.has(path) && calls.test((await bytesOf(path))?.toString("latin1") ?? "")) found.push(path);
-      }
-      if (found.length > 0) {
-        more.push(...found);
-        next.push(unit);
-      }
-    }
-    await parse(more);
-    pending = next;
-  }
-  const cacheHits = cache.stats.hits;
 
   const traits = await readTraits(source);
   const drivers: DriverReport[] = [];
-  for (const unit of parsedUnits) {
+  /** Files parsed or taken from the cache, for the stats. */
+  const parsedPaths = new Set<string>();
+  /** The model of a parsed unit, run as soon as its facts are in (its own: a file two units share may be blanked differently in each). */
+  const model = (unit: Unit, unitFacts: readonly FileFacts[]): void => {
+    for (const fact of unitFacts) parsedPaths.add(fact.path);
+    const byPath = new Map(unitFacts.map((fact) => [fact.path, fact]));
     const files = unit.sources
-      .map((path) => facts.get(path))
+      .map((path) => byPath.get(path))
       .filter((fact): fact is FileFacts => fact !== undefined);
-    if (files.length === 0) continue;
+    if (files.length === 0) return;
     drivers.push(
       ...analyseModule({ unit: unit.unit, module: unit.module, sources: unit.sources, files }, traits),
     );
-  }
-  for (const unit of lexicalUnits) {
-    const texts: string[] = [];
-    for (const path of unit.sources) texts.push((await bytesOf(path))?.toString("latin1") ?? "");
-    const summary = lexicalSummary(texts);
-    if (!summary.callsCatalog) continue;
+  };
+  let submitted = 0;
+  let cacheHits = 0;
+  const pool = new ParsePool(options.jobs ?? availableParallelism(), {
+    cache: cacheDir,
+    onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted }),
+  });
+  const parsing: Promise<void>[] = [];
+  // A pool that fails (its workers cannot start) fails the audit, once the scan has stopped.
+  let poolFailure: unknown;
+  const parse = (unit: Unit, inputs: readonly ParseInput[]): void => {
+    submitted += inputs.length;
+    parsing.push(
+      pool.parse(inputs).then(
+        (outcome) => {
+          cacheHits += outcome.cacheHits;
+          warnings.push(...outcome.warnings);
+          const parsed: [string, string][] = [];
+          const unitFacts: FileFacts[] = [];
+          outcome.results.forEach((result, at) => {
+            if (isParseFailure(result)) {
+              warnings.push(`${result.path}: skipped: ${result.error}`);
+              return;
+            }
+            unitFacts.push(result);
+            parsed.push([result.path, outcome.keys[at] as string]);
+          });
+          model(unit, unitFacts);
+          if (parsed.length === outcome.results.length && outcome.warnings.length === 0) {
+            index?.recordUnit(unit.unit, unit.sources, { parsed });
+          }
+        },
+        (error: unknown) => {
+          poolFailure ??= error;
+        },
+      ),
+    );
+  };
+  /** The unit's facts from the cache, as the index recorded them; false when one is missing. */
+  const factsFromIndex = (unit: Unit, parsed: readonly [string, string][]): boolean => {
+    const found = parsed.map(([path, key]) => mainCache.get(key, path));
+    if (found.some((fact) => fact === undefined)) return false;
+    model(unit, found as FileFacts[]);
+    cacheHits += found.length;
+    index?.recordUnit(unit.unit, unit.sources, { parsed: [...parsed] });
+    return true;
+  };
+  const lexicalDrivers = (unit: Unit, summary: LexicalSummary): void => {
+    if (!summary.callsCatalog) return;
     const base = {
       unit: unit.unit,
       module: unit.module,
@@ -322,7 +308,81 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     };
     if (summary.drivers.length === 0) drivers.push(base);
     for (const driver of summary.drivers) drivers.push({ ...base, driver });
+  };
+
+  // The reads are synchronous underneath: without handing control back to the event loop now
+  // and then, the workers' messages (ready, done) would wait for the end of the scan.
+  let sliceStart = performance.now();
+  try {
+    for (const unit of units) {
+      if (performance.now() - sliceStart > SCAN_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+      // Most files are read into a reused buffer and forgotten; seeds are kept for the unit.
+      const kept = new Map<string, Buffer>();
+      for (const path of unit.sources) {
+        if (unreadable.has(path) || scannedPaths.has(path)) continue;
+        scannedPaths.add(path);
+        progress({ phase: "scan", done: scannedPaths.size, total: candidates.size });
+        const stat = index === undefined ? undefined : source.stat?.(path);
+        const known = stat === undefined ? undefined : index?.lookup(path, stat);
+        if (known !== undefined) {
+          if (known.seed) classes.set(path, known);
+          continue;
+        }
+        const data = await readOrWarn(path);
+        if (data === undefined) {
+          unreadable.add(path);
+          continue;
+        }
+        const textClass = classifyText(data);
+        if (stat !== undefined) index?.record(path, stat, textClass);
+        if (!textClass.seed) continue;
+        classes.set(path, textClass);
+        kept.set(path, Buffer.from(data));
+      }
+      if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) continue;
+      const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
+      const indexed = index?.unit(unit.unit, unit.sources);
+      if (indexed !== undefined) {
+        if ("lexical" in indexed && !parsedUnit) {
+          lexicalDrivers(unit, indexed.lexical);
+          index?.recordUnit(unit.unit, unit.sources, indexed);
+          continue;
+        }
+        if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) continue;
+      }
+      // The unit matters: its other files (and those shared with units before it) are read again.
+      const files: { path: string; data: Buffer }[] = [];
+      for (const path of unit.sources) {
+        if (unreadable.has(path)) continue;
+        const data = kept.get(path) ?? (await source.read(path).catch(() => undefined));
+        if (data !== undefined) files.push({ path, data });
+      }
+      const whole = files.map(({ path, data }) => ({ path, source: data }));
+      if (!prefilter) {
+        parse(unit, whole);
+      } else if (parsedUnit) {
+        const texts = files.map(({ path, data }) => {
+          const text = data.toString("utf8");
+          return { path, text, seed: classes.get(path)?.seed === true || isSeedText(text) };
+        });
+        parse(unit, moduleParsePlan(texts) ?? whole);
+      } else {
+        const summary = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
+        lexicalDrivers(unit, summary);
+        if (files.length === unit.sources.length)
+          index?.recordUnit(unit.unit, unit.sources, { lexical: summary });
+      }
+    }
+    await Promise.all(parsing);
+    if (poolFailure !== undefined) throw poolFailure;
+  } finally {
+    pool.close();
   }
+  index?.save();
+
   drivers.sort(compareDrivers);
 
   const summary = summarize(drivers);
@@ -337,12 +397,13 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     drivers,
     summary,
     stats: {
-      filesScanned: scanned,
-      filesParsed: facts.size,
+      filesScanned: scannedPaths.size,
+      filesParsed: parsedPaths.size,
       durationMs: Math.round(performance.now() - started),
       cacheHits,
     },
   };
-  if (warnings.length > 0) report.warnings = warnings.sort();
+  // Each worker warns for itself (a cache it cannot write): once is enough.
+  if (warnings.length > 0) report.warnings = [...new Set(warnings)].sort();
   return report;
 }

@@ -62,6 +62,9 @@ export function extractorDigest(): string {
       .sort()
       .map((name) => new URL(name, parseDir)),
     new URL("catalog.ts", src),
+    // The scan index keeps text classes and lexical readings: the code they come from.
+    new URL("scan/audit.ts", src),
+    new URL("scan/lexical.ts", src),
   ];
   const hash = createHash("sha256");
   for (const file of files) {

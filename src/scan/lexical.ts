@@ -5,8 +5,13 @@
  * not count, as in the parse), and its `struct pci_driver` variables. A test proves that this
  * gives the same report as parsing.
  */
-import { CATALOG_NAMES } from "../catalog.js";
-import { replaceNonCode } from "../parse/text.js";
+import {
+  CATALOG_NAMES,
+  DEVM_ACTION_REGISTRARS,
+  OTHER_DEVICE_LOOKUPS,
+  PCI_DRIVER_REGISTRARS,
+} from "../catalog.js";
+import { APOSTROPHE, literalEnd, NEWLINE, QUOTE, replaceNonCode, SLASH } from "../parse/text.js";
 
 export interface LexicalSummary {
   callsCatalog: boolean;
@@ -87,4 +92,392 @@ export function lexicalSummary(texts: readonly string[]): LexicalSummary {
     for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1] as string);
   }
   return { callsCatalog, drivers };
+}
+
+/** A top-level brace block as the text shows it, by offsets: a function body or anything else. */
+interface TextBlock {
+  /**
+   * For a function body, the identifiers before each top-level `(` of its header: the name, and
+   * any annotation; empty for an initialiser, a struct, union or enum body.
+   */
+  names: string[];
+  /** An initialiser of a `struct pci_driver` or `struct dev_pm_ops`: parsed whatever it names. */
+  structure: boolean;
+  /** Offsets of the braces. */
+  open: number;
+  close: number;
+  /** Offsets of the lines strictly between the braces, when blanking them is safe. */
+  blank?: Region;
+}
+
+/** A stretch of text, by offsets: [start, end). */
+interface Region {
+  start: number;
+  end: number;
+}
+
+const IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
+
+const STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
+
+/**
+ * A function header's candidate names: every identifier right before a `(` at parenthesis depth
+ * 0. Empty for any other header.
+ */
+function headerNames(header: string): string[] {
+  const trimmed = header.trimEnd();
+  // An initialiser (`= {`), a struct, enum or union body: not a function.
+  if (!trimmed.endsWith(")") || trimmed.includes("=")) return [];
+  const names: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < trimmed.length; i++) {
+    const char = trimmed.charCodeAt(i);
+    if (char === OPEN_PAREN) {
+      if (depth === 0) {
+        const name = IDENTIFIER_BEFORE_PAREN.exec(trimmed.slice(Math.max(0, i - 200), i))?.[1];
+        if (name !== undefined) names.push(name);
+      }
+      depth++;
+    } else if (char === CLOSE_PAREN) {
+      depth--;
+    }
+  }
+  return names;
+}
+
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+/** What the scan stops at: comments, literals, braces, `;` and preprocessor lines. */
+const TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
+const DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
+const ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
+const WHITESPACE_ONLY = /^\s*$/;
+
+/**
+ * The top-level brace blocks and comments of one file, or undefined when its braces do not
+ * balance. Braces are counted in code only: not in comments, literals, preprocessor lines, `#if 0`
+ * regions, or the later branches of a conditional (`#ifdef A ... {` `#else ... {` `#endif` opens
+ * one block), as codeOnly(text, true) shows the text. One pass, no copy of the text.
+ */
+function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } | undefined {
+  const blocks: TextBlock[] = [];
+  const comments: Region[] = [];
+  let depth = 0;
+  // The top-level header being read: its code so far, and where its next piece starts.
+  let header = "";
+  let piece = 0;
+  let open = -1;
+  // Preprocessor conditionals: whether each open one's current branch is out of the count
+  // because it is `#if 0` (all) or a later branch (first); how many of each are out.
+  const zero: boolean[] = [];
+  const later: boolean[] = [];
+  let out = 0;
+  let conditionals = 0;
+  let conditionalsAtOpen = 0;
+  // A conditional opened outside the body switches branch or closes inside it.
+  let bodyCrossesConditional = false;
+  let directiveEnd = -1;
+  let commentNeverCloses = Infinity;
+  let stringFailsBefore = -1;
+  let charFailsBefore = -1;
+  const counting = (): boolean => out === 0;
+  const skip = (from: number, to: number): void => {
+    if (depth === 0 && counting()) header += `${text.slice(piece, from)} `;
+    piece = to;
+  };
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(text); match !== null; match = TOKEN.exec(text)) {
+    const at = match.index;
+    const token = match[0];
+    const char = token.charCodeAt(0);
+    if (char === SLASH) {
+      if (token === "//") {
+        const newline = text.indexOf("\n", at + 2);
+        const end = newline < 0 ? text.length : newline;
+        if (depth === 0) comments.push({ start: at, end });
+        skip(at, end);
+        TOKEN.lastIndex = end;
+        continue;
+      }
+      const close = at + 2 < commentNeverCloses ? text.indexOf("*/", at + 2) : -1;
+      if (close < 0) {
+        commentNeverCloses = at + 2;
+        TOKEN.lastIndex = at + 1;
+        continue;
+      }
+      if (depth === 0) comments.push({ start: at, end: close + 2 });
+      skip(at, close + 2);
+      TOKEN.lastIndex = close + 2;
+      continue;
+    }
+    if (at < directiveEnd) continue;
+    if (char === QUOTE || char === APOSTROPHE) {
+      const failsBefore = char === QUOTE ? stringFailsBefore : charFailsBefore;
+      if (at >= failsBefore) {
+        const { end, failedAt } = literalEnd(text, at, char);
+        if (end >= 0) {
+          skip(at, end);
+          TOKEN.lastIndex = end;
+        } else if (char === QUOTE) stringFailsBefore = failedAt;
+        else charFailsBefore = failedAt;
+      }
+      continue;
+    }
+    if (token.endsWith("#")) {
+      // A preprocessor line, continued by backslashes.
+      const hash = at + token.length - 1;
+      let end = text.indexOf("\n", hash);
+      while (end >= 0 && /\\\s*$/.test(text.slice(Math.max(hash, end - 8), end)))
+        end = text.indexOf("\n", end + 1);
+      if (end < 0) end = text.length;
+      const lineStart = char === NEWLINE ? at + 1 : at;
+      skip(lineStart, end);
+      directiveEnd = end;
+      // Resume right after the `#`: a comment opened on the line may run past it.
+      TOKEN.lastIndex = hash + 1;
+      DIRECTIVE.lastIndex = hash;
+      const directive = DIRECTIVE.exec(text);
+      const keyword = directive?.[1] ?? "";
+      const rest = (directive?.[2] ?? "").replace(/\/\*.*?\*\/|\/\/.*$/g, " ");
+      if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
+        const isZero = keyword === "if" && ONLY_ZERO.test(rest);
+        zero.push(isZero);
+        later.push(isZero);
+        if (isZero) out += 1;
+        conditionals++;
+      } else if ((keyword === "else" || keyword === "elif" || keyword === "elifdef") && zero.length > 0) {
+        if (depth > 0 && conditionals <= conditionalsAtOpen) bodyCrossesConditional = true;
+        const top = zero.length - 1;
+        const wasOut = zero[top] === true || later[top] === true;
+        zero[top] = false;
+        later[top] = !(later[top] as boolean);
+        const isOut = later[top] === true;
+        out += (isOut ? 1 : 0) - (wasOut ? 1 : 0);
+      } else if (keyword === "endif") {
+        if (later.length > 0) {
+          zero.pop();
+          if (later.pop() === true) out -= 1;
+        }
+        conditionals--;
+        if (depth > 0 && conditionals < conditionalsAtOpen) bodyCrossesConditional = true;
+      }
+      continue;
+    }
+    if (!counting()) continue;
+    if (char === OPEN_BRACE) {
+      if (depth === 0) {
+        header += text.slice(piece, at);
+        open = at;
+        conditionalsAtOpen = conditionals;
+        bodyCrossesConditional = false;
+      }
+      depth++;
+    } else if (char === CLOSE_BRACE) {
+      if (--depth < 0) return undefined;
+      if (depth > 0) continue;
+      const block: TextBlock = {
+        names: headerNames(header),
+        structure: STRUCTURE.test(header),
+        open,
+        close: at,
+      };
+      const afterOpen = text.indexOf("\n", open);
+      const closeLine = text.lastIndexOf("\n", at) + 1;
+      if (
+        afterOpen >= 0 &&
+        afterOpen + 1 < closeLine &&
+        WHITESPACE_ONLY.test(text.slice(open + 1, afterOpen)) &&
+        WHITESPACE_ONLY.test(text.slice(closeLine, at)) &&
+        conditionals === conditionalsAtOpen &&
+        !bodyCrossesConditional
+      ) {
+        block.blank = { start: afterOpen + 1, end: closeLine };
+      }
+      blocks.push(block);
+      header = "";
+      piece = at + 1;
+    } else if (depth === 0) {
+      // `;`
+      header = "";
+      piece = at + 1;
+    }
+  }
+  return depth === 0 ? { blocks, comments } : undefined;
+}
+
+/** A function whose body names one of these reaches the catalog, and so do its callers. */
+const CATALOG_SET: ReadonlySet<string> = new Set(CATALOG_NAMES);
+/** Bodies that name these are parsed for what the parse reads of them, reaching or not. */
+const READ_NAMES: ReadonlySet<string> = new Set([
+  ...OTHER_DEVICE_LOOKUPS,
+  ...PCI_DRIVER_REGISTRARS,
+  ...DEVM_ACTION_REGISTRARS,
+]);
+
+/** Characters of C identifiers (and of numbers, which never equal a name). */
+const IDENTIFIER_CHAR = new Uint8Array(128);
+for (const [from, to] of [
+  [48, 57],
+  [65, 90],
+  [95, 95],
+  [97, 122],
+]) {
+  for (let char = from as number; char <= (to as number); char++) IDENTIFIER_CHAR[char] = 1;
+}
+
+/** Names looked up by a hash of their characters, computed while scanning, with no string made. */
+class NameTable {
+  private readonly byHash = new Map<number, string[]>();
+  /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
+  private readonly filter = new Uint8Array(1 << 13);
+
+  static hash(name: string): number {
+    let hash = 0;
+    for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 31) + name.charCodeAt(i)) | 0;
+    return hash;
+  }
+
+  add(name: string): void {
+    const hash = NameTable.hash(name);
+    const list = this.byHash.get(hash);
+    if (list === undefined) this.byHash.set(hash, [name]);
+    else if (!list.includes(name)) list.push(name);
+    const slot = (hash >>> 3) & 0x1fff;
+    this.filter[slot] = (this.filter[slot] as number) | (1 << (hash & 7));
+  }
+
+  /** Calls `found` for each name of the table that occurs as a whole identifier in text[start, end). */
+  scan(text: string, start: number, end: number, found: (name: string) => void): void {
+    const filter = this.filter;
+    let i = start;
+    while (i < end) {
+      let char = text.charCodeAt(i);
+      if (char >= 128 || IDENTIFIER_CHAR[char] === 0) {
+        i++;
+        continue;
+      }
+      const from = i;
+      let hash = 0;
+      do {
+        hash = (Math.imul(hash, 31) + char) | 0;
+        char = ++i < end ? text.charCodeAt(i) : 0;
+      } while (char < 128 && IDENTIFIER_CHAR[char] === 1);
+      if ((((filter[(hash >>> 3) & 0x1fff] as number) >> (hash & 7)) & 1) === 0) continue;
+      for (const name of this.byHash.get(hash) ?? []) {
+        if (name.length === i - from && text.startsWith(name, from)) found(name);
+      }
+    }
+  }
+}
+
+export interface ModuleText {
+  path: string;
+  text: string;
+  /** The file must be parsed whatever its functions (it names the catalog, a pci_driver, PM ops). */
+  seed: boolean;
+}
+
+export interface ParseInput {
+  path: string;
+  /** UTF-8. */
+  source: Buffer;
+}
+
+/**
+ * The text as UTF-8 with the given regions (in order) blanked: every character but line breaks
+ * becomes as many spaces as it had UTF-16 code units, so every string offset and position stays.
+ */
+export function blankedSource(text: string, regions: readonly Region[]): Buffer {
+  const out = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
+  let length = 0;
+  let copied = 0;
+  for (const region of regions) {
+    length += out.write(text.slice(copied, region.start), length, "utf8");
+    for (let line = region.start; line < region.end;) {
+      const newline = text.indexOf("\n", line);
+      const end = newline < 0 || newline >= region.end ? region.end : newline;
+      out.fill(0x20, length, length + end - line);
+      length += end - line;
+      if (end < region.end) out[length++] = NEWLINE;
+      line = end + 1;
+    }
+    copied = region.end;
+  }
+  length += out.write(text.slice(copied), length, "utf8");
+  return out.subarray(0, length);
+}
+
+/**
+ * What of a module to parse: the seeds and every file with a function whose body names, directly
+ * or through the module's other functions, a catalog function. In them, every other top-level
+ * block is blanked (spaces, line breaks kept, so every offset and position stays): the bodies of
+ * the functions that cannot reach the catalog, the initialisers and type bodies that name nothing
+ * of interest, and the comments between them. A blanked function calls nothing that reaches the
+ * catalog, so the model sees the same catalog calls, the same paths to them and the same entry
+ * points. Undefined when a file's braces do not balance: the caller then parses the module's
+ * files whole.
+ */
+export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | undefined {
+  const read: { file: ModuleText; blocks: TextBlock[]; comments: Region[] }[] = [];
+  for (const file of files) {
+    const found = textBlocks(file.text);
+    if (found === undefined) return undefined;
+    read.push({ file, ...found });
+  }
+  const interesting = new NameTable();
+  for (const name of [...CATALOG_SET, ...READ_NAMES]) interesting.add(name);
+  for (const { blocks } of read)
+    for (const block of blocks) for (const name of block.names) interesting.add(name);
+
+  // What each block names among the module's functions, and whether it names the catalog.
+  interface Body {
+    block: TextBlock;
+    mentions: Set<string>;
+    catalog: boolean;
+    read: boolean;
+  }
+  const bodies = read.map(({ file, blocks }) =>
+    blocks.map((block): Body => {
+      const body: Body = { block, mentions: new Set(), catalog: false, read: false };
+      interesting.scan(file.text, block.open, block.close, (name) => {
+        if (CATALOG_SET.has(name)) body.catalog = true;
+        else if (READ_NAMES.has(name)) body.read = true;
+        else body.mentions.add(name);
+      });
+      return body;
+    }),
+  );
+  const reaching = new Set<string>();
+  const reaches = (body: Body): boolean => body.block.names.some((name) => reaching.has(name));
+  for (const body of bodies.flat()) if (body.catalog) for (const name of body.block.names) reaching.add(name);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const body of bodies.flat()) {
+      if (body.block.names.length === 0 || reaches(body)) continue;
+      if (![...body.mentions].some((name) => reaching.has(name))) continue;
+      for (const name of body.block.names) reaching.add(name);
+      changed = true;
+    }
+  }
+  // A block that is not a function is kept when it names anything of interest: it may be a
+  // function whose header the text does not show (a macro).
+  const kept = (body: Body): boolean =>
+    body.read ||
+    reaches(body) ||
+    (body.block.names.length === 0 &&
+      (body.block.structure || body.catalog || [...body.mentions].some((name) => reaching.has(name))));
+
+  const plan: ParseInput[] = [];
+  read.forEach(({ file, comments }, index) => {
+    const fileBodies = bodies[index] as Body[];
+    if (!file.seed && !fileBodies.some(reaches)) return;
+    // Comments between the blocks go too: the parse reads nothing from them.
+    const blanks = fileBodies
+      .filter((body) => !kept(body))
+      .flatMap((body) => (body.block.blank === undefined ? [] : [body.block.blank]))
+      .concat(comments)
+      .sort((a, b) => a.start - b.start);
+    plan.push({ path: file.path, source: blankedSource(file.text, blanks) });
+  });
+  return plan;
 }

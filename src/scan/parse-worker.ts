@@ -4,9 +4,11 @@
  * parse-worker-entry.ts, in a bundle from the bundle itself (scripts/build.mjs starts every
  * bundle with the isParseWorker() check of worker-mark.ts).
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { FileFacts } from "../parse/facts.js";
 import { parseFacts } from "../parse/parser.js";
+import { contentHash, FactsCache } from "./cache.js";
+import type { ParseInput } from "./lexical.js";
 
 /** A file tree-sitter could not parse: reported, never a crash. */
 export interface ParseFailure {
@@ -32,8 +34,24 @@ export interface BatchMessage {
   bytes: ArrayBuffer;
 }
 
+/** What a batch gives: the facts (or failures) of the files parsed, from the cache or not. */
+export interface BatchOutcome {
+  results: ParseResult[];
+  /** The facts cache key of each result's input. */
+  keys: string[];
+  cacheHits: number;
+  warnings: string[];
+}
+
 /** Worker → main. `ready` once the parser has loaded, then one `done` per batch. */
-export type WorkerMessage = { type: "ready" } | { type: "done"; id: number; results: ParseResult[] };
+export type WorkerMessage = { type: "ready" } | ({ type: "done"; id: number } & BatchOutcome);
+
+/** What a parse worker is started with. */
+export interface ParseWorkerData {
+  mark: string;
+  /** The facts cache directory, or false for none. */
+  cache: string | false;
+}
 
 /**
  * Files larger than this are not parsed. The kernel's largest .c file is under 2 MB (6.12);
@@ -63,15 +81,29 @@ export function parseOne(
   }
 }
 
-export function parseBatch(batch: BatchMessage): ParseResult[] {
-  const results: ParseResult[] = [];
+/**
+ * A batch's outcome. The cache is keyed by what is parsed: a file with bodies blanked by the plan
+ * is a different input from the file itself.
+ */
+export function parseBatch(batch: BatchMessage, cache: FactsCache, warnings: string[] = []): BatchOutcome {
+  const inputs: ParseInput[] = [];
   let start = 0;
   batch.paths.forEach((path, index) => {
     const end = batch.ends[index] ?? start;
-    results.push(parseOne(path, new Uint8Array(batch.bytes, start, end - start)));
+    inputs.push({ path, source: Buffer.from(batch.bytes, start, end - start) });
     start = end;
   });
-  return results;
+  const hitsBefore = cache.stats.hits;
+  const keys = inputs.map((input) => contentHash(input.source));
+  const results = inputs.map((input, index): ParseResult => {
+    const key = keys[index] as string;
+    const cached = cache.get(key, input.path);
+    if (cached !== undefined) return cached;
+    const result = parseOne(input.path, input.source);
+    if (!isParseFailure(result)) cache.set(key, result);
+    return result;
+  });
+  return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
 
 /** The worker's main loop: answers batches until the pool terminates it. */
@@ -80,8 +112,13 @@ export function runParseWorker(): void {
   if (port === null) {
     throw new Error("runParseWorker() called outside a worker thread");
   }
+  let warnings: string[] = [];
+  const cache = FactsCache.open((workerData as ParseWorkerData).cache, {
+    onWarning: (message) => warnings.push(message),
+  });
   port.on("message", (message: BatchMessage) => {
-    const reply: WorkerMessage = { type: "done", id: message.id, results: parseBatch(message) };
+    warnings = [];
+    const reply: WorkerMessage = { type: "done", id: message.id, ...parseBatch(message, cache, warnings) };
     port.postMessage(reply);
   });
   // The parser is made on first use: make it now, so a broken addon fails the worker before any

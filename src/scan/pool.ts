@@ -5,11 +5,19 @@
  * come back in input order; a file that fails to parse is a ParseFailure, never a crash.
  */
 import { Worker } from "node:worker_threads";
-import { isParseFailure, parseOne } from "./parse-worker.js";
-import type { BatchMessage, ParseFailure, ParseResult, WorkerMessage } from "./parse-worker.js";
+import { FactsCache } from "./cache.js";
+import { isParseFailure, parseBatch } from "./parse-worker.js";
+import type {
+  BatchMessage,
+  BatchOutcome,
+  ParseFailure,
+  ParseResult,
+  ParseWorkerData,
+  WorkerMessage,
+} from "./parse-worker.js";
 import { PARSE_WORKER_MARK } from "./worker-mark.js";
 
-export type { ParseFailure, ParseResult };
+export type { BatchOutcome, ParseFailure, ParseResult };
 export { isParseFailure };
 
 export interface SourceInput {
@@ -28,39 +36,18 @@ const BATCHES_PER_WORKER = 8;
 /** In the calling thread, hand control back to the event loop this often (progress rendering). */
 const MAIN_THREAD_SLICE_MS = 50;
 
+/** Parses `files` on a pool of its own (no cache), closed when done: results in input order. */
 export async function parseFiles(
   files: readonly SourceInput[],
   jobs: number,
   onParsed?: ParsedCallback,
 ): Promise<ParseResult[]> {
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    throw new RangeError(`jobs must be a whole number of at least 1, not ${String(jobs)}`);
+  const pool = new ParsePool(jobs, { cache: false, onParsed });
+  try {
+    return (await pool.parse(files)).results;
+  } finally {
+    pool.close();
   }
-  if (files.length === 0) {
-    return [];
-  }
-  if (jobs === 1) {
-    return parseInThisThread(files, onParsed);
-  }
-  const batches = planBatches(files, jobs);
-  return parseOnWorkers(files, batches, Math.min(jobs, batches.length), onParsed);
-}
-
-async function parseInThisThread(
-  files: readonly SourceInput[],
-  onParsed?: ParsedCallback,
-): Promise<ParseResult[]> {
-  const results: ParseResult[] = [];
-  let sliceStart = performance.now();
-  for (const file of files) {
-    results.push(parseOne(file.path, file.source));
-    onParsed?.(results.length);
-    if (performance.now() - sliceStart > MAIN_THREAD_SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
-  return results;
 }
 
 /** A batch: consecutive files of the input, from index `first`. */
@@ -116,122 +103,198 @@ function workerSource(): { script: string; eval: boolean } {
   };
 }
 
-function parseOnWorkers(
-  files: readonly SourceInput[],
-  batches: readonly Batch[],
-  workerCount: number,
-  onParsed?: ParsedCallback,
-): Promise<ParseResult[]> {
-  const results = new Array<ParseResult>(files.length);
-  const source = workerSource();
-  let nextBatch = 0;
-  let parsed = 0;
-  let settled = false;
-  const workers = new Set<Worker>();
+/** A batch on its way: the files it covers and where its outcome goes. */
+interface Job {
+  files: readonly SourceInput[];
+  batch: Batch;
+  done: (outcome: BatchOutcome) => void;
+}
 
-  return new Promise<ParseResult[]>((resolve, reject) => {
-    const finish = (error?: Error): void => {
-      if (settled) {
+export interface PoolOptions {
+  /** The facts cache directory, or false for none. */
+  cache: string | false;
+  /** Called with the number of files handed in whose batch is done. */
+  onParsed?: ParsedCallback;
+}
+
+/**
+ * Workers that parse what is handed to them while the caller goes on (the audit hands each
+ * module over as soon as it has read it). `parse()` may be called any number of times; each call
+ * resolves with its own outcome, results in input order. Workers start on first use and stop at
+ * close(). With jobs = 1, everything runs in the calling thread.
+ */
+export class ParsePool {
+  private readonly queue: Job[] = [];
+  private readonly workers = new Set<Worker>();
+  private readonly ready = new WeakSet<Worker>();
+  private readonly idle: ((job: Job) => void)[] = [];
+  private parsed = 0;
+  private failure: Error | undefined;
+  private readonly failed = new Set<(error: Error) => void>();
+  private closed = false;
+  private mainThreadCache: FactsCache | undefined;
+  private mainThreadWarnings: string[] = [];
+  private sliceStart = performance.now();
+
+  constructor(
+    private readonly jobs: number,
+    private readonly options: PoolOptions,
+  ) {
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      throw new RangeError(`jobs must be a whole number of at least 1, not ${String(jobs)}`);
+    }
+  }
+
+  /** Parses `files` (on the facts cache's miss): their outcome, results in input order. */
+  async parse(files: readonly SourceInput[]): Promise<BatchOutcome> {
+    const batches = files.length === 0 ? [] : planBatches(files, this.jobs);
+    if (this.jobs === 1) return this.parseInThisThread(files, batches);
+    if (this.failure !== undefined) throw this.failure;
+    const outcomes = new Array<BatchOutcome>(batches.length);
+    let remaining = batches.length;
+    if (remaining === 0) return { results: [], keys: [], cacheHits: 0, warnings: [] };
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      const fail = (error: Error): void => reject(error);
+      this.failed.add(fail);
+      batches.forEach((batch, index) => {
+        this.enqueue({
+          files,
+          batch,
+          done: (outcome) => {
+            outcomes[index] = outcome;
+            this.parsed += batch.count;
+            this.options.onParsed?.(this.parsed);
+            if (--remaining === 0) {
+              this.failed.delete(fail);
+              resolve(joinOutcomes(outcomes));
+            }
+          },
+        });
+      });
+    });
+  }
+
+  /**
+   * Stops the workers; batches still queued are dropped. A worker still loading the parser stops
+   * once it has loaded: terminating a thread inside the addon's initialisation aborts the process.
+   */
+  close(): void {
+    this.closed = true;
+    for (const worker of this.workers) if (this.ready.has(worker)) void worker.terminate();
+    this.workers.clear();
+  }
+
+  private async parseInThisThread(
+    files: readonly SourceInput[],
+    batches: readonly Batch[],
+  ): Promise<BatchOutcome> {
+    this.mainThreadCache ??= FactsCache.open(this.options.cache, {
+      onWarning: (message) => this.mainThreadWarnings.push(message),
+    });
+    const outcomes: BatchOutcome[] = [];
+    for (const [index, batch] of batches.entries()) {
+      this.mainThreadWarnings = [];
+      const message = batchMessage(files, batch, index);
+      outcomes.push(parseBatch(message, this.mainThreadCache, this.mainThreadWarnings));
+      this.parsed += batch.count;
+      this.options.onParsed?.(this.parsed);
+      // Hand control back to the event loop now and then (progress rendering).
+      if (performance.now() - this.sliceStart > MAIN_THREAD_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        this.sliceStart = performance.now();
+      }
+    }
+    return joinOutcomes(outcomes);
+  }
+
+  private enqueue(job: Job): void {
+    const waiting = this.idle.shift();
+    if (waiting !== undefined) {
+      waiting(job);
+      return;
+    }
+    this.queue.push(job);
+    if (this.workers.size < this.jobs) this.start();
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const reject of this.failed) reject(error);
+    this.failed.clear();
+    this.close();
+  }
+
+  private start(): void {
+    const source = workerSource();
+    const workerData: ParseWorkerData = { mark: PARSE_WORKER_MARK, cache: this.options.cache };
+    const worker = new Worker(source.script, { eval: source.eval, execArgv: [], workerData });
+    this.workers.add(worker);
+    let ready = false;
+    let inFlight: Job | undefined;
+    let id = 0;
+
+    const send = (job: Job): void => {
+      inFlight = job;
+      const message = batchMessage(job.files, job.batch, id++);
+      worker.postMessage(message, [message.bytes]);
+    };
+    const feed = (): void => {
+      const job = this.queue.shift();
+      if (job !== undefined) send(job);
+      else this.idle.push(send);
+    };
+
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "ready") {
+        ready = true;
+        this.ready.add(worker);
+        if (this.closed) void worker.terminate();
+        else feed();
+      } else if (inFlight !== undefined) {
+        const job = inFlight;
+        inFlight = undefined;
+        job.done(message);
+        feed();
+      }
+    });
+
+    const lost = (reason: string): void => {
+      if (!this.workers.delete(worker) || this.closed) return;
+      const index = this.idle.indexOf(send);
+      if (index >= 0) this.idle.splice(index, 1);
+      if (!ready) {
+        // Failing before the parser loaded is not about any file: it would fail everywhere.
+        this.fail(new Error(`the parse worker could not start: ${reason}`));
         return;
       }
-      settled = true;
-      for (const worker of workers) {
-        void worker.terminate();
+      const job = inFlight;
+      inFlight = undefined;
+      if (job !== undefined) {
+        // A worker dies (native crash, memory limit) on one of the batch's files; which one is
+        // unknown, so the batch's files are reported as failures and the others carry on.
+        const results: ParseFailure[] = [];
+        for (let index = job.batch.first; index < job.batch.first + job.batch.count; index++) {
+          results.push({
+            path: (job.files[index] as SourceInput).path,
+            error: `parse worker stopped: ${reason}`,
+          });
+        }
+        job.done({ results, keys: results.map(() => ""), cacheHits: 0, warnings: [] });
       }
-      if (error === undefined) {
-        resolve(results);
-      } else {
-        reject(error);
-      }
+      if (this.queue.length > 0) this.start();
     };
+    worker.on("error", (error: Error) => lost(error.message));
+    worker.on("exit", (code) => lost(`exited with code ${code}`));
+  }
+}
 
-    const record = (batch: Batch, batchResults: readonly ParseResult[]): void => {
-      batchResults.forEach((result, offset) => {
-        results[batch.first + offset] = result;
-      });
-      parsed += batch.count;
-      onParsed?.(parsed);
-      if (parsed === files.length) {
-        finish();
-      }
-    };
-
-    const start = (): void => {
-      const worker = new Worker(source.script, {
-        eval: source.eval,
-        execArgv: [],
-        workerData: { mark: PARSE_WORKER_MARK },
-      });
-      workers.add(worker);
-      let ready = false;
-      let inFlight: Batch | undefined;
-
-      const feed = (): void => {
-        const index = nextBatch;
-        const batch = batches[index];
-        if (batch === undefined) {
-          workers.delete(worker);
-          void worker.terminate();
-          return;
-        }
-        nextBatch += 1;
-        inFlight = batch;
-        const message = batchMessage(files, batch, index);
-        worker.postMessage(message, [message.bytes]);
-      };
-
-      worker.on("message", (message: WorkerMessage) => {
-        if (message.type === "ready") {
-          ready = true;
-          feed();
-        } else if (inFlight !== undefined) {
-          const batch = inFlight;
-          inFlight = undefined;
-          record(batch, message.results);
-          feed();
-        }
-      });
-
-      const lost = (reason: string): void => {
-        workers.delete(worker);
-        if (settled) {
-          return;
-        }
-        if (!ready) {
-          // Failing before the parser loaded is not about any file: it would fail everywhere.
-          finish(new Error(`the parse worker could not start: ${reason}`));
-          return;
-        }
-        const batch = inFlight;
-        inFlight = undefined;
-        if (batch !== undefined) {
-          // A worker dies (native crash, memory limit) on one of the batch's files; which one is
-          // unknown, so the batch's files are reported as failures and the others carry on.
-          const failures: ParseFailure[] = [];
-          for (let index = batch.first; index < batch.first + batch.count; index++) {
-            failures.push({
-              path: (files[index] as SourceInput).path,
-              error: `parse worker stopped: ${reason}`,
-            });
-          }
-          record(batch, failures);
-        }
-        if (!settled && nextBatch < batches.length) {
-          start();
-        }
-      };
-      worker.on("error", (error: Error) => lost(error.message));
-      worker.on("exit", (code) => {
-        if (workers.has(worker)) {
-          lost(`exited with code ${code}`);
-        }
-      });
-    };
-
-    for (let count = 0; count < workerCount; count++) {
-      start();
-    }
-  });
+function joinOutcomes(outcomes: readonly BatchOutcome[]): BatchOutcome {
+  return {
+    results: outcomes.flatMap((outcome) => outcome.results),
+    keys: outcomes.flatMap((outcome) => outcome.keys),
+    cacheHits: outcomes.reduce((sum, outcome) => sum + outcome.cacheHits, 0),
+    warnings: outcomes.flatMap((outcome) => outcome.warnings),
+  };
 }
 
 /** Set to true by scripts/build.mjs (esbuild `define`); undeclared under tsx. */

@@ -5,9 +5,12 @@
  */
 import { execFile } from "node:child_process";
 import {
+  closeSync,
   lstatSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   realpathSync,
   statSync,
   type Dirent,
@@ -31,6 +34,21 @@ export interface TreeSource {
   list(dir: string): Promise<SourceFile[]>;
   /** The file's bytes, or undefined when it does not exist (or is not a regular file). */
   read(path: string): Promise<Buffer | undefined>;
+  /**
+   * As read(), into a buffer the next call reuses: for a scan that looks at each file once and
+   * keeps nothing of most of them. Sources without one are read with read().
+   */
+  readTransient?(path: string): Buffer | undefined;
+  /** The file's metadata, for the scan index; sources without it are read every time. */
+  stat?(path: string): FileStat | undefined;
+}
+
+/** What tells that a file on disk has changed without reading it. */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
 }
 
 /** Thrown for input the user must fix: the message names the input. */
@@ -132,20 +150,57 @@ export class FsSource implements TreeSource {
   }
 
   async read(path: string): Promise<Buffer | undefined> {
+    const file = this.fileOf(path);
+    return file === undefined ? undefined : readFileSync(file);
+  }
+
+  private scratch = Buffer.allocUnsafe(1 << 20);
+
+  readTransient(path: string): Buffer | undefined {
+    const file = this.fileOf(path);
+    if (file === undefined) return undefined;
+    const fd = openSync(file, "r");
+    try {
+      let length = 0;
+      for (;;) {
+        if (length === this.scratch.length) {
+          const larger = Buffer.allocUnsafe(this.scratch.length * 2);
+          this.scratch.copy(larger);
+          this.scratch = larger;
+        }
+        const count = readSync(fd, this.scratch, length, this.scratch.length - length, null);
+        if (count === 0) return this.scratch.subarray(0, length);
+        length += count;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  stat(path: string): FileStat | undefined {
+    const file = this.fileOf(path);
+    const info = file === undefined ? undefined : statSafe(file);
+    return info === undefined
+      ? undefined
+      : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+  }
+
+  /** The absolute path to read for a root-relative path, or undefined when it must not be read. */
+  private fileOf(path: string): string | undefined {
     const relativePath = normaliseRelative(path);
     if (relativePath === undefined) return undefined;
     const absolute = join(this.realRoot, relativePath);
     // A regular file the walk reached without links is read directly; anything else is resolved.
-    if (this.plainFiles.has(relativePath)) return readFileSync(absolute);
+    if (this.plainFiles.has(relativePath)) return absolute;
     const entry = lstatSafe(absolute);
     if (entry === undefined) return undefined;
     if (entry.isSymbolicLink() || !entry.isFile()) {
       const real = this.resolveInside(relativePath);
       if (real === undefined || !statSafe(real)?.isFile()) return undefined;
-      return readFileSync(real);
+      return real;
     }
     if (!this.dirInside(dirOf(relativePath))) return undefined;
-    return readFileSync(absolute);
+    return absolute;
   }
 }
 

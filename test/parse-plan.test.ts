@@ -1,0 +1,196 @@
+/**
+ * The prefilter's parse plan (src/scan/lexical.ts, moduleParsePlan): which files of a module are
+ * parsed, which bodies are blanked, and that blanking changes no offset and no catalog fact.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseFacts } from "../src/parse/parser.js";
+import { blankedSource, moduleParsePlan, type ModuleText } from "../src/scan/lexical.js";
+
+const MAIN = `// SPDX-License-Identifier: GPL-2.0
+/*
+ * A driver whose probe reaches the allocator through a helper in another file.
+ * Authored by Zoë Example, with a name outside ASCII on purpose.
+ */
+#include <linux/pci.h>
+
+static const u32 skel_registers[] = {
+	0x0010, 0x0014, 0x0018,
+	0x001c, 0x0020, 0x0024,
+};
+
+static int skel_unrelated(int value)
+{
+	/* café: nothing here reaches the catalog */
+	return value * 2;
+}
+
+static int skel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	return skel_setup_irqs(pdev);
+}
+
+static void skel_remove(struct pci_dev *pdev)
+{
+	skel_teardown_irqs(pdev);
+}
+
+static struct pci_driver skel_driver = {
+	.name = "skel",
+	.probe = skel_probe,
+	.remove = skel_remove,
+};
+module_pci_driver(skel_driver);
+`;
+
+const IRQ = `// SPDX-License-Identifier: GPL-2.0
+#include <linux/pci.h>
+
+static int skel_count(struct pci_dev *pdev)
+{
+	return 4;
+}
+
+int skel_setup_irqs(struct pci_dev *pdev)
+{
+	return pci_alloc_irq_vectors(pdev, 1, skel_count(pdev), PCI_IRQ_MSIX);
+}
+
+void skel_teardown_irqs(struct pci_dev *pdev)
+{
+	pci_free_irq_vectors(pdev);
+}
+`;
+
+const UNRELATED = `// SPDX-License-Identifier: GPL-2.0
+int skel_debugfs_show(int value)
+{
+	return value + 1;
+}
+`;
+
+function plan(files: ModuleText[]): Map<string, string> {
+  const planned = moduleParsePlan(files);
+  assert.ok(planned !== undefined, "the module's braces balance");
+  return new Map(planned.map((input) => [input.path, input.source.toString("utf8")]));
+}
+
+const MODULE: ModuleText[] = [
+  { path: "skel_main.c", text: MAIN, seed: true },
+  { path: "skel_irq.c", text: IRQ, seed: true },
+  { path: "skel_debugfs.c", text: UNRELATED, seed: false },
+];
+
+describe("moduleParsePlan", () => {
+  it("parses the seeds and leaves out a file with nothing that reaches the catalog", () => {
+    assert.deepEqual([...plan(MODULE).keys()], ["skel_main.c", "skel_irq.c"]);
+  });
+
+  it("parses a file that is no seed when one of its functions reaches the catalog", () => {
+    const planned = plan([
+      { path: "skel_main.c", text: MAIN, seed: true },
+      { path: "skel_irq.c", text: IRQ, seed: false },
+    ]);
+    assert.ok(planned.has("skel_irq.c"));
+  });
+
+  it("blanks the bodies that cannot reach the catalog and keeps every offset", () => {
+    const main = plan(MODULE).get("skel_main.c") as string;
+    assert.equal(main.length, MAIN.length);
+    assert.deepEqual(
+      main.split("\n").map((line) => line.length),
+      MAIN.split("\n").map((line) => line.length),
+    );
+    assert.doesNotMatch(main, /value \* 2/);
+    assert.doesNotMatch(main, /0x0010/);
+    assert.match(main, /ret = pcim_enable_device\(pdev\);/);
+    assert.match(main, /skel_teardown_irqs\(pdev\);/);
+    assert.match(main, /\.probe = skel_probe,/);
+    // What tree-sitter sees of the module's catalog calls and entry points is unchanged.
+    const whole = parseFacts("skel_main.c", MAIN);
+    const blanked = parseFacts("skel_main.c", main);
+    assert.deepEqual(blanked.drivers, whole.drivers);
+    assert.deepEqual(
+      blanked.calls.filter((call) => call.role !== undefined),
+      whole.calls.filter((call) => call.role !== undefined),
+    );
+    assert.deepEqual(
+      blanked.functions.map((fn) => [fn.name, fn.line, fn.endLine]),
+      whole.functions.map((fn) => [fn.name, fn.line, fn.endLine]),
+    );
+  });
+
+  it("keeps the callers of the catalog in every file, and blanks a callee that reaches nothing", () => {
+    const irq = plan(MODULE).get("skel_irq.c") as string;
+    assert.match(irq, /return pci_alloc_irq_vectors\(pdev, 1, skel_count\(pdev\), PCI_IRQ_MSIX\);/);
+    assert.match(irq, /pci_free_irq_vectors\(pdev\);/);
+    assert.doesNotMatch(irq, /return 4;/);
+  });
+
+  it("does not blank a body that a conditional opened outside it switches branch in", () => {
+    const text = `#ifdef CONFIG_SKEL_NEW
+static int skel_helper(int a)
+{
+	a += 1;
+#else
+static int skel_helper(void)
+{
+	int a = 0;
+#endif
+	return a;
+}
+
+static int skel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	return pci_enable_msi(pdev);
+}
+`;
+    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    assert.equal(planned, text);
+  });
+
+  it("gives up on a file whose braces do not balance: the caller parses the module whole", () => {
+    const text = `static int skel_probe(struct pci_dev *pdev)
+{
+	return pci_enable_msi(pdev);
+`;
+    assert.equal(moduleParsePlan([{ path: "skel.c", text, seed: true }]), undefined);
+  });
+
+  it("counts no brace in comments, strings, character literals or #if 0", () => {
+    const text = `static const char *skel_name = "{";
+/* } */
+#if 0
+}
+#endif
+static int skel_unused(void)
+{
+	char c = '}';
+	return c;
+}
+
+static int skel_probe(struct pci_dev *pdev)
+{
+	return pci_enable_msi(pdev);
+}
+`;
+    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    assert.doesNotMatch(planned, /char c/);
+    assert.match(planned, /return pci_enable_msi\(pdev\);/);
+  });
+});
+
+describe("blankedSource", () => {
+  it("turns each blanked line into as many spaces as it had UTF-16 code units", () => {
+    const text = "keep é\nblank ü 🎉\nkeep\n";
+    const start = text.indexOf("blank");
+    const end = text.indexOf("keep\n", start);
+    const out = blankedSource(text, [{ start, end }]).toString("utf8");
+    assert.equal(out, `keep é\n${" ".repeat("blank ü 🎉".length)}\nkeep\n`);
+  });
+});
