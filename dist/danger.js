@@ -1801,7 +1801,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "1772eaaa59ab962d";
+    return "7916be5fd26be514";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1809,7 +1809,7 @@ function extractorDigest() {
     ...(0, import_node_fs2.readdirSync)(parseDir).filter((name) => name.endsWith(".ts")).sort().map((name) => new URL(name, parseDir)),
     new URL("catalog.ts", src),
     // The scan index keeps text classes and lexical readings: the code they come from.
-    new URL("scan/audit.ts", src),
+    new URL("scan/classify.ts", src),
     new URL("scan/lexical.ts", src)
   ];
   const hash = (0, import_node_crypto2.createHash)("sha256");
@@ -1871,6 +1871,8 @@ var init_cache = __esm({
       onWarning;
       stats = { hits: 0, misses: 0, corrupt: 0, writes: 0 };
       writable = true;
+      /** Entry directories known to exist. */
+      shards = /* @__PURE__ */ new Set();
       /** `false` turns the cache off (`--no-cache`): every get() misses, set() stores nothing. */
       static open(dir, options = {}) {
         const warn = options.onWarning ?? ((message) => process.stderr.write(`msi-ownership: warning: ${message}
@@ -1910,7 +1912,11 @@ var init_cache = __esm({
         const file = this.entryPath(hash);
         const temporary = `${file}.${process.pid}.${import_node_worker_threads3.threadId}.${(0, import_node_crypto2.randomBytes)(4).toString("hex")}.tmp`;
         try {
-          (0, import_node_fs2.mkdirSync)((0, import_node_path2.join)(this.dir, hash.slice(0, 2)), { recursive: true });
+          const shard = (0, import_node_path2.join)(this.dir, hash.slice(0, 2));
+          if (!this.shards.has(shard)) {
+            (0, import_node_fs2.mkdirSync)(shard, { recursive: true });
+            this.shards.add(shard);
+          }
           (0, import_node_fs2.writeFileSync)(temporary, encodeEntry(hash, facts));
           (0, import_node_fs2.renameSync)(temporary, file);
           this.stats.writes += 1;
@@ -1932,6 +1938,287 @@ var init_cache = __esm({
   }
 });
 
+// src/scan/classify.ts
+function isIdentifierChar(char) {
+  return char >= 97 && char <= 122 || char >= 65 && char <= 90 || char >= 48 && char <= 57 || char === 95;
+}
+function catalogMention(text) {
+  let found = "none";
+  for (const needle of CATALOG_NEEDLES) {
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+      let start = at;
+      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+      let end = at + needle.length;
+      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
+      const name = text.slice(start, end);
+      if (MSI_SET.has(name)) return "msi";
+      if (CATALOG_SET.has(name)) found = "catalog";
+    }
+  }
+  return found;
+}
+function classifyText(source) {
+  if (!source.includes("pci")) return { catalog: false, msi: false };
+  const mention = catalogMention(source.toString("latin1"));
+  return { catalog: mention !== "none", msi: mention === "msi" };
+}
+function isSeedText(text) {
+  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
+}
+var CATALOG_SET, MSI_SET, CATALOG_PIECES, CATALOG_NEEDLES, SEED, SEED_NEEDLES;
+var init_classify = __esm({
+  "src/scan/classify.ts"() {
+    "use strict";
+    init_catalog();
+    CATALOG_SET = new Set(CATALOG_NAMES);
+    MSI_SET = new Set(MSI_NAMES);
+    CATALOG_PIECES = ["enable_device", "irq_vectors", "able_msi"];
+    CATALOG_NEEDLES = [
+      ...CATALOG_PIECES,
+      ...CATALOG_NAMES.filter((name) => !CATALOG_PIECES.some((piece) => name.includes(piece)))
+    ];
+    SEED = new RegExp(
+      `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
+    );
+    SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
+  }
+});
+
+// src/scan/source.ts
+function isInside(root, candidate) {
+  const rel = (0, import_node_path3.relative)(root, candidate);
+  return rel === "" || !rel.startsWith("..") && !rel.startsWith("/");
+}
+function dirOf(path) {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
+}
+function normaliseRelative(path) {
+  if (path.startsWith("/")) return void 0;
+  const parts = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (parts.length === 0) return void 0;
+      parts.pop();
+    } else {
+      parts.push(part);
+    }
+  }
+  return parts.join("/");
+}
+function statSafe(path) {
+  try {
+    return (0, import_node_fs3.statSync)(path);
+  } catch {
+    return void 0;
+  }
+}
+function lstatSafe(path) {
+  try {
+    return (0, import_node_fs3.lstatSync)(path);
+  } catch {
+    return void 0;
+  }
+}
+var import_node_child_process, import_node_fs3, import_promises, import_node_path3, import_node_util, execFileAsync, InputError, FsSource, ScratchBuffer, GitSource;
+var init_source = __esm({
+  "src/scan/source.ts"() {
+    "use strict";
+    import_node_child_process = require("node:child_process");
+    import_node_fs3 = require("node:fs");
+    import_promises = require("node:fs/promises");
+    import_node_path3 = require("node:path");
+    import_node_util = require("node:util");
+    execFileAsync = (0, import_node_util.promisify)(import_node_child_process.execFile);
+    InputError = class extends Error {
+    };
+    FsSource = class _FsSource {
+      constructor(root, realRoot) {
+        this.root = root;
+        this.realRoot = realRoot;
+      }
+      root;
+      realRoot;
+      static async open(root) {
+        let real;
+        try {
+          real = await (0, import_promises.realpath)(root);
+          if (!(await (0, import_promises.stat)(real)).isDirectory()) throw new Error("not a directory");
+        } catch {
+          throw new InputError(`--root ${root}: no such directory`);
+        }
+        return new _FsSource(root, real);
+      }
+      async list(dir) {
+        const files = [];
+        const linked = /* @__PURE__ */ new Set();
+        const walk = (relativeDir, viaLink = false) => {
+          let entries;
+          try {
+            entries = (0, import_node_fs3.readdirSync)((0, import_node_path3.join)(this.realRoot, relativeDir), { withFileTypes: true });
+          } catch {
+            return;
+          }
+          for (const entry of entries) {
+            const child = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
+            if (entry.isDirectory()) {
+              walk(child);
+            } else if (entry.isFile()) {
+              files.push({ path: child, size: 0 });
+              if (!viaLink) this.plainFiles.add(child);
+            } else if (entry.isSymbolicLink()) {
+              const target = this.resolveInside(child);
+              if (target === void 0) continue;
+              const info2 = statSafe(target);
+              if (info2?.isFile()) {
+                files.push({ path: child, size: info2.size });
+              } else if (info2?.isDirectory() && !linked.has(target)) {
+                linked.add(target);
+                walk(child, true);
+              }
+            }
+          }
+        };
+        const start = normaliseRelative(dir);
+        if (start === void 0) return [];
+        const info = statSafe((0, import_node_path3.join)(this.realRoot, start));
+        const real = info?.isDirectory() === true ? this.resolveInside(start) : void 0;
+        if (real !== void 0) walk(start, real !== (0, import_node_path3.join)(this.realRoot, start));
+        files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+        return files;
+      }
+      dirsInside = /* @__PURE__ */ new Map();
+      /** Regular files that list() reached through real directories only. */
+      plainFiles = /* @__PURE__ */ new Set();
+      /** Whether a directory (after links) is inside the root; remembered per directory. */
+      dirInside(dir) {
+        let inside = this.dirsInside.get(dir);
+        if (inside === void 0) {
+          inside = this.resolveInside(dir) !== void 0;
+          this.dirsInside.set(dir, inside);
+        }
+        return inside;
+      }
+      /** The real path of a root-relative path when it stays inside the root, else undefined. */
+      resolveInside(path) {
+        try {
+          const real = import_node_fs3.realpathSync.native((0, import_node_path3.join)(this.realRoot, path));
+          return isInside(this.realRoot, real) ? real : void 0;
+        } catch {
+          return void 0;
+        }
+      }
+      async read(path) {
+        const file = this.fileOf(path);
+        return file === void 0 ? void 0 : (0, import_node_fs3.readFileSync)(file);
+      }
+      scratch = new ScratchBuffer();
+      readTransient(path) {
+        const file = this.fileOf(path);
+        return file === void 0 ? void 0 : this.scratch.read(file);
+      }
+      localPath(path) {
+        return this.fileOf(path);
+      }
+      stat(path) {
+        const file = this.fileOf(path);
+        const info = file === void 0 ? void 0 : statSafe(file);
+        return info === void 0 ? void 0 : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+      }
+      /** The absolute path to read for a root-relative path, or undefined when it must not be read. */
+      fileOf(path) {
+        const relativePath = normaliseRelative(path);
+        if (relativePath === void 0) return void 0;
+        const absolute = (0, import_node_path3.join)(this.realRoot, relativePath);
+        if (this.plainFiles.has(relativePath)) return absolute;
+        const entry = lstatSafe(absolute);
+        if (entry === void 0) return void 0;
+        if (entry.isSymbolicLink() || !entry.isFile()) {
+          const real = this.resolveInside(relativePath);
+          if (real === void 0 || !statSafe(real)?.isFile()) return void 0;
+          return real;
+        }
+        if (!this.dirInside(dirOf(relativePath))) return void 0;
+        return absolute;
+      }
+    };
+    ScratchBuffer = class {
+      buffer = Buffer.allocUnsafe(1 << 20);
+      /** The file's bytes, valid until the next read(). Throws as readFileSync() does. */
+      read(file) {
+        return this.readWithStat(file, false).data;
+      }
+      /** As read(), with the metadata of the file read (the scan index records it). */
+      readWithStat(file, withStat = true) {
+        const fd = (0, import_node_fs3.openSync)(file, "r");
+        try {
+          const info = withStat ? (0, import_node_fs3.fstatSync)(fd) : void 0;
+          const stat2 = info === void 0 ? void 0 : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+          let length = 0;
+          for (; ; ) {
+            if (length === this.buffer.length) {
+              const larger = Buffer.allocUnsafe(this.buffer.length * 2);
+              this.buffer.copy(larger);
+              this.buffer = larger;
+            }
+            const count = (0, import_node_fs3.readSync)(fd, this.buffer, length, this.buffer.length - length, null);
+            if (count === 0) {
+              const data = this.buffer.subarray(0, length);
+              return stat2 === void 0 ? { data } : { data, stat: stat2 };
+            }
+            length += count;
+          }
+        } finally {
+          (0, import_node_fs3.closeSync)(fd);
+        }
+      }
+    };
+    GitSource = class {
+      constructor(root, revision) {
+        this.root = root;
+        this.revision = revision;
+      }
+      root;
+      revision;
+      listing;
+      async git(args, maxBuffer = 1 << 30) {
+        const { stdout } = await execFileAsync("git", ["-C", this.root, ...args], {
+          encoding: "buffer",
+          maxBuffer
+        });
+        return stdout;
+      }
+      async entries() {
+        if (this.listing === void 0) {
+          const out = await this.git(["ls-tree", "-r", "-z", "--long", "--full-tree", this.revision]);
+          const listing = /* @__PURE__ */ new Map();
+          for (const record of out.toString("utf8").split("\0")) {
+            const match = /^(\d+) (\w+) ([0-9a-f]+) +(\S+)\t(.*)$/s.exec(record);
+            if (match === null || match[2] !== "blob" || match[1] === "120000") continue;
+            listing.set(match[5], { blob: match[3], size: Number(match[4]) });
+          }
+          this.listing = listing;
+        }
+        return this.listing;
+      }
+      async list(dir) {
+        const prefix2 = dir === "" || dir === "." ? "" : `${dir.replace(/\/+$/, "")}/`;
+        const files = [];
+        for (const [path, entry] of await this.entries()) {
+          if (path.startsWith(prefix2)) files.push({ path, size: entry.size });
+        }
+        return files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      }
+      async read(path) {
+        const entry = (await this.entries()).get(path);
+        if (entry === void 0) return void 0;
+        return this.git(["cat-file", "blob", entry.blob]);
+      }
+    };
+  }
+});
+
 // src/scan/parse-worker.ts
 var parse_worker_exports = {};
 __export(parse_worker_exports, {
@@ -1939,7 +2226,8 @@ __export(parse_worker_exports, {
   isParseFailure: () => isParseFailure,
   parseBatch: () => parseBatch,
   parseOne: () => parseOne,
-  runParseWorker: () => runParseWorker
+  runParseWorker: () => runParseWorker,
+  scanFiles: () => scanFiles
 });
 function isParseFailure(result) {
   return "error" in result;
@@ -1976,6 +2264,35 @@ function parseBatch(batch, cache, warnings = []) {
   });
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
+function scanFiles(files) {
+  const classes = [];
+  const kept = [];
+  const ends = [];
+  let length = 0;
+  for (const file of files) {
+    let read;
+    try {
+      read = scratch.readWithStat(file);
+    } catch (error) {
+      classes.push({ error: error.code ?? error.message });
+      continue;
+    }
+    const { data, stat: stat2 } = read;
+    const textClass = classifyText(data);
+    classes.push({ ...textClass, stat: stat2 });
+    if (!textClass.catalog) continue;
+    kept.push(Buffer.from(data));
+    length += data.length;
+    ends.push(length);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const data of kept) {
+    bytes.set(data, offset);
+    offset += data.length;
+  }
+  return { classes, bytes: bytes.buffer, ends };
+}
 function runParseWorker() {
   const port = import_node_worker_threads4.parentPort;
   if (port === null) {
@@ -1986,21 +2303,29 @@ function runParseWorker() {
     onWarning: (message) => warnings.push(message)
   });
   port.on("message", (message) => {
+    if (message.type === "scan") {
+      const outcome2 = scanFiles(message.files);
+      port.postMessage({ type: "done", id: message.id, outcome: outcome2 }, [outcome2.bytes]);
+      return;
+    }
     warnings = [];
-    const reply = { type: "done", id: message.id, ...parseBatch(message, cache, warnings) };
-    port.postMessage(reply);
+    const outcome = parseBatch(message, cache, warnings);
+    port.postMessage({ type: "done", id: message.id, outcome });
   });
   parseFacts("<warm-up>", "");
   port.postMessage({ type: "ready" });
 }
-var import_node_worker_threads4, MAX_PARSE_BYTES;
+var import_node_worker_threads4, MAX_PARSE_BYTES, scratch;
 var init_parse_worker = __esm({
   "src/scan/parse-worker.ts"() {
     "use strict";
     import_node_worker_threads4 = require("node:worker_threads");
     init_parser();
     init_cache();
+    init_classify();
+    init_source();
     MAX_PARSE_BYTES = 4 * 1024 * 1024;
+    scratch = new ScratchBuffer();
   }
 });
 
@@ -4129,6 +4454,13 @@ function workerSource() {
     eval: true
   };
 }
+function lostBatch(files, batch, reason) {
+  const results = [];
+  for (let index = batch.first; index < batch.first + batch.count; index++) {
+    results.push({ path: files[index].path, error: `parse worker stopped: ${reason}` });
+  }
+  return { results, keys: results.map(() => ""), cacheHits: 0, warnings: [] };
+}
 function joinOutcomes(outcomes) {
   return {
     results: outcomes.flatMap((outcome) => outcome.results),
@@ -4184,9 +4516,9 @@ var init_pool = __esm({
           this.failed.add(fail);
           batches.forEach((batch, index) => {
             this.enqueue({
-              files,
-              batch,
-              done: (outcome) => {
+              message: (id) => batchMessage(files, batch, id),
+              done: (reply) => {
+                const outcome = "lost" in reply ? lostBatch(files, batch, reply.lost) : reply;
                 outcomes[index] = outcome;
                 this.parsed += batch.count;
                 this.options.onParsed?.(this.parsed);
@@ -4196,6 +4528,32 @@ var init_pool = __esm({
                 }
               }
             });
+          });
+        });
+      }
+      /**
+       * Reads and classifies files on disk (absolute paths), on the workers like parsing. A file the
+       * worker could not read has an error; files a lost worker was on have the reason it stopped.
+       */
+      async scan(files) {
+        if (files.length === 0) return { classes: [], bytes: new ArrayBuffer(0), ends: [] };
+        if (this.jobs === 1) return scanFiles(files);
+        if (this.failure !== void 0) throw this.failure;
+        return new Promise((resolve2, reject) => {
+          const fail = (error) => reject(error);
+          this.failed.add(fail);
+          this.enqueue({
+            message: (id) => ({ type: "scan", id, files: [...files] }),
+            done: (reply) => {
+              this.failed.delete(fail);
+              resolve2(
+                "lost" in reply ? {
+                  classes: files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
+                  bytes: new ArrayBuffer(0),
+                  ends: []
+                } : reply
+              );
+            }
           });
         });
       }
@@ -4251,8 +4609,8 @@ var init_pool = __esm({
         let id = 0;
         const send = (job) => {
           inFlight = job;
-          const message = batchMessage(job.files, job.batch, id++);
-          worker.postMessage(message, [message.bytes]);
+          const message = job.message(id++);
+          worker.postMessage(message, message.type === "batch" ? [message.bytes] : []);
         };
         const feed = () => {
           const job = this.queue.shift();
@@ -4268,7 +4626,7 @@ var init_pool = __esm({
           } else if (inFlight !== void 0) {
             const job = inFlight;
             inFlight = void 0;
-            job.done(message);
+            job.done(message.outcome);
             feed();
           }
         });
@@ -4282,16 +4640,7 @@ var init_pool = __esm({
           }
           const job = inFlight;
           inFlight = void 0;
-          if (job !== void 0) {
-            const results = [];
-            for (let index2 = job.batch.first; index2 < job.batch.first + job.batch.count; index2++) {
-              results.push({
-                path: job.files[index2].path,
-                error: `parse worker stopped: ${reason}`
-              });
-            }
-            job.done({ results, keys: results.map(() => ""), cacheHits: 0, warnings: [] });
-          }
+          job?.done({ lost: reason });
           if (this.queue.length > 0) this.start();
         };
         worker.on("error", (error) => lost(error.message));
@@ -4535,14 +4884,14 @@ function moduleParsePlan(files) {
     read.push({ file, ...found });
   }
   const interesting = new NameTable();
-  for (const name of [...CATALOG_SET, ...READ_NAMES]) interesting.add(name);
+  for (const name of [...CATALOG_SET2, ...READ_NAMES]) interesting.add(name);
   for (const { blocks } of read)
     for (const block of blocks) for (const name of block.names) interesting.add(name);
   const bodies = read.map(
     ({ file, blocks }) => blocks.map((block) => {
       const body = { block, mentions: /* @__PURE__ */ new Set(), catalog: false, read: false };
       interesting.scan(file.text, block.open, block.close, (name) => {
-        if (CATALOG_SET.has(name)) body.catalog = true;
+        if (CATALOG_SET2.has(name)) body.catalog = true;
         else if (READ_NAMES.has(name)) body.read = true;
         else body.mentions.add(name);
       });
@@ -4571,7 +4920,7 @@ function moduleParsePlan(files) {
   });
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET, READ_NAMES, IDENTIFIER_CHAR, NameTable;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET2, READ_NAMES, IDENTIFIER_CHAR, NameTable;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -4590,7 +4939,7 @@ var init_lexical = __esm({
     DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
     ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
     WHITESPACE_ONLY = /^\s*$/;
-    CATALOG_SET = new Set(CATALOG_NAMES);
+    CATALOG_SET2 = new Set(CATALOG_NAMES);
     READ_NAMES = /* @__PURE__ */ new Set([
       ...OTHER_DEVICE_LOOKUPS,
       ...PCI_DRIVER_REGISTRARS,
@@ -4649,13 +4998,13 @@ var init_lexical = __esm({
 });
 
 // src/scan/scan-index.ts
-var import_node_crypto4, import_node_fs3, import_node_path3, RACY_MS, ScanIndex;
+var import_node_crypto4, import_node_fs4, import_node_path4, RACY_MS, ScanIndex;
 var init_scan_index = __esm({
   "src/scan/scan-index.ts"() {
     "use strict";
     import_node_crypto4 = require("node:crypto");
-    import_node_fs3 = require("node:fs");
-    import_node_path3 = require("node:path");
+    import_node_fs4 = require("node:fs");
+    import_node_path4 = require("node:path");
     init_version();
     init_cache();
     RACY_MS = 3e3;
@@ -4675,16 +5024,20 @@ var init_scan_index = __esm({
       static open(cacheDir, root, now = Date.now()) {
         const format = `${FACTS_FORMAT} ${TOOL_VERSION} ${extractorDigest()}`;
         const name = (0, import_node_crypto4.createHash)("sha256").update(root).digest("hex").slice(0, 32);
-        const file = (0, import_node_path3.join)(cacheDir, "index", `${name}.json`);
+        const file = (0, import_node_path4.join)(cacheDir, "index", `${name}.json`);
         let previous = { format, files: {}, units: {} };
         try {
-          const parsed = JSON.parse((0, import_node_fs3.readFileSync)(file, "utf8"));
+          const parsed = JSON.parse((0, import_node_fs4.readFileSync)(file, "utf8"));
           if (parsed.format === format && typeof parsed.files === "object" && parsed.files !== null && typeof parsed.units === "object" && parsed.units !== null) {
             previous = parsed;
           }
         } catch {
         }
         return new _ScanIndex(file, previous, now);
+      }
+      /** Whether the last audit recorded the file: if not, there is no point in asking for its metadata. */
+      knows(path) {
+        return Object.hasOwn(this.previous.files, path);
       }
       /** The recorded class of a file whose metadata has not changed; undefined otherwise. */
       lookup(path, stat2) {
@@ -4695,12 +5048,12 @@ var init_scan_index = __esm({
         this.unchanged.add(path);
         this.next.files[path] = entry;
         const bits = entry[4];
-        return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0, seed: (bits & 4) !== 0 };
+        return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0 };
       }
       /** Records a file read in this scan. */
       record(path, stat2, textClass) {
         if (stat2.mtimeMs > this.scanStarted - RACY_MS) return;
-        const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0) | (textClass.seed ? 4 : 0);
+        const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0);
         this.next.files[path] = [stat2.size, stat2.mtimeMs, stat2.ctimeMs, stat2.ino, bits];
       }
       /** What came of a unit last time, when none of its files has changed since. */
@@ -4721,263 +5074,18 @@ var init_scan_index = __esm({
       save() {
         const temporary = `${this.file}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`;
         try {
-          (0, import_node_fs3.mkdirSync)((0, import_node_path3.join)(this.file, ".."), { recursive: true });
-          (0, import_node_fs3.writeFileSync)(temporary, JSON.stringify(this.next));
-          (0, import_node_fs3.renameSync)(temporary, this.file);
+          (0, import_node_fs4.mkdirSync)((0, import_node_path4.join)(this.file, ".."), { recursive: true });
+          (0, import_node_fs4.writeFileSync)(temporary, JSON.stringify(this.next));
+          (0, import_node_fs4.renameSync)(temporary, this.file);
         } catch {
-          (0, import_node_fs3.rmSync)(temporary, { force: true });
+          (0, import_node_fs4.rmSync)(temporary, { force: true });
         }
-      }
-    };
-  }
-});
-
-// src/scan/source.ts
-function isInside(root, candidate) {
-  const rel = (0, import_node_path4.relative)(root, candidate);
-  return rel === "" || !rel.startsWith("..") && !rel.startsWith("/");
-}
-function dirOf(path) {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "" : path.slice(0, slash);
-}
-function normaliseRelative(path) {
-  if (path.startsWith("/")) return void 0;
-  const parts = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (parts.length === 0) return void 0;
-      parts.pop();
-    } else {
-      parts.push(part);
-    }
-  }
-  return parts.join("/");
-}
-function statSafe(path) {
-  try {
-    return (0, import_node_fs4.statSync)(path);
-  } catch {
-    return void 0;
-  }
-}
-function lstatSafe(path) {
-  try {
-    return (0, import_node_fs4.lstatSync)(path);
-  } catch {
-    return void 0;
-  }
-}
-var import_node_child_process, import_node_fs4, import_promises, import_node_path4, import_node_util, execFileAsync, InputError, FsSource, GitSource;
-var init_source = __esm({
-  "src/scan/source.ts"() {
-    "use strict";
-    import_node_child_process = require("node:child_process");
-    import_node_fs4 = require("node:fs");
-    import_promises = require("node:fs/promises");
-    import_node_path4 = require("node:path");
-    import_node_util = require("node:util");
-    execFileAsync = (0, import_node_util.promisify)(import_node_child_process.execFile);
-    InputError = class extends Error {
-    };
-    FsSource = class _FsSource {
-      constructor(root, realRoot) {
-        this.root = root;
-        this.realRoot = realRoot;
-      }
-      root;
-      realRoot;
-      static async open(root) {
-        let real;
-        try {
-          real = await (0, import_promises.realpath)(root);
-          if (!(await (0, import_promises.stat)(real)).isDirectory()) throw new Error("not a directory");
-        } catch {
-          throw new InputError(`--root ${root}: no such directory`);
-        }
-        return new _FsSource(root, real);
-      }
-      async list(dir) {
-        const files = [];
-        const linked = /* @__PURE__ */ new Set();
-        const walk = (relativeDir, viaLink = false) => {
-          let entries;
-          try {
-            entries = (0, import_node_fs4.readdirSync)((0, import_node_path4.join)(this.realRoot, relativeDir), { withFileTypes: true });
-          } catch {
-            return;
-          }
-          for (const entry of entries) {
-            const child = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
-            if (entry.isDirectory()) {
-              walk(child);
-            } else if (entry.isFile()) {
-              files.push({ path: child, size: 0 });
-              if (!viaLink) this.plainFiles.add(child);
-            } else if (entry.isSymbolicLink()) {
-              const target = this.resolveInside(child);
-              if (target === void 0) continue;
-              const info2 = statSafe(target);
-              if (info2?.isFile()) {
-                files.push({ path: child, size: info2.size });
-              } else if (info2?.isDirectory() && !linked.has(target)) {
-                linked.add(target);
-                walk(child, true);
-              }
-            }
-          }
-        };
-        const start = normaliseRelative(dir);
-        if (start === void 0) return [];
-        const info = statSafe((0, import_node_path4.join)(this.realRoot, start));
-        const real = info?.isDirectory() === true ? this.resolveInside(start) : void 0;
-        if (real !== void 0) walk(start, real !== (0, import_node_path4.join)(this.realRoot, start));
-        files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-        return files;
-      }
-      dirsInside = /* @__PURE__ */ new Map();
-      /** Regular files that list() reached through real directories only. */
-      plainFiles = /* @__PURE__ */ new Set();
-      /** Whether a directory (after links) is inside the root; remembered per directory. */
-      dirInside(dir) {
-        let inside = this.dirsInside.get(dir);
-        if (inside === void 0) {
-          inside = this.resolveInside(dir) !== void 0;
-          this.dirsInside.set(dir, inside);
-        }
-        return inside;
-      }
-      /** The real path of a root-relative path when it stays inside the root, else undefined. */
-      resolveInside(path) {
-        try {
-          const real = import_node_fs4.realpathSync.native((0, import_node_path4.join)(this.realRoot, path));
-          return isInside(this.realRoot, real) ? real : void 0;
-        } catch {
-          return void 0;
-        }
-      }
-      async read(path) {
-        const file = this.fileOf(path);
-        return file === void 0 ? void 0 : (0, import_node_fs4.readFileSync)(file);
-      }
-      scratch = Buffer.allocUnsafe(1 << 20);
-      readTransient(path) {
-        const file = this.fileOf(path);
-        if (file === void 0) return void 0;
-        const fd = (0, import_node_fs4.openSync)(file, "r");
-        try {
-          let length = 0;
-          for (; ; ) {
-            if (length === this.scratch.length) {
-              const larger = Buffer.allocUnsafe(this.scratch.length * 2);
-              this.scratch.copy(larger);
-              this.scratch = larger;
-            }
-            const count = (0, import_node_fs4.readSync)(fd, this.scratch, length, this.scratch.length - length, null);
-            if (count === 0) return this.scratch.subarray(0, length);
-            length += count;
-          }
-        } finally {
-          (0, import_node_fs4.closeSync)(fd);
-        }
-      }
-      stat(path) {
-        const file = this.fileOf(path);
-        const info = file === void 0 ? void 0 : statSafe(file);
-        return info === void 0 ? void 0 : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
-      }
-      /** The absolute path to read for a root-relative path, or undefined when it must not be read. */
-      fileOf(path) {
-        const relativePath = normaliseRelative(path);
-        if (relativePath === void 0) return void 0;
-        const absolute = (0, import_node_path4.join)(this.realRoot, relativePath);
-        if (this.plainFiles.has(relativePath)) return absolute;
-        const entry = lstatSafe(absolute);
-        if (entry === void 0) return void 0;
-        if (entry.isSymbolicLink() || !entry.isFile()) {
-          const real = this.resolveInside(relativePath);
-          if (real === void 0 || !statSafe(real)?.isFile()) return void 0;
-          return real;
-        }
-        if (!this.dirInside(dirOf(relativePath))) return void 0;
-        return absolute;
-      }
-    };
-    GitSource = class {
-      constructor(root, revision) {
-        this.root = root;
-        this.revision = revision;
-      }
-      root;
-      revision;
-      listing;
-      async git(args, maxBuffer = 1 << 30) {
-        const { stdout } = await execFileAsync("git", ["-C", this.root, ...args], {
-          encoding: "buffer",
-          maxBuffer
-        });
-        return stdout;
-      }
-      async entries() {
-        if (this.listing === void 0) {
-          const out = await this.git(["ls-tree", "-r", "-z", "--long", "--full-tree", this.revision]);
-          const listing = /* @__PURE__ */ new Map();
-          for (const record of out.toString("utf8").split("\0")) {
-            const match = /^(\d+) (\w+) ([0-9a-f]+) +(\S+)\t(.*)$/s.exec(record);
-            if (match === null || match[2] !== "blob" || match[1] === "120000") continue;
-            listing.set(match[5], { blob: match[3], size: Number(match[4]) });
-          }
-          this.listing = listing;
-        }
-        return this.listing;
-      }
-      async list(dir) {
-        const prefix2 = dir === "" || dir === "." ? "" : `${dir.replace(/\/+$/, "")}/`;
-        const files = [];
-        for (const [path, entry] of await this.entries()) {
-          if (path.startsWith(prefix2)) files.push({ path, size: entry.size });
-        }
-        return files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-      }
-      async read(path) {
-        const entry = (await this.entries()).get(path);
-        if (entry === void 0) return void 0;
-        return this.git(["cat-file", "blob", entry.blob]);
       }
     };
   }
 });
 
 // src/scan/audit.ts
-function isIdentifierChar(char) {
-  return char >= 97 && char <= 122 || char >= 65 && char <= 90 || char >= 48 && char <= 57 || char === 95;
-}
-function catalogMention(text) {
-  let found = "none";
-  for (const needle of CATALOG_NEEDLES) {
-    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
-      let start = at;
-      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
-      let end = at + needle.length;
-      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
-      const name = text.slice(start, end);
-      if (MSI_SET.has(name)) return "msi";
-      if (CATALOG_SET2.has(name)) found = "catalog";
-    }
-  }
-  return found;
-}
-function classifyText(source) {
-  if (!source.includes("pci")) return { catalog: false, msi: false, seed: false };
-  const text = source.toString("latin1");
-  const mention = catalogMention(text);
-  const catalog = mention !== "none";
-  return { catalog, msi: mention === "msi", seed: catalog || isSeedText(text) };
-}
-function isSeedText(text) {
-  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
-}
 function normalisePath(path) {
   const parts = [];
   for (const part of path.replace(/\\/g, "/").split("/")) {
@@ -5156,66 +5264,129 @@ async function analyze(source, options = {}) {
     if (summary2.drivers.length === 0) drivers.push(base);
     for (const driver of summary2.drivers) drivers.push({ ...base, driver });
   };
-  let sliceStart = performance.now();
-  try {
-    for (const unit of units) {
-      if (performance.now() - sliceStart > SCAN_SLICE_MS) {
-        await new Promise((resolve2) => setImmediate(resolve2));
-        sliceStart = performance.now();
+  const dealWith = async (unit, kept) => {
+    if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) return;
+    const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
+    const indexed = index?.unit(unit.unit, unit.sources);
+    if (indexed !== void 0) {
+      if ("lexical" in indexed && !parsedUnit) {
+        lexicalDrivers(unit, indexed.lexical);
+        index?.recordUnit(unit.unit, unit.sources, indexed);
+        return;
       }
-      const kept = /* @__PURE__ */ new Map();
-      for (const path of unit.sources) {
-        if (unreadable.has(path) || scannedPaths.has(path)) continue;
-        scannedPaths.add(path);
-        progress({ phase: "scan", done: scannedPaths.size, total: candidates.size });
-        const stat2 = index === void 0 ? void 0 : source.stat?.(path);
-        const known = stat2 === void 0 ? void 0 : index?.lookup(path, stat2);
-        if (known !== void 0) {
-          if (known.seed) classes.set(path, known);
-          continue;
+      if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) return;
+    }
+    const files = [];
+    for (const path of unit.sources) {
+      if (unreadable.has(path)) continue;
+      const data = kept.get(path) ?? await source.read(path).catch(() => void 0);
+      if (data !== void 0) files.push({ path, data });
+    }
+    const whole = files.map(({ path, data }) => ({ path, source: data }));
+    if (!prefilter) {
+      parse(unit, whole);
+    } else if (parsedUnit) {
+      const texts = files.map(({ path, data }) => {
+        const text = data.toString("utf8");
+        return { path, text, seed: classes.has(path) || isSeedText(text) };
+      });
+      parse(unit, moduleParsePlan(texts) ?? whole);
+    } else {
+      const summary2 = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
+      lexicalDrivers(unit, summary2);
+      if (files.length === unit.sources.length)
+        index?.recordUnit(unit.unit, unit.sources, { lexical: summary2 });
+    }
+  };
+  const chunks = [];
+  for (let first = 0; first < units.length; ) {
+    let end = first;
+    let files = 0;
+    while (end < units.length && files < SCAN_CHUNK_FILES) files += units[end++]?.sources.length ?? 0;
+    chunks.push(units.slice(first, end));
+    first = end;
+  }
+  let scannedCount = 0;
+  const scanChunk = async (chunk) => {
+    const kept = /* @__PURE__ */ new Map();
+    const toRead = [];
+    for (const path of chunk.flatMap((unit) => unit.sources)) {
+      if (scannedPaths.has(path)) continue;
+      scannedPaths.add(path);
+      const stat2 = index !== void 0 && (index.knows(path) || source.localPath === void 0) ? source.stat?.(path) : void 0;
+      const known = stat2 === void 0 ? void 0 : index?.lookup(path, stat2);
+      if (known !== void 0) {
+        if (known.catalog) classes.set(path, known);
+        scannedCount += 1;
+        continue;
+      }
+      if (source.localPath === void 0) {
+        toRead.push(stat2 === void 0 ? { path } : { path, stat: stat2 });
+        continue;
+      }
+      const file = source.localPath(path);
+      if (file === void 0) {
+        warnings.push(`${path}: skipped: not a regular file inside the root`);
+        unreadable.add(path);
+        scannedCount += 1;
+      } else {
+        toRead.push(stat2 === void 0 ? { path, file } : { path, file, stat: stat2 });
+      }
+    }
+    const found = (path, stat2, textClass) => {
+      if (stat2 !== void 0) index?.record(path, stat2, textClass);
+      if (textClass.catalog) classes.set(path, textClass);
+    };
+    if (source.localPath !== void 0) {
+      const outcome = await pool.scan(toRead.map(({ file }) => file));
+      let start = 0;
+      let catalogFiles = 0;
+      outcome.classes.forEach((result, at) => {
+        const { path } = toRead[at];
+        if ("error" in result) {
+          warnings.push(`${path}: skipped: ${result.error}`);
+          unreadable.add(path);
+          return;
         }
+        found(path, result.stat, { catalog: result.catalog, msi: result.msi });
+        if (!result.catalog) return;
+        const end = outcome.ends[catalogFiles++];
+        kept.set(path, Buffer.from(outcome.bytes, start, end - start));
+        start = end;
+      });
+    } else {
+      for (const { path, stat: stat2 } of toRead) {
         const data = await readOrWarn(path);
         if (data === void 0) {
           unreadable.add(path);
           continue;
         }
         const textClass = classifyText(data);
-        if (stat2 !== void 0) index?.record(path, stat2, textClass);
-        if (!textClass.seed) continue;
-        classes.set(path, textClass);
-        kept.set(path, Buffer.from(data));
+        found(path, stat2, textClass);
+        if (textClass.catalog) kept.set(path, Buffer.from(data));
       }
-      if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) continue;
-      const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
-      const indexed = index?.unit(unit.unit, unit.sources);
-      if (indexed !== void 0) {
-        if ("lexical" in indexed && !parsedUnit) {
-          lexicalDrivers(unit, indexed.lexical);
-          index?.recordUnit(unit.unit, unit.sources, indexed);
-          continue;
+    }
+    scannedCount += toRead.length;
+    progress({ phase: "scan", done: scannedCount, total: candidates.size });
+    return kept;
+  };
+  const scanning = [];
+  let sliceStart = performance.now();
+  try {
+    for (const [at, chunk] of chunks.entries()) {
+      while (scanning.length < Math.min(chunks.length, at + SCAN_LOOKAHEAD)) {
+        const next = scanChunk(chunks[scanning.length]);
+        next.catch(() => void 0);
+        scanning.push(next);
+      }
+      const kept = await scanning[at];
+      scanning[at] = void 0;
+      for (const unit of chunk) {
+        if (performance.now() - sliceStart > SCAN_SLICE_MS) {
+          await new Promise((resolve2) => setImmediate(resolve2));
+          sliceStart = performance.now();
         }
-        if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) continue;
-      }
-      const files = [];
-      for (const path of unit.sources) {
-        if (unreadable.has(path)) continue;
-        const data = kept.get(path) ?? await source.read(path).catch(() => void 0);
-        if (data !== void 0) files.push({ path, data });
-      }
-      const whole = files.map(({ path, data }) => ({ path, source: data }));
-      if (!prefilter) {
-        parse(unit, whole);
-      } else if (parsedUnit) {
-        const texts = files.map(({ path, data }) => {
-          const text = data.toString("utf8");
-          return { path, text, seed: classes.get(path)?.seed === true || isSeedText(text) };
-        });
-        parse(unit, moduleParsePlan(texts) ?? whole);
-      } else {
-        const summary2 = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
-        lexicalDrivers(unit, summary2);
-        if (files.length === unit.sources.length)
-          index?.recordUnit(unit.unit, unit.sources, { lexical: summary2 });
+        await dealWith(unit, kept);
       }
     }
     await Promise.all(parsing);
@@ -5246,35 +5417,26 @@ async function analyze(source, options = {}) {
   if (warnings.length > 0) report.warnings = [...new Set(warnings)].sort();
   return report;
 }
-var import_node_crypto5, import_node_os3, SCAN_SLICE_MS, CATALOG_SET2, MSI_SET, CATALOG_PIECES, CATALOG_NEEDLES, SEED, SEED_NEEDLES;
+var import_node_crypto5, import_node_os3, SCAN_SLICE_MS, SCAN_CHUNK_FILES, SCAN_LOOKAHEAD;
 var init_audit = __esm({
   "src/scan/audit.ts"() {
     "use strict";
     import_node_crypto5 = require("node:crypto");
     import_node_os3 = require("node:os");
-    init_catalog();
     init_makefile();
     init_ownership();
     init_summary();
     init_types();
     init_version();
     init_cache();
+    init_classify();
     init_pool();
     init_lexical();
     init_scan_index();
     init_source();
     SCAN_SLICE_MS = 10;
-    CATALOG_SET2 = new Set(CATALOG_NAMES);
-    MSI_SET = new Set(MSI_NAMES);
-    CATALOG_PIECES = ["enable_device", "irq_vectors", "able_msi"];
-    CATALOG_NEEDLES = [
-      ...CATALOG_PIECES,
-      ...CATALOG_NAMES.filter((name) => !CATALOG_PIECES.some((piece) => name.includes(piece)))
-    ];
-    SEED = new RegExp(
-      `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
-    );
-    SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
+    SCAN_CHUNK_FILES = 512;
+    SCAN_LOOKAHEAD = 4;
   }
 });
 

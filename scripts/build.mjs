@@ -101,7 +101,7 @@ function extractorDigest() {
       .map((name) => `parse/${name}`),
     "catalog.ts",
     // The scan index keeps text classes and lexical readings: the code they come from.
-    "scan/audit.ts",
+    "scan/classify.ts",
     "scan/lexical.ts",
   ];
   const hash = createHash("sha256");

@@ -31,8 +31,11 @@ function copyOfPatterns(ageMs = 60_000): string {
   return root;
 }
 
-/** An FsSource that counts the .c files read. */
-async function counting(root: string): Promise<{ source: TreeSource; reads: () => number }> {
+/**
+ * An FsSource that counts the .c files read, here or (through localPath) by a scan worker;
+ * without `local`, it has no localPath and every file is read here.
+ */
+async function counting(root: string, local = true): Promise<{ source: TreeSource; reads: () => number }> {
   const inner = await FsSource.open(root);
   let reads = 0;
   const source: TreeSource = {
@@ -48,22 +51,33 @@ async function counting(root: string): Promise<{ source: TreeSource; reads: () =
     },
     stat: (path) => inner.stat(path),
   };
+  if (local) {
+    source.localPath = (path) => {
+      if (path.endsWith(".c")) reads += 1;
+      return inner.localPath(path);
+    };
+  }
   return { source, reads: () => reads };
 }
 
 describe("the scan index", () => {
-  it("lets an audit of an unchanged tree read no source file, with the same report", async () => {
-    const root = copyOfPatterns();
-    const cache = mkdtempSync(join(tmpdir(), "msi-index-cache-"));
-    const first = await counting(root);
-    const cold = await analyze(first.source, { jobs: 1, cache });
-    assert.ok(first.reads() > 0);
-    const second = await counting(root);
-    const warm = await analyze(second.source, { jobs: 1, cache });
-    assert.equal(second.reads(), 0);
-    assert.deepEqual(withoutStats(warm), withoutStats(cold));
-    assert.equal(warm.stats.filesParsed, cold.stats.filesParsed);
-  });
+  for (const [local, how] of [
+    [true, "read by the scan workers"],
+    [false, "read in the main thread"],
+  ] as const) {
+    it(`lets an audit of an unchanged tree read no source file (${how}), with the same report`, async () => {
+      const root = copyOfPatterns();
+      const cache = mkdtempSync(join(tmpdir(), "msi-index-cache-"));
+      const first = await counting(root, local);
+      const cold = await analyze(first.source, { jobs: 2, cache });
+      assert.ok(first.reads() > 0);
+      const second = await counting(root, local);
+      const warm = await analyze(second.source, { jobs: 2, cache });
+      assert.equal(second.reads(), 0);
+      assert.deepEqual(withoutStats(warm), withoutStats(cold));
+      assert.equal(warm.stats.filesParsed, cold.stats.filesParsed);
+    });
+  }
 
   it("reads a file again when it changed, even at the same size", async () => {
     const root = copyOfPatterns();

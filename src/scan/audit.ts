@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { AnalyzeOptions } from "../analyze.js";
-import { CATALOG_NAMES, MSI_NAMES, OTHER_DEVICE_LOOKUPS } from "../catalog.js";
 import { parseKbuild, unitName, type ModuleDefinition } from "../kbuild/makefile.js";
 import { analyseModule, type TreeTraits } from "../model/ownership.js";
 import type { FileFacts } from "../parse/facts.js";
@@ -14,86 +13,23 @@ import { compareDrivers, summarize } from "../report/summary.js";
 import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { defaultCacheDir, FactsCache } from "./cache.js";
+import { classifyText, isSeedText, type TextClass } from "./classify.js";
 import { isParseFailure, ParsePool } from "./pool.js";
 import { lexicalSummary, moduleParsePlan, type LexicalSummary, type ParseInput } from "./lexical.js";
 import { ScanIndex } from "./scan-index.js";
-import { InputError, type TreeSource } from "./source.js";
+import { InputError, type FileStat, type TreeSource } from "./source.js";
 
-/** How long the scan runs before it lets the event loop feed the workers and draw the progress. */
+/** How long the audit runs before it lets the event loop feed the workers and draw the progress. */
 const SCAN_SLICE_MS = 10;
+/** Files per scan message, and how many chunks of units are scanned ahead of the one dealt with. */
+const SCAN_CHUNK_FILES = 512;
+const SCAN_LOOKAHEAD = 4;
 
 /** A build unit: the .c files of one module, or a file no Makefile names. */
 export interface Unit {
   unit: string;
   module: string;
   sources: string[];
-}
-
-const CATALOG_SET: ReadonlySet<string> = new Set(CATALOG_NAMES);
-const MSI_SET: ReadonlySet<string> = new Set(MSI_NAMES);
-/**
- * What the scan searches for: pieces shared by the catalog's names (each hit is then read as the
- * identifier around it), and any name none of them covers. Three searches instead of twenty.
- */
-const CATALOG_PIECES = ["enable_device", "irq_vectors", "able_msi"];
-const CATALOG_NEEDLES: readonly string[] = [
-  ...CATALOG_PIECES,
-  ...CATALOG_NAMES.filter((name) => !CATALOG_PIECES.some((piece) => name.includes(piece))),
-];
-/** Besides the catalog: what the model starts from (device lookups, a pci_driver, PM ops). */
-const SEED = new RegExp(
-  `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`,
-);
-
-const SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
-
-/** What a file's text says about it, read once during the scan. Comments may match: the parse decides. */
-export interface TextClass {
-  /** Names a catalog function: its module is in the report if code calls it. */
-  catalog: boolean;
-  /** Names an MSI allocator or release: only then can its module be other than no-msi. */
-  msi: boolean;
-  /** Parsed first when its module is parsed: it names what the model starts from. */
-  seed: boolean;
-}
-
-function isIdentifierChar(char: number): boolean {
-  return (
-    (char >= 97 && char <= 122) || (char >= 65 && char <= 90) || (char >= 48 && char <= 57) || char === 95
-  );
-}
-
-/** Which catalog names the text mentions as whole identifiers: none, some, or an MSI one. */
-function catalogMention(text: string): "none" | "catalog" | "msi" {
-  let found: "none" | "catalog" = "none";
-  for (const needle of CATALOG_NEEDLES) {
-    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
-      let start = at;
-      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
-      let end = at + needle.length;
-      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
-      const name = text.slice(start, end);
-      if (MSI_SET.has(name)) return "msi";
-      if (CATALOG_SET.has(name)) found = "catalog";
-    }
-  }
-  return found;
-}
-
-export function classifyText(source: Buffer): TextClass {
-  // Every catalog and lookup name starts with "pci": one native search rules out most files. A
-  // file without it can still be a seed by its PM ops: isSeedText() tells, for the files of the
-  // modules that are parsed.
-  if (!source.includes("pci")) return { catalog: false, msi: false, seed: false };
-  const text = source.toString("latin1");
-  const mention = catalogMention(text);
-  const catalog = mention !== "none";
-  return { catalog, msi: mention === "msi", seed: catalog || isSeedText(text) };
-}
-
-/** The text names what the model starts from besides the catalog: a device lookup, a pci_driver, PM ops. */
-export function isSeedText(text: string): boolean {
-  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
 }
 
 function normalisePath(path: string): string {
@@ -310,70 +246,144 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     for (const driver of summary.drivers) drivers.push({ ...base, driver });
   };
 
-  // The reads are synchronous underneath: without handing control back to the event loop now
-  // and then, the workers' messages (ready, done) would wait for the end of the scan.
-  let sliceStart = performance.now();
-  try {
-    for (const unit of units) {
-      if (performance.now() - sliceStart > SCAN_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
+  /** What to do with a unit once its files are scanned: nothing, a lexical reading, or the parse. */
+  const dealWith = async (unit: Unit, kept: ReadonlyMap<string, Buffer>): Promise<void> => {
+    if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) return;
+    const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
+    const indexed = index?.unit(unit.unit, unit.sources);
+    if (indexed !== undefined) {
+      if ("lexical" in indexed && !parsedUnit) {
+        lexicalDrivers(unit, indexed.lexical);
+        index?.recordUnit(unit.unit, unit.sources, indexed);
+        return;
       }
-      // Most files are read into a reused buffer and forgotten; seeds are kept for the unit.
-      const kept = new Map<string, Buffer>();
-      for (const path of unit.sources) {
-        if (unreadable.has(path) || scannedPaths.has(path)) continue;
-        scannedPaths.add(path);
-        progress({ phase: "scan", done: scannedPaths.size, total: candidates.size });
-        const stat = index === undefined ? undefined : source.stat?.(path);
-        const known = stat === undefined ? undefined : index?.lookup(path, stat);
-        if (known !== undefined) {
-          if (known.seed) classes.set(path, known);
-          continue;
+      if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) return;
+    }
+    // The unit matters: its other files (and those shared with units before it) are read again.
+    const files: { path: string; data: Buffer }[] = [];
+    for (const path of unit.sources) {
+      if (unreadable.has(path)) continue;
+      const data = kept.get(path) ?? (await source.read(path).catch(() => undefined));
+      if (data !== undefined) files.push({ path, data });
+    }
+    const whole = files.map(({ path, data }) => ({ path, source: data }));
+    if (!prefilter) {
+      parse(unit, whole);
+    } else if (parsedUnit) {
+      const texts = files.map(({ path, data }) => {
+        const text = data.toString("utf8");
+        return { path, text, seed: classes.has(path) || isSeedText(text) };
+      });
+      parse(unit, moduleParsePlan(texts) ?? whole);
+    } else {
+      const summary = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
+      lexicalDrivers(unit, summary);
+      if (files.length === unit.sources.length)
+        index?.recordUnit(unit.unit, unit.sources, { lexical: summary });
+    }
+  };
+
+  // The units go through the scan in chunks: a chunk's files are read and classified on the
+  // workers (or here, for a source with no files on disk) while the units before it are dealt
+  // with. Only the bytes of the files that name the catalog come back.
+  const chunks: Unit[][] = [];
+  for (let first = 0; first < units.length;) {
+    let end = first;
+    let files = 0;
+    while (end < units.length && files < SCAN_CHUNK_FILES) files += units[end++]?.sources.length ?? 0;
+    chunks.push(units.slice(first, end));
+    first = end;
+  }
+  let scannedCount = 0;
+  const scanChunk = async (chunk: readonly Unit[]): Promise<Map<string, Buffer>> => {
+    const kept = new Map<string, Buffer>();
+    const toRead: { path: string; file?: string; stat?: FileStat }[] = [];
+    for (const path of chunk.flatMap((unit) => unit.sources)) {
+      if (scannedPaths.has(path)) continue;
+      scannedPaths.add(path);
+      // A file on disk the index does not know is read without asking for its metadata first:
+      // the scan worker takes it from the file it reads.
+      const stat =
+        index !== undefined && (index.knows(path) || source.localPath === undefined)
+          ? source.stat?.(path)
+          : undefined;
+      const known = stat === undefined ? undefined : index?.lookup(path, stat);
+      if (known !== undefined) {
+        if (known.catalog) classes.set(path, known);
+        scannedCount += 1;
+        continue;
+      }
+      if (source.localPath === undefined) {
+        toRead.push(stat === undefined ? { path } : { path, stat });
+        continue;
+      }
+      const file = source.localPath(path);
+      if (file === undefined) {
+        warnings.push(`${path}: skipped: not a regular file inside the root`);
+        unreadable.add(path);
+        scannedCount += 1;
+      } else {
+        toRead.push(stat === undefined ? { path, file } : { path, file, stat });
+      }
+    }
+    const found = (path: string, stat: FileStat | undefined, textClass: TextClass): void => {
+      if (stat !== undefined) index?.record(path, stat, textClass);
+      if (textClass.catalog) classes.set(path, textClass);
+    };
+    if (source.localPath !== undefined) {
+      const outcome = await pool.scan(toRead.map(({ file }) => file as string));
+      let start = 0;
+      let catalogFiles = 0;
+      outcome.classes.forEach((result, at) => {
+        const { path } = toRead[at] as { path: string };
+        if ("error" in result) {
+          warnings.push(`${path}: skipped: ${result.error}`);
+          unreadable.add(path);
+          return;
         }
+        found(path, result.stat, { catalog: result.catalog, msi: result.msi });
+        if (!result.catalog) return;
+        const end = outcome.ends[catalogFiles++] as number;
+        kept.set(path, Buffer.from(outcome.bytes, start, end - start));
+        start = end;
+      });
+    } else {
+      for (const { path, stat } of toRead) {
         const data = await readOrWarn(path);
         if (data === undefined) {
           unreadable.add(path);
           continue;
         }
         const textClass = classifyText(data);
-        if (stat !== undefined) index?.record(path, stat, textClass);
-        if (!textClass.seed) continue;
-        classes.set(path, textClass);
-        kept.set(path, Buffer.from(data));
+        found(path, stat, textClass);
+        if (textClass.catalog) kept.set(path, Buffer.from(data));
       }
-      if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) continue;
-      const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
-      const indexed = index?.unit(unit.unit, unit.sources);
-      if (indexed !== undefined) {
-        if ("lexical" in indexed && !parsedUnit) {
-          lexicalDrivers(unit, indexed.lexical);
-          index?.recordUnit(unit.unit, unit.sources, indexed);
-          continue;
+    }
+    scannedCount += toRead.length;
+    progress({ phase: "scan", done: scannedCount, total: candidates.size });
+    return kept;
+  };
+
+  // The scan of the next chunks is under way while a chunk's units are dealt with; the event
+  // loop gets control now and then, so that the workers' messages are not kept waiting.
+  const scanning: (Promise<Map<string, Buffer>> | undefined)[] = [];
+  let sliceStart = performance.now();
+  try {
+    for (const [at, chunk] of chunks.entries()) {
+      while (scanning.length < Math.min(chunks.length, at + SCAN_LOOKAHEAD)) {
+        const next = scanChunk(chunks[scanning.length] as Unit[]);
+        // Failures surface when the chunk is awaited.
+        next.catch(() => undefined);
+        scanning.push(next);
+      }
+      const kept = await (scanning[at] as Promise<Map<string, Buffer>>);
+      scanning[at] = undefined;
+      for (const unit of chunk) {
+        if (performance.now() - sliceStart > SCAN_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
         }
-        if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) continue;
-      }
-      // The unit matters: its other files (and those shared with units before it) are read again.
-      const files: { path: string; data: Buffer }[] = [];
-      for (const path of unit.sources) {
-        if (unreadable.has(path)) continue;
-        const data = kept.get(path) ?? (await source.read(path).catch(() => undefined));
-        if (data !== undefined) files.push({ path, data });
-      }
-      const whole = files.map(({ path, data }) => ({ path, source: data }));
-      if (!prefilter) {
-        parse(unit, whole);
-      } else if (parsedUnit) {
-        const texts = files.map(({ path, data }) => {
-          const text = data.toString("utf8");
-          return { path, text, seed: classes.get(path)?.seed === true || isSeedText(text) };
-        });
-        parse(unit, moduleParsePlan(texts) ?? whole);
-      } else {
-        const summary = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
-        lexicalDrivers(unit, summary);
-        if (files.length === unit.sources.length)
-          index?.recordUnit(unit.unit, unit.sources, { lexical: summary });
+        await dealWith(unit, kept);
       }
     }
     await Promise.all(parsing);

@@ -63,7 +63,7 @@ export function extractorDigest(): string {
       .map((name) => new URL(name, parseDir)),
     new URL("catalog.ts", src),
     // The scan index keeps text classes and lexical readings: the code they come from.
-    new URL("scan/audit.ts", src),
+    new URL("scan/classify.ts", src),
     new URL("scan/lexical.ts", src),
   ];
   const hash = createHash("sha256");
@@ -93,6 +93,8 @@ export interface CacheOptions {
 export class FactsCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, corrupt: 0, writes: 0 };
   private writable = true;
+  /** Entry directories known to exist. */
+  private readonly shards = new Set<string>();
 
   private constructor(
     /** The cache directory, or undefined when the cache is off. */
@@ -142,7 +144,11 @@ export class FactsCache {
     const file = this.entryPath(hash);
     const temporary = `${file}.${process.pid}.${threadId}.${randomBytes(4).toString("hex")}.tmp`;
     try {
-      mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
+      const shard = join(this.dir, hash.slice(0, 2));
+      if (!this.shards.has(shard)) {
+        mkdirSync(shard, { recursive: true });
+        this.shards.add(shard);
+      }
       writeFileSync(temporary, encodeEntry(hash, facts));
       renameSync(temporary, file);
       this.stats.writes += 1;

@@ -1,6 +1,6 @@
 /**
- * The parsing side of the worker pool (src/scan/pool.ts): one file in, its facts or an error
- * out. Runs in the main thread when `jobs` is 1, otherwise in worker threads: under tsx from
+ * The worker side of the pool (src/scan/pool.ts): files in, their facts (or an error) out; and
+ * for the scan, files on disk read and classified by their text. Runs in the main thread when `jobs` is 1, otherwise in worker threads: under tsx from
  * parse-worker-entry.ts, in a bundle from the bundle itself (scripts/build.mjs starts every
  * bundle with the isParseWorker() check of worker-mark.ts).
  */
@@ -8,7 +8,9 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { FileFacts } from "../parse/facts.js";
 import { parseFacts } from "../parse/parser.js";
 import { contentHash, FactsCache } from "./cache.js";
+import { classifyText, type TextClass } from "./classify.js";
 import type { ParseInput } from "./lexical.js";
+import { ScratchBuffer, type FileStat } from "./source.js";
 
 /** A file tree-sitter could not parse: reported, never a crash. */
 export interface ParseFailure {
@@ -43,8 +45,27 @@ export interface BatchOutcome {
   warnings: string[];
 }
 
-/** Worker → main. `ready` once the parser has loaded, then one `done` per batch. */
-export type WorkerMessage = { type: "ready" } | ({ type: "done"; id: number } & BatchOutcome);
+/** Main → worker: files on disk (absolute paths the main thread let through) to read and classify. */
+export interface ScanMessage {
+  type: "scan";
+  id: number;
+  files: string[];
+}
+
+/**
+ * What a scan gives: each file's text class and metadata, or the code of the error that kept it
+ * from being read; and the bytes of the files that name the catalog (their module is dealt with next), back
+ * to back in one transferred buffer, in order.
+ */
+export interface ScanOutcome {
+  classes: ((TextClass & { stat: FileStat }) | { error: string })[];
+  bytes: ArrayBuffer;
+  ends: number[];
+}
+
+/** Worker → main. `ready` once the parser has loaded, then one `done` per message. */
+export type WorkerMessage =
+  { type: "ready" } | { type: "done"; id: number; outcome: BatchOutcome | ScanOutcome };
 
 /** What a parse worker is started with. */
 export interface ParseWorkerData {
@@ -106,7 +127,39 @@ export function parseBatch(batch: BatchMessage, cache: FactsCache, warnings: str
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
 
-/** The worker's main loop: answers batches until the pool terminates it. */
+const scratch = new ScratchBuffer();
+
+export function scanFiles(files: readonly string[]): ScanOutcome {
+  const classes: ScanOutcome["classes"] = [];
+  const kept: Buffer[] = [];
+  const ends: number[] = [];
+  let length = 0;
+  for (const file of files) {
+    let read: { data: Buffer; stat?: FileStat };
+    try {
+      read = scratch.readWithStat(file);
+    } catch (error) {
+      classes.push({ error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      continue;
+    }
+    const { data, stat } = read as { data: Buffer; stat: FileStat };
+    const textClass = classifyText(data);
+    classes.push({ ...textClass, stat });
+    if (!textClass.catalog) continue;
+    kept.push(Buffer.from(data));
+    length += data.length;
+    ends.push(length);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const data of kept) {
+    bytes.set(data, offset);
+    offset += data.length;
+  }
+  return { classes, bytes: bytes.buffer, ends };
+}
+
+/** The worker's main loop: answers messages until the pool terminates it. */
 export function runParseWorker(): void {
   const port = parentPort;
   if (port === null) {
@@ -116,10 +169,15 @@ export function runParseWorker(): void {
   const cache = FactsCache.open((workerData as ParseWorkerData).cache, {
     onWarning: (message) => warnings.push(message),
   });
-  port.on("message", (message: BatchMessage) => {
+  port.on("message", (message: BatchMessage | ScanMessage) => {
+    if (message.type === "scan") {
+      const outcome = scanFiles(message.files);
+      port.postMessage({ type: "done", id: message.id, outcome } satisfies WorkerMessage, [outcome.bytes]);
+      return;
+    }
     warnings = [];
-    const reply: WorkerMessage = { type: "done", id: message.id, ...parseBatch(message, cache, warnings) };
-    port.postMessage(reply);
+    const outcome = parseBatch(message, cache, warnings);
+    port.postMessage({ type: "done", id: message.id, outcome } satisfies WorkerMessage);
   });
   // The parser is made on first use: make it now, so a broken addon fails the worker before any
   // batch (the pool then reports that error) instead of failing every file one by one.

@@ -2,22 +2,25 @@
  * Parses many files on `jobs` worker threads; jobs = 1 parses in the calling thread. Files go
  * out in batches whose bytes share one transferred buffer (one message per batch, no copy), and
  * idle workers take the next batch, so one large file does not hold the others back. Results
- * come back in input order; a file that fails to parse is a ParseFailure, never a crash.
+ * come back in input order; a file that fails to parse is a ParseFailure, never a crash. The
+ * same workers read and classify files on disk for the scan (scan()).
  */
 import { Worker } from "node:worker_threads";
 import { FactsCache } from "./cache.js";
-import { isParseFailure, parseBatch } from "./parse-worker.js";
+import { isParseFailure, parseBatch, scanFiles } from "./parse-worker.js";
 import type {
   BatchMessage,
   BatchOutcome,
   ParseFailure,
   ParseResult,
   ParseWorkerData,
+  ScanMessage,
+  ScanOutcome,
   WorkerMessage,
 } from "./parse-worker.js";
 import { PARSE_WORKER_MARK } from "./worker-mark.js";
 
-export type { BatchOutcome, ParseFailure, ParseResult };
+export type { BatchOutcome, ParseFailure, ParseResult, ScanOutcome };
 export { isParseFailure };
 
 export interface SourceInput {
@@ -105,9 +108,10 @@ function workerSource(): { script: string; eval: boolean } {
 
 /** A batch on its way: the files it covers and where its outcome goes. */
 interface Job {
-  files: readonly SourceInput[];
-  batch: Batch;
-  done: (outcome: BatchOutcome) => void;
+  /** The message for the worker; made when a worker takes the job (its buffers are transferred). */
+  message: (id: number) => BatchMessage | ScanMessage;
+  /** The worker's outcome, or why the worker stopped on the job. */
+  done: (outcome: BatchOutcome | ScanOutcome | { lost: string }) => void;
 }
 
 export interface PoolOptions {
@@ -158,9 +162,12 @@ export class ParsePool {
       this.failed.add(fail);
       batches.forEach((batch, index) => {
         this.enqueue({
-          files,
-          batch,
-          done: (outcome) => {
+          message: (id) => batchMessage(files, batch, id),
+          done: (reply) => {
+            // A worker dies (native crash, memory limit) on one of the batch's files; which one
+            // is unknown, so the batch's files are reported as failures and the others carry on.
+            const outcome: BatchOutcome =
+              "lost" in reply ? lostBatch(files, batch, reply.lost) : (reply as BatchOutcome);
             outcomes[index] = outcome;
             this.parsed += batch.count;
             this.options.onParsed?.(this.parsed);
@@ -170,6 +177,35 @@ export class ParsePool {
             }
           },
         });
+      });
+    });
+  }
+
+  /**
+   * Reads and classifies files on disk (absolute paths), on the workers like parsing. A file the
+   * worker could not read has an error; files a lost worker was on have the reason it stopped.
+   */
+  async scan(files: readonly string[]): Promise<ScanOutcome> {
+    if (files.length === 0) return { classes: [], bytes: new ArrayBuffer(0), ends: [] };
+    if (this.jobs === 1) return scanFiles(files);
+    if (this.failure !== undefined) throw this.failure;
+    return new Promise<ScanOutcome>((resolve, reject) => {
+      const fail = (error: Error): void => reject(error);
+      this.failed.add(fail);
+      this.enqueue({
+        message: (id) => ({ type: "scan", id, files: [...files] }),
+        done: (reply) => {
+          this.failed.delete(fail);
+          resolve(
+            "lost" in reply
+              ? {
+                  classes: files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
+                  bytes: new ArrayBuffer(0),
+                  ends: [],
+                }
+              : (reply as ScanOutcome),
+          );
+        },
       });
     });
   }
@@ -235,8 +271,8 @@ export class ParsePool {
 
     const send = (job: Job): void => {
       inFlight = job;
-      const message = batchMessage(job.files, job.batch, id++);
-      worker.postMessage(message, [message.bytes]);
+      const message = job.message(id++);
+      worker.postMessage(message, message.type === "batch" ? [message.bytes] : []);
     };
     const feed = (): void => {
       const job = this.queue.shift();
@@ -253,7 +289,7 @@ export class ParsePool {
       } else if (inFlight !== undefined) {
         const job = inFlight;
         inFlight = undefined;
-        job.done(message);
+        job.done(message.outcome);
         feed();
       }
     });
@@ -269,23 +305,20 @@ export class ParsePool {
       }
       const job = inFlight;
       inFlight = undefined;
-      if (job !== undefined) {
-        // A worker dies (native crash, memory limit) on one of the batch's files; which one is
-        // unknown, so the batch's files are reported as failures and the others carry on.
-        const results: ParseFailure[] = [];
-        for (let index = job.batch.first; index < job.batch.first + job.batch.count; index++) {
-          results.push({
-            path: (job.files[index] as SourceInput).path,
-            error: `parse worker stopped: ${reason}`,
-          });
-        }
-        job.done({ results, keys: results.map(() => ""), cacheHits: 0, warnings: [] });
-      }
+      job?.done({ lost: reason });
       if (this.queue.length > 0) this.start();
     };
     worker.on("error", (error: Error) => lost(error.message));
     worker.on("exit", (code) => lost(`exited with code ${code}`));
   }
+}
+
+function lostBatch(files: readonly SourceInput[], batch: Batch, reason: string): BatchOutcome {
+  const results: ParseFailure[] = [];
+  for (let index = batch.first; index < batch.first + batch.count; index++) {
+    results.push({ path: (files[index] as SourceInput).path, error: `parse worker stopped: ${reason}` });
+  }
+  return { results, keys: results.map(() => ""), cacheHits: 0, warnings: [] };
 }
 
 function joinOutcomes(outcomes: readonly BatchOutcome[]): BatchOutcome {

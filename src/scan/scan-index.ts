@@ -20,11 +20,10 @@ import { TOOL_VERSION } from "../version.js";
 import { extractorDigest, FACTS_FORMAT } from "./cache.js";
 import type { FileStat } from "./source.js";
 
-/** A text class as the index stores it: catalog, msi and seed as bits 1, 2 and 4. */
+/** A text class as the index stores it: catalog and msi as bits 1 and 2. */
 export interface IndexedClass {
   catalog: boolean;
   msi: boolean;
-  seed: boolean;
 }
 
 /** What came of a unit: the files parsed and their facts cache keys, or a lexical reading. */
@@ -75,6 +74,11 @@ export class ScanIndex {
     return new ScanIndex(file, previous, now);
   }
 
+  /** Whether the last audit recorded the file: if not, there is no point in asking for its metadata. */
+  knows(path: string): boolean {
+    return Object.hasOwn(this.previous.files, path);
+  }
+
   /** The recorded class of a file whose metadata has not changed; undefined otherwise. */
   lookup(path: string, stat: FileStat): IndexedClass | undefined {
     const entry = Object.hasOwn(this.previous.files, path) ? this.previous.files[path] : undefined;
@@ -91,13 +95,13 @@ export class ScanIndex {
     this.unchanged.add(path);
     this.next.files[path] = entry;
     const bits = entry[4];
-    return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0, seed: (bits & 4) !== 0 };
+    return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0 };
   }
 
   /** Records a file read in this scan. */
   record(path: string, stat: FileStat, textClass: IndexedClass): void {
     if (stat.mtimeMs > this.scanStarted - RACY_MS) return;
-    const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0) | (textClass.seed ? 4 : 0);
+    const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0);
     this.next.files[path] = [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, bits];
   }
 

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import {
   closeSync,
+  fstatSync,
   lstatSync,
   openSync,
   readdirSync,
@@ -39,6 +40,12 @@ export interface TreeSource {
    * keeps nothing of most of them. Sources without one are read with read().
    */
   readTransient?(path: string): Buffer | undefined;
+  /**
+   * The file's path on disk when it may be read there (a regular file inside the root), so that
+   * a worker thread can read it; undefined when it must not be read. Sources without one are
+   * read only through read().
+   */
+  localPath?(path: string): string | undefined;
   /** The file's metadata, for the scan index; sources without it are read every time. */
   stat?(path: string): FileStat | undefined;
 }
@@ -154,27 +161,15 @@ export class FsSource implements TreeSource {
     return file === undefined ? undefined : readFileSync(file);
   }
 
-  private scratch = Buffer.allocUnsafe(1 << 20);
+  private readonly scratch = new ScratchBuffer();
 
   readTransient(path: string): Buffer | undefined {
     const file = this.fileOf(path);
-    if (file === undefined) return undefined;
-    const fd = openSync(file, "r");
-    try {
-      let length = 0;
-      for (;;) {
-        if (length === this.scratch.length) {
-          const larger = Buffer.allocUnsafe(this.scratch.length * 2);
-          this.scratch.copy(larger);
-          this.scratch = larger;
-        }
-        const count = readSync(fd, this.scratch, length, this.scratch.length - length, null);
-        if (count === 0) return this.scratch.subarray(0, length);
-        length += count;
-      }
-    } finally {
-      closeSync(fd);
-    }
+    return file === undefined ? undefined : this.scratch.read(file);
+  }
+
+  localPath(path: string): string | undefined {
+    return this.fileOf(path);
   }
 
   stat(path: string): FileStat | undefined {
@@ -201,6 +196,44 @@ export class FsSource implements TreeSource {
     }
     if (!this.dirInside(dirOf(relativePath))) return undefined;
     return absolute;
+  }
+}
+
+/** One buffer that file after file is read into: a scan that keeps nothing allocates nothing. */
+export class ScratchBuffer {
+  private buffer = Buffer.allocUnsafe(1 << 20);
+
+  /** The file's bytes, valid until the next read(). Throws as readFileSync() does. */
+  read(file: string): Buffer {
+    return this.readWithStat(file, false).data;
+  }
+
+  /** As read(), with the metadata of the file read (the scan index records it). */
+  readWithStat(file: string, withStat = true): { data: Buffer; stat?: FileStat } {
+    const fd = openSync(file, "r");
+    try {
+      const info = withStat ? fstatSync(fd) : undefined;
+      const stat =
+        info === undefined
+          ? undefined
+          : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+      let length = 0;
+      for (;;) {
+        if (length === this.buffer.length) {
+          const larger = Buffer.allocUnsafe(this.buffer.length * 2);
+          this.buffer.copy(larger);
+          this.buffer = larger;
+        }
+        const count = readSync(fd, this.buffer, length, this.buffer.length - length, null);
+        if (count === 0) {
+          const data = this.buffer.subarray(0, length);
+          return stat === undefined ? { data } : { data, stat };
+        }
+        length += count;
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
