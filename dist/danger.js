@@ -5235,7 +5235,7 @@ async function analyze(source, options = {}) {
           });
           model(unit, unitFacts);
           if (parsed.length === outcome.results.length && outcome.warnings.length === 0) {
-            index?.recordUnit(unit.unit, unit.sources, { parsed });
+            if (prefilter) index?.recordUnit(unit.unit, unit.sources, { parsed });
           }
         },
         (error) => {
@@ -5267,7 +5267,7 @@ async function analyze(source, options = {}) {
   const dealWith = async (unit, kept) => {
     if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) return;
     const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
-    const indexed = index?.unit(unit.unit, unit.sources);
+    const indexed = prefilter ? index?.unit(unit.unit, unit.sources) : void 0;
     if (indexed !== void 0) {
       if ("lexical" in indexed && !parsedUnit) {
         lexicalDrivers(unit, indexed.lexical);

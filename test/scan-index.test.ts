@@ -79,6 +79,20 @@ describe("the scan index", () => {
     });
   }
 
+  it("is not used by a whole parse, the reference the prefilter is tested against", async () => {
+    const root = copyOfPatterns();
+    const cache = mkdtempSync(join(tmpdir(), "msi-index-cache-"));
+    const prefiltered = await analyze(await FsSource.open(root), { jobs: 1, cache });
+    const whole = await analyze(await FsSource.open(root), { jobs: 1, cache, prefilter: false });
+    const wholeUncached = await analyze(await FsSource.open(root), {
+      jobs: 1,
+      cache: false,
+      prefilter: false,
+    });
+    assert.ok(whole.stats.filesParsed > prefiltered.stats.filesParsed);
+    assert.equal(whole.stats.filesParsed, wholeUncached.stats.filesParsed);
+  });
+
   it("reads a file again when it changed, even at the same size", async () => {
     const root = copyOfPatterns();
     const cache = mkdtempSync(join(tmpdir(), "msi-index-cache-"));

@@ -215,7 +215,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
           });
           model(unit, unitFacts);
           if (parsed.length === outcome.results.length && outcome.warnings.length === 0) {
-            index?.recordUnit(unit.unit, unit.sources, { parsed });
+            if (prefilter) index?.recordUnit(unit.unit, unit.sources, { parsed });
           }
         },
         (error: unknown) => {
@@ -250,7 +250,9 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const dealWith = async (unit: Unit, kept: ReadonlyMap<string, Buffer>): Promise<void> => {
     if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) return;
     const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
-    const indexed = index?.unit(unit.unit, unit.sources);
+    // What the index records is what the prefilter made of a unit: a whole parse (the reference
+    // the prefilter is tested against) neither reads nor records it.
+    const indexed = prefilter ? index?.unit(unit.unit, unit.sources) : undefined;
     if (indexed !== undefined) {
       if ("lexical" in indexed && !parsedUnit) {
         lexicalDrivers(unit, indexed.lexical);
