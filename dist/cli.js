@@ -1802,7 +1802,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "7916be5fd26be514";
+    return "746f96e706d46913";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1959,9 +1959,9 @@ function catalogMention(text) {
   return found;
 }
 function classifyText(source) {
-  if (!source.includes("pci")) return { catalog: false, msi: false };
+  if (!source.includes("pci")) return { pci: false, catalog: false, msi: false };
   const mention = catalogMention(source.toString("latin1"));
-  return { catalog: mention !== "none", msi: mention === "msi" };
+  return { pci: true, catalog: mention !== "none", msi: mention === "msi" };
 }
 function isSeedText(text) {
   return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
@@ -8665,7 +8665,7 @@ function moduleParsePlan(files) {
   const plan = [];
   read.forEach(({ file, comments }, index) => {
     const fileBodies = bodies[index];
-    if (!file.seed && !fileBodies.some(reaches)) return;
+    if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
     const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.blank === void 0 ? [] : [body.block.blank]).concat(comments).sort((a, b) => a.start - b.start);
     plan.push({ path: file.path, source: blankedSource(file.text, blanks) });
   });
@@ -8677,6 +8677,7 @@ var init_lexical = __esm({
     "use strict";
     init_catalog();
     init_text();
+    init_classify();
     CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
     PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
     PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
@@ -8799,12 +8800,12 @@ var init_scan_index = __esm({
         this.unchanged.add(path);
         this.next.files[path] = entry;
         const bits = entry[4];
-        return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0 };
+        return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0, pci: (bits & 4) !== 0 };
       }
       /** Records a file read in this scan. */
       record(path, stat2, textClass) {
         if (stat2.mtimeMs > this.scanStarted - RACY_MS) return;
-        const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0);
+        const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0) | (textClass.pci ? 4 : 0);
         this.next.files[path] = [stat2.size, stat2.mtimeMs, stat2.ctimeMs, stat2.ino, bits];
       }
       /** What came of a unit last time, when none of its files has changed since. */
@@ -8936,6 +8937,7 @@ async function analyze(source, options = {}) {
   const candidates = new Set(units.flatMap((unit) => unit.sources));
   const classes = /* @__PURE__ */ new Map();
   const unreadable = /* @__PURE__ */ new Set();
+  const withoutPci = /* @__PURE__ */ new Set();
   const scannedPaths = /* @__PURE__ */ new Set();
   const readOrWarn = async (path) => {
     try {
@@ -9029,7 +9031,7 @@ async function analyze(source, options = {}) {
     }
     const files = [];
     for (const path of unit.sources) {
-      if (unreadable.has(path)) continue;
+      if (unreadable.has(path) || !parsedUnit && withoutPci.has(path)) continue;
       const data = kept.get(path) ?? await source.read(path).catch(() => void 0);
       if (data !== void 0) files.push({ path, data });
     }
@@ -9037,15 +9039,16 @@ async function analyze(source, options = {}) {
     if (!prefilter) {
       parse(unit, whole);
     } else if (parsedUnit) {
-      const texts = files.map(({ path, data }) => {
-        const text = data.toString("utf8");
-        return { path, text, seed: classes.has(path) || isSeedText(text) };
-      });
+      const texts = files.map(({ path, data }) => ({
+        path,
+        text: data.toString("utf8"),
+        seed: classes.has(path)
+      }));
       parse(unit, moduleParsePlan(texts) ?? whole);
     } else {
       const summary2 = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
       lexicalDrivers(unit, summary2);
-      if (files.length === unit.sources.length)
+      if (unit.sources.every((path) => !unreadable.has(path)))
         index?.recordUnit(unit.unit, unit.sources, { lexical: summary2 });
     }
   };
@@ -9068,6 +9071,7 @@ async function analyze(source, options = {}) {
       const known = stat2 === void 0 ? void 0 : index?.lookup(path, stat2);
       if (known !== void 0) {
         if (known.catalog) classes.set(path, known);
+        if (!known.pci) withoutPci.add(path);
         scannedCount += 1;
         continue;
       }
@@ -9087,6 +9091,7 @@ async function analyze(source, options = {}) {
     const found = (path, stat2, textClass) => {
       if (stat2 !== void 0) index?.record(path, stat2, textClass);
       if (textClass.catalog) classes.set(path, textClass);
+      if (!textClass.pci) withoutPci.add(path);
     };
     if (source.localPath !== void 0) {
       const outcome = await pool.scan(toRead.map(({ file }) => file));
@@ -9099,7 +9104,7 @@ async function analyze(source, options = {}) {
           unreadable.add(path);
           return;
         }
-        found(path, result.stat, { catalog: result.catalog, msi: result.msi });
+        found(path, result.stat, { pci: result.pci, catalog: result.catalog, msi: result.msi });
         if (!result.catalog) return;
         const end = outcome.ends[catalogFiles++];
         kept.set(path, Buffer.from(outcome.bytes, start, end - start));

@@ -13,7 +13,7 @@ import { compareDrivers, summarize } from "../report/summary.js";
 import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { defaultCacheDir, FactsCache } from "./cache.js";
-import { classifyText, isSeedText, type TextClass } from "./classify.js";
+import { classifyText, type TextClass } from "./classify.js";
 import { isParseFailure, ParsePool } from "./pool.js";
 import { lexicalSummary, moduleParsePlan, type LexicalSummary, type ParseInput } from "./lexical.js";
 import { ScanIndex } from "./scan-index.js";
@@ -159,6 +159,8 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const candidates = new Set(units.flatMap((unit) => unit.sources));
   const classes = new Map<string, TextClass>();
   const unreadable = new Set<string>();
+  /** Files without "pci": a lexical reading skips them without reading them again. */
+  const withoutPci = new Set<string>();
   const scannedPaths = new Set<string>();
   const readOrWarn = async (path: string): Promise<Buffer | undefined> => {
     try {
@@ -261,10 +263,11 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       }
       if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) return;
     }
-    // The unit matters: its other files (and those shared with units before it) are read again.
+    // The unit matters: its other files (and those shared with units before it) are read again,
+    // all of them for a parse, those with "pci" for a lexical reading.
     const files: { path: string; data: Buffer }[] = [];
     for (const path of unit.sources) {
-      if (unreadable.has(path)) continue;
+      if (unreadable.has(path) || (!parsedUnit && withoutPci.has(path))) continue;
       const data = kept.get(path) ?? (await source.read(path).catch(() => undefined));
       if (data !== undefined) files.push({ path, data });
     }
@@ -272,15 +275,16 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     if (!prefilter) {
       parse(unit, whole);
     } else if (parsedUnit) {
-      const texts = files.map(({ path, data }) => {
-        const text = data.toString("utf8");
-        return { path, text, seed: classes.has(path) || isSeedText(text) };
-      });
+      const texts = files.map(({ path, data }) => ({
+        path,
+        text: data.toString("utf8"),
+        seed: classes.has(path),
+      }));
       parse(unit, moduleParsePlan(texts) ?? whole);
     } else {
       const summary = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
       lexicalDrivers(unit, summary);
-      if (files.length === unit.sources.length)
+      if (unit.sources.every((path) => !unreadable.has(path)))
         index?.recordUnit(unit.unit, unit.sources, { lexical: summary });
     }
   };
@@ -312,6 +316,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       const known = stat === undefined ? undefined : index?.lookup(path, stat);
       if (known !== undefined) {
         if (known.catalog) classes.set(path, known);
+        if (!known.pci) withoutPci.add(path);
         scannedCount += 1;
         continue;
       }
@@ -331,6 +336,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     const found = (path: string, stat: FileStat | undefined, textClass: TextClass): void => {
       if (stat !== undefined) index?.record(path, stat, textClass);
       if (textClass.catalog) classes.set(path, textClass);
+      if (!textClass.pci) withoutPci.add(path);
     };
     if (source.localPath !== undefined) {
       const outcome = await pool.scan(toRead.map(({ file }) => file as string));
@@ -343,7 +349,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
           unreadable.add(path);
           return;
         }
-        found(path, result.stat, { catalog: result.catalog, msi: result.msi });
+        found(path, result.stat, { pci: result.pci, catalog: result.catalog, msi: result.msi });
         if (!result.catalog) return;
         const end = outcome.ends[catalogFiles++] as number;
         kept.set(path, Buffer.from(outcome.bytes, start, end - start));

@@ -28,6 +28,8 @@ const SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_
  * decides. Whether a file is a seed (isSeedText) is read later, for the modules that are parsed.
  */
 export interface TextClass {
+  /** Has "pci" in it: without it, a lexical reading of its module has nothing to find in it. */
+  pci: boolean;
   /** Names a catalog function: its module is in the report if code calls it. */
   catalog: boolean;
   /** Names an MSI allocator or release: only then can its module be other than no-msi. */
@@ -59,9 +61,9 @@ function catalogMention(text: string): "none" | "catalog" | "msi" {
 
 export function classifyText(source: Buffer): TextClass {
   // Every catalog name starts with "pci": one native search rules out most files.
-  if (!source.includes("pci")) return { catalog: false, msi: false };
+  if (!source.includes("pci")) return { pci: false, catalog: false, msi: false };
   const mention = catalogMention(source.toString("latin1"));
-  return { catalog: mention !== "none", msi: mention === "msi" };
+  return { pci: true, catalog: mention !== "none", msi: mention === "msi" };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   PCI_DRIVER_REGISTRARS,
 } from "../catalog.js";
 import { APOSTROPHE, literalEnd, NEWLINE, QUOTE, replaceNonCode, SLASH } from "../parse/text.js";
+import { isSeedText } from "./classify.js";
 
 export interface LexicalSummary {
   callsCatalog: boolean;
@@ -373,7 +374,10 @@ class NameTable {
 export interface ModuleText {
   path: string;
   text: string;
-  /** The file must be parsed whatever its functions (it names the catalog, a pci_driver, PM ops). */
+  /**
+   * The file is parsed whatever its functions: it names the catalog. Others are too when
+   * isSeedText() finds what else the model starts from (a device lookup, a pci_driver, PM ops).
+   */
   seed: boolean;
 }
 
@@ -470,7 +474,7 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
   const plan: ParseInput[] = [];
   read.forEach(({ file, comments }, index) => {
     const fileBodies = bodies[index] as Body[];
-    if (!file.seed && !fileBodies.some(reaches)) return;
+    if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
     // Comments between the blocks go too: the parse reads nothing from them.
     const blanks = fileBodies
       .filter((body) => !kept(body))

@@ -20,8 +20,9 @@ import { TOOL_VERSION } from "../version.js";
 import { extractorDigest, FACTS_FORMAT } from "./cache.js";
 import type { FileStat } from "./source.js";
 
-/** A text class as the index stores it: catalog and msi as bits 1 and 2. */
+/** A text class as the index stores it: catalog, msi and pci as bits 1, 2 and 4. */
 export interface IndexedClass {
+  pci: boolean;
   catalog: boolean;
   msi: boolean;
 }
@@ -95,13 +96,13 @@ export class ScanIndex {
     this.unchanged.add(path);
     this.next.files[path] = entry;
     const bits = entry[4];
-    return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0 };
+    return { catalog: (bits & 1) !== 0, msi: (bits & 2) !== 0, pci: (bits & 4) !== 0 };
   }
 
   /** Records a file read in this scan. */
   record(path: string, stat: FileStat, textClass: IndexedClass): void {
     if (stat.mtimeMs > this.scanStarted - RACY_MS) return;
-    const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0);
+    const bits = (textClass.catalog ? 1 : 0) | (textClass.msi ? 2 : 0) | (textClass.pci ? 4 : 0);
     this.next.files[path] = [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, bits];
   }
 
