@@ -1801,7 +1801,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "746f96e706d46913";
+    return "9170c6c82ccd2614";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -4889,28 +4889,39 @@ function moduleParsePlan(files) {
     for (const block of blocks) for (const name of block.names) interesting.add(name);
   const bodies = read.map(
     ({ file, blocks }) => blocks.map((block) => {
-      const body = { block, mentions: /* @__PURE__ */ new Set(), catalog: false, read: false };
+      const body = { block, mentions: [], catalog: false, read: false };
       interesting.scan(file.text, block.open, block.close, (name) => {
         if (CATALOG_SET2.has(name)) body.catalog = true;
         else if (READ_NAMES.has(name)) body.read = true;
-        else body.mentions.add(name);
+        else body.mentions.push(name);
       });
       return body;
     })
   );
-  const reaching = /* @__PURE__ */ new Set();
-  const reaches = (body) => body.block.names.some((name) => reaching.has(name));
-  for (const body of bodies.flat()) if (body.catalog) for (const name of body.block.names) reaching.add(name);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const body of bodies.flat()) {
-      if (body.block.names.length === 0 || reaches(body)) continue;
-      if (![...body.mentions].some((name) => reaching.has(name))) continue;
-      for (const name of body.block.names) reaching.add(name);
-      changed = true;
+  const functions = bodies.flat().filter((body) => body.block.names.length > 0);
+  const namedBy = /* @__PURE__ */ new Map();
+  for (const body of functions) {
+    for (const name of body.mentions) {
+      const list = namedBy.get(name);
+      if (list === void 0) namedBy.set(name, [body]);
+      else if (list.at(-1) !== body) list.push(body);
     }
   }
-  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || [...body.mentions].some((name) => reaching.has(name)));
+  const reaching = /* @__PURE__ */ new Set();
+  const pending = [];
+  const reach = (body) => {
+    for (const name of body.block.names) {
+      if (reaching.has(name)) continue;
+      reaching.add(name);
+      pending.push(name);
+    }
+  };
+  for (const body of functions) if (body.catalog) reach(body);
+  for (let name = pending.pop(); name !== void 0; name = pending.pop()) {
+    for (const body of namedBy.get(name) ?? []) reach(body);
+  }
+  const reaches = (body) => body.block.names.some((name) => reaching.has(name));
+  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || body.mentions.some((name) => reaching.has(name)));
   const plan = [];
   read.forEach(({ file, comments }, index) => {
     const fileBodies = bodies[index];

@@ -436,40 +436,54 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
   // What each block names among the module's functions, and whether it names the catalog.
   interface Body {
     block: TextBlock;
-    mentions: Set<string>;
+    /** The module's function names the block names (repeats and all). */
+    mentions: string[];
     catalog: boolean;
     read: boolean;
   }
   const bodies = read.map(({ file, blocks }) =>
     blocks.map((block): Body => {
-      const body: Body = { block, mentions: new Set(), catalog: false, read: false };
+      const body: Body = { block, mentions: [], catalog: false, read: false };
       interesting.scan(file.text, block.open, block.close, (name) => {
         if (CATALOG_SET.has(name)) body.catalog = true;
         else if (READ_NAMES.has(name)) body.read = true;
-        else body.mentions.add(name);
+        else body.mentions.push(name);
       });
       return body;
     }),
   );
-  const reaching = new Set<string>();
-  const reaches = (body: Body): boolean => body.block.names.some((name) => reaching.has(name));
-  for (const body of bodies.flat()) if (body.catalog) for (const name of body.block.names) reaching.add(name);
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const body of bodies.flat()) {
-      if (body.block.names.length === 0 || reaches(body)) continue;
-      if (![...body.mentions].some((name) => reaching.has(name))) continue;
-      for (const name of body.block.names) reaching.add(name);
-      changed = true;
+  // The names that reach the catalog: those of the functions that name it, then, name by name,
+  // those of the functions that name a reaching one.
+  const functions = bodies.flat().filter((body) => body.block.names.length > 0);
+  const namedBy = new Map<string, Body[]>();
+  for (const body of functions) {
+    for (const name of body.mentions) {
+      const list = namedBy.get(name);
+      if (list === undefined) namedBy.set(name, [body]);
+      else if (list.at(-1) !== body) list.push(body);
     }
   }
+  const reaching = new Set<string>();
+  const pending: string[] = [];
+  const reach = (body: Body): void => {
+    for (const name of body.block.names) {
+      if (reaching.has(name)) continue;
+      reaching.add(name);
+      pending.push(name);
+    }
+  };
+  for (const body of functions) if (body.catalog) reach(body);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    for (const body of namedBy.get(name) ?? []) reach(body);
+  }
+  const reaches = (body: Body): boolean => body.block.names.some((name) => reaching.has(name));
   // A block that is not a function is kept when it names anything of interest: it may be a
   // function whose header the text does not show (a macro).
   const kept = (body: Body): boolean =>
     body.read ||
     reaches(body) ||
     (body.block.names.length === 0 &&
-      (body.block.structure || body.catalog || [...body.mentions].some((name) => reaching.has(name))));
+      (body.block.structure || body.catalog || body.mentions.some((name) => reaching.has(name))));
 
   const plan: ParseInput[] = [];
   read.forEach(({ file, comments }, index) => {
