@@ -1,7 +1,9 @@
 /**
- * The audit: walk the tree, group .c files into modules by Kbuild, prefilter by the catalog's
- * names, get FileFacts (cache or parse), run the ownership model per module, assemble the
- * report. The only stage that reads files; everything after it is pure.
+ * The audit: walk the tree, group .c files into modules by Kbuild, scan each file's text for the
+ * catalog's names, give each module that names it a lexical reading or a parse of what can
+ * change a result (src/scan/lexical.ts), get FileFacts (scan index, cache or parse), run the
+ * ownership model per module, assemble the report. The only stage that reads files; everything
+ * after it is pure.
  */
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
@@ -177,7 +179,10 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const drivers: DriverReport[] = [];
   /** Files parsed or taken from the cache, for the stats. */
   const parsedPaths = new Set<string>();
-  /** The model of a parsed unit, run as soon as its facts are in (its own: a file two units share may be blanked differently in each). */
+  /**
+   * The model of a parsed unit, run as soon as its facts are in, on its own facts: a file two
+   * units share may be blanked differently in each.
+   */
   const model = (unit: Unit, unitFacts: readonly FileFacts[]): void => {
     for (const fact of unitFacts) parsedPaths.add(fact.path);
     const byPath = new Map(unitFacts.map((fact) => [fact.path, fact]));

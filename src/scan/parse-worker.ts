@@ -1,8 +1,9 @@
 /**
  * The worker side of the pool (src/scan/pool.ts): files in, their facts (or an error) out; and
- * for the scan, files on disk read and classified by their text. Runs in the main thread when `jobs` is 1, otherwise in worker threads: under tsx from
- * parse-worker-entry.ts, in a bundle from the bundle itself (scripts/build.mjs starts every
- * bundle with the isParseWorker() check of worker-mark.ts).
+ * for the scan, files on disk read and classified by their text. Runs in the main thread when
+ * `jobs` is 1, otherwise in worker threads: under tsx from parse-worker-entry.ts, in a bundle
+ * from the bundle itself (scripts/build.mjs starts every bundle with the isParseWorker() check
+ * of worker-mark.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { FileFacts } from "../parse/facts.js";
