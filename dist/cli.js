@@ -1802,7 +1802,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "9170c6c82ccd2614";
+    return "7ca845f5fd0efd85";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1982,6 +1982,406 @@ var init_classify = __esm({
       `\\b(?:${OTHER_DEVICE_LOOKUPS.join("|")})\\b|\\bstruct\\s+pci_driver\\s+\\w+\\s*=|\\bdev_pm_ops\\b|PM_OPS\\s*\\(`
     );
     SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_OPS"];
+  }
+});
+
+// src/scan/lexical.ts
+function codeOnly(text, firstBranch = false) {
+  const blanked = replaceNonCode(
+    text,
+    { literals: true },
+    (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "
+  );
+  const lines = blanked.split("\n");
+  const removed = [];
+  let continued = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const directive = continued || !line.includes("#") ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
+    const wasContinued = continued;
+    continued = (directive !== null || wasContinued) && /\\\s*$/.test(line);
+    if (directive === null) {
+      if (wasContinued || removed.includes(true)) lines[i] = "";
+      continue;
+    }
+    lines[i] = "";
+    const [, keyword, rest] = directive;
+    if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
+      removed.push(keyword === "if" && /^\s*\(*\s*0\s*\)*\s*$/.test(rest ?? ""));
+    } else if ((keyword === "else" || keyword === "elif" || keyword === "elifdef") && removed.length > 0) {
+      removed[removed.length - 1] = firstBranch ? !removed[removed.length - 1] : false;
+    } else if (keyword === "endif") {
+      removed.pop();
+    }
+  }
+  return lines.join("\n");
+}
+function topLevelMatches(code2, pattern) {
+  const found = [];
+  let depth = 0;
+  let scanned = 0;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(code2); match !== null; match = pattern.exec(code2)) {
+    for (; scanned < match.index; scanned++) {
+      const char = code2.charCodeAt(scanned);
+      if (char === OPEN_BRACE) depth++;
+      else if (char === CLOSE_BRACE && depth > 0) depth--;
+    }
+    if (depth === 0) found.push(match);
+  }
+  return found;
+}
+function lexicalSummary(texts) {
+  let callsCatalog = false;
+  const drivers = [];
+  for (const text of texts) {
+    if (!text.includes("pci")) continue;
+    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
+    if (!PCI_DRIVER_TEXT.test(text)) continue;
+    for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1]);
+  }
+  return { callsCatalog, drivers };
+}
+function headerNames(header) {
+  const trimmed = header.trimEnd();
+  if (!trimmed.endsWith(")") || trimmed.includes("=")) return [];
+  const names = [];
+  let depth = 0;
+  for (let i = 0; i < trimmed.length; i++) {
+    const char = trimmed.charCodeAt(i);
+    if (char === OPEN_PAREN) {
+      if (depth === 0) {
+        const name = IDENTIFIER_BEFORE_PAREN.exec(trimmed.slice(Math.max(0, i - 200), i))?.[1];
+        if (name !== void 0) names.push(name);
+      }
+      depth++;
+    } else if (char === CLOSE_PAREN) {
+      depth--;
+    }
+  }
+  return names;
+}
+function textBlocks(text) {
+  const blocks = [];
+  const comments = [];
+  let depth = 0;
+  let header = "";
+  let piece = 0;
+  let open = -1;
+  const zero = [];
+  const later = [];
+  let out = 0;
+  let conditionals = 0;
+  let conditionalsAtOpen = 0;
+  let bodyCrossesConditional = false;
+  let directiveEnd = -1;
+  let commentNeverCloses = Infinity;
+  let stringFailsBefore = -1;
+  let charFailsBefore = -1;
+  const counting = () => out === 0;
+  const skip = (from, to) => {
+    if (depth === 0 && counting()) header += `${text.slice(piece, from)} `;
+    piece = to;
+  };
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(text); match !== null; match = TOKEN.exec(text)) {
+    const at = match.index;
+    const token = match[0];
+    const char = token.charCodeAt(0);
+    if (char === SLASH) {
+      if (token === "//") {
+        const newline = text.indexOf("\n", at + 2);
+        const end = newline < 0 ? text.length : newline;
+        if (depth === 0) comments.push({ start: at, end });
+        skip(at, end);
+        TOKEN.lastIndex = end;
+        continue;
+      }
+      const close = at + 2 < commentNeverCloses ? text.indexOf("*/", at + 2) : -1;
+      if (close < 0) {
+        commentNeverCloses = at + 2;
+        TOKEN.lastIndex = at + 1;
+        continue;
+      }
+      if (depth === 0) comments.push({ start: at, end: close + 2 });
+      skip(at, close + 2);
+      TOKEN.lastIndex = close + 2;
+      continue;
+    }
+    if (at < directiveEnd) continue;
+    if (char === QUOTE || char === APOSTROPHE) {
+      const failsBefore = char === QUOTE ? stringFailsBefore : charFailsBefore;
+      if (at >= failsBefore) {
+        const { end, failedAt } = literalEnd(text, at, char);
+        if (end >= 0) {
+          skip(at, end);
+          TOKEN.lastIndex = end;
+        } else if (char === QUOTE) stringFailsBefore = failedAt;
+        else charFailsBefore = failedAt;
+      }
+      continue;
+    }
+    if (token.endsWith("#")) {
+      const hash = at + token.length - 1;
+      let end = text.indexOf("\n", hash);
+      while (end >= 0 && /\\\s*$/.test(text.slice(Math.max(hash, end - 8), end)))
+        end = text.indexOf("\n", end + 1);
+      if (end < 0) end = text.length;
+      const lineStart = char === NEWLINE ? at + 1 : at;
+      skip(lineStart, end);
+      directiveEnd = end;
+      TOKEN.lastIndex = hash + 1;
+      DIRECTIVE.lastIndex = hash;
+      const directive = DIRECTIVE.exec(text);
+      const keyword = directive?.[1] ?? "";
+      const rest = (directive?.[2] ?? "").replace(/\/\*.*?\*\/|\/\/.*$/g, " ");
+      if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
+        const isZero = keyword === "if" && ONLY_ZERO.test(rest);
+        zero.push(isZero);
+        later.push(isZero);
+        if (isZero) out += 1;
+        conditionals++;
+      } else if ((keyword === "else" || keyword === "elif" || keyword === "elifdef") && zero.length > 0) {
+        if (depth > 0 && conditionals <= conditionalsAtOpen) bodyCrossesConditional = true;
+        const top = zero.length - 1;
+        const wasOut = zero[top] === true || later[top] === true;
+        zero[top] = false;
+        later[top] = !later[top];
+        const isOut = later[top] === true;
+        out += (isOut ? 1 : 0) - (wasOut ? 1 : 0);
+      } else if (keyword === "endif") {
+        if (later.length > 0) {
+          zero.pop();
+          if (later.pop() === true) out -= 1;
+        }
+        conditionals--;
+        if (depth > 0 && conditionals < conditionalsAtOpen) bodyCrossesConditional = true;
+      }
+      continue;
+    }
+    if (!counting()) continue;
+    if (char === OPEN_BRACE) {
+      if (depth === 0) {
+        header += text.slice(piece, at);
+        open = at;
+        conditionalsAtOpen = conditionals;
+        bodyCrossesConditional = false;
+      }
+      depth++;
+    } else if (char === CLOSE_BRACE) {
+      if (--depth < 0) return void 0;
+      if (depth > 0) continue;
+      const block = {
+        names: headerNames(header),
+        structure: STRUCTURE.test(header),
+        open,
+        close: at
+      };
+      const afterOpen = text.indexOf("\n", open);
+      const closeLine = text.lastIndexOf("\n", at) + 1;
+      if (afterOpen >= 0 && afterOpen + 1 < closeLine && WHITESPACE_ONLY.test(text.slice(open + 1, afterOpen)) && WHITESPACE_ONLY.test(text.slice(closeLine, at)) && conditionals === conditionalsAtOpen && !bodyCrossesConditional) {
+        block.blank = { start: afterOpen + 1, end: closeLine };
+      }
+      blocks.push(block);
+      header = "";
+      piece = at + 1;
+    } else if (depth === 0) {
+      header = "";
+      piece = at + 1;
+    }
+  }
+  return depth === 0 ? { blocks, comments } : void 0;
+}
+function compactSource(text, regions) {
+  const out = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
+  const shifts = [];
+  let length = 0;
+  let position = 0;
+  let removed = 0;
+  let copied = 0;
+  const copy = (end) => {
+    length += out.write(text.slice(copied, end), length, "utf8");
+    position += end - copied;
+    copied = end;
+  };
+  for (const region of regions) {
+    copy(region.start);
+    for (let at = region.start; at < region.end; ) {
+      const newline = text.indexOf("\n", at);
+      const end = newline < 0 || newline >= region.end ? region.end : newline;
+      if (end === newline && (at === 0 || text.charCodeAt(at - 1) === NEWLINE)) {
+        removed += end - at;
+        shifts.push(position, removed);
+      } else {
+        out.fill(32, length, length + end - at);
+        length += end - at;
+        position += end - at;
+      }
+      copied = end;
+      if (end === newline) copy(end + 1);
+      at = end + 1;
+    }
+  }
+  copy(text.length);
+  return { source: out.subarray(0, length), shifts };
+}
+function originalOffset(shifts, offset) {
+  let low = 0;
+  let high = shifts.length / 2 - 1;
+  let shift = 0;
+  while (low <= high) {
+    const middle = low + high >> 1;
+    if (shifts[2 * middle] <= offset) {
+      shift = shifts[2 * middle + 1];
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return offset + shift;
+}
+function remapOffsets(facts, shifts) {
+  if (shifts.length === 0) return facts;
+  for (const call of facts.calls) {
+    call.startByte = originalOffset(shifts, call.startByte);
+    call.endByte = originalOffset(shifts, call.endByte);
+    if (call.statement !== void 0) {
+      call.statement.startByte = originalOffset(shifts, call.statement.startByte);
+      call.statement.endByte = originalOffset(shifts, call.statement.endByte);
+    }
+  }
+  return facts;
+}
+function moduleParsePlan(files) {
+  const read = [];
+  for (const file of files) {
+    const found = textBlocks(file.text);
+    if (found === void 0) return void 0;
+    read.push({ file, ...found });
+  }
+  const interesting = new NameTable();
+  for (const name of [...CATALOG_SET2, ...READ_NAMES]) interesting.add(name);
+  for (const { blocks } of read)
+    for (const block of blocks) for (const name of block.names) interesting.add(name);
+  const bodies = read.map(
+    ({ file, blocks }) => blocks.map((block) => {
+      const body = { block, mentions: [], catalog: false, read: false };
+      interesting.scan(file.text, block.open, block.close, (name) => {
+        if (CATALOG_SET2.has(name)) body.catalog = true;
+        else if (READ_NAMES.has(name)) body.read = true;
+        else body.mentions.push(name);
+      });
+      return body;
+    })
+  );
+  const functions = bodies.flat().filter((body) => body.block.names.length > 0);
+  const namedBy = /* @__PURE__ */ new Map();
+  for (const body of functions) {
+    for (const name of body.mentions) {
+      const list2 = namedBy.get(name);
+      if (list2 === void 0) namedBy.set(name, [body]);
+      else if (list2.at(-1) !== body) list2.push(body);
+    }
+  }
+  const reaching = /* @__PURE__ */ new Set();
+  const pending = [];
+  const reach = (body) => {
+    for (const name of body.block.names) {
+      if (reaching.has(name)) continue;
+      reaching.add(name);
+      pending.push(name);
+    }
+  };
+  for (const body of functions) if (body.catalog) reach(body);
+  for (let name = pending.pop(); name !== void 0; name = pending.pop()) {
+    for (const body of namedBy.get(name) ?? []) reach(body);
+  }
+  const reaches = (body) => body.block.names.some((name) => reaching.has(name));
+  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || body.mentions.some((name) => reaching.has(name)));
+  const plan = [];
+  read.forEach(({ file, comments }, index) => {
+    const fileBodies = bodies[index];
+    if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
+    const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.blank === void 0 ? [] : [body.block.blank]).concat(comments).sort((a, b) => a.start - b.start);
+    plan.push({ path: file.path, ...compactSource(file.text, blanks) });
+  });
+  return plan;
+}
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET2, READ_NAMES, IDENTIFIER_CHAR, NameTable;
+var init_lexical = __esm({
+  "src/scan/lexical.ts"() {
+    "use strict";
+    init_catalog();
+    init_text();
+    init_classify();
+    CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
+    PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
+    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
+    OPEN_BRACE = 123;
+    CLOSE_BRACE = 125;
+    IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
+    STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
+    OPEN_PAREN = 40;
+    CLOSE_PAREN = 41;
+    TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
+    DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
+    ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
+    WHITESPACE_ONLY = /^\s*$/;
+    CATALOG_SET2 = new Set(CATALOG_NAMES);
+    READ_NAMES = /* @__PURE__ */ new Set([
+      ...OTHER_DEVICE_LOOKUPS,
+      ...PCI_DRIVER_REGISTRARS,
+      ...DEVM_ACTION_REGISTRARS
+    ]);
+    IDENTIFIER_CHAR = new Uint8Array(128);
+    for (const [from, to] of [
+      [48, 57],
+      [65, 90],
+      [95, 95],
+      [97, 122]
+    ]) {
+      for (let char = from; char <= to; char++) IDENTIFIER_CHAR[char] = 1;
+    }
+    NameTable = class _NameTable {
+      byHash = /* @__PURE__ */ new Map();
+      /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
+      filter = new Uint8Array(1 << 13);
+      static hash(name) {
+        let hash = 0;
+        for (let i = 0; i < name.length; i++) hash = Math.imul(hash, 31) + name.charCodeAt(i) | 0;
+        return hash;
+      }
+      add(name) {
+        const hash = _NameTable.hash(name);
+        const list2 = this.byHash.get(hash);
+        if (list2 === void 0) this.byHash.set(hash, [name]);
+        else if (!list2.includes(name)) list2.push(name);
+        const slot = hash >>> 3 & 8191;
+        this.filter[slot] = this.filter[slot] | 1 << (hash & 7);
+      }
+      /** Calls `found` for each name of the table that occurs as a whole identifier in text[start, end). */
+      scan(text, start, end, found) {
+        const filter = this.filter;
+        let i = start;
+        while (i < end) {
+          let char = text.charCodeAt(i);
+          if (char >= 128 || IDENTIFIER_CHAR[char] === 0) {
+            i++;
+            continue;
+          }
+          const from = i;
+          let hash = 0;
+          do {
+            hash = Math.imul(hash, 31) + char | 0;
+            char = ++i < end ? text.charCodeAt(i) : 0;
+          } while (char < 128 && IDENTIFIER_CHAR[char] === 1);
+          if ((filter[hash >>> 3 & 8191] >> (hash & 7) & 1) === 0) continue;
+          for (const name of this.byHash.get(hash) ?? []) {
+            if (name.length === i - from && text.startsWith(name, from)) found(name);
+          }
+        }
+      }
+    };
   }
 });
 
@@ -2250,18 +2650,26 @@ function parseBatch(batch, cache, warnings = []) {
   let start = 0;
   batch.paths.forEach((path, index) => {
     const end = batch.ends[index] ?? start;
-    inputs.push({ path, source: Buffer.from(batch.bytes, start, end - start) });
+    inputs.push({
+      path,
+      source: Buffer.from(batch.bytes, start, end - start),
+      shifts: batch.shifts[index] ?? []
+    });
     start = end;
   });
   const hitsBefore = cache.stats.hits;
-  const keys = inputs.map((input) => contentHash(input.source));
+  const keys = inputs.map(
+    (input) => input.shifts?.length ? contentHash(Buffer.concat([input.source, Buffer.from(`\0${input.shifts.join(",")}`)])) : contentHash(input.source)
+  );
   const results = inputs.map((input, index) => {
     const key3 = keys[index];
     const cached = cache.get(key3, input.path);
     if (cached !== void 0) return cached;
     const result = parseOne(input.path, input.source);
-    if (!isParseFailure(result)) cache.set(key3, result);
-    return result;
+    if (isParseFailure(result)) return result;
+    const facts = remapOffsets(result, input.shifts ?? []);
+    cache.set(key3, facts);
+    return facts;
   });
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
@@ -2324,6 +2732,7 @@ var init_parse_worker = __esm({
     init_parser();
     init_cache();
     init_classify();
+    init_lexical();
     init_source();
     MAX_PARSE_BYTES = 4 * 1024 * 1024;
     scratch = new ScratchBuffer();
@@ -8192,7 +8601,8 @@ function batchMessage(files, batch, id) {
     paths.push(file.path);
     ends.push(offset);
   }
-  return { type: "batch", id, paths, ends, bytes: bytes.buffer };
+  const shifts = files.slice(batch.first, batch.first + batch.count).map((file) => file.shifts ?? []);
+  return { type: "batch", id, paths, ends, bytes: bytes.buffer, shifts };
 }
 function workerSource() {
   if (true) {
@@ -8396,365 +8806,6 @@ var init_pool = __esm({
         };
         worker.on("error", (error) => lost(error.message));
         worker.on("exit", (code2) => lost(`exited with code ${code2}`));
-      }
-    };
-  }
-});
-
-// src/scan/lexical.ts
-function codeOnly(text, firstBranch = false) {
-  const blanked = replaceNonCode(
-    text,
-    { literals: true },
-    (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "
-  );
-  const lines = blanked.split("\n");
-  const removed = [];
-  let continued = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const directive = continued || !line.includes("#") ? null : /^\s*#\s*(\w*)(.*)$/.exec(line);
-    const wasContinued = continued;
-    continued = (directive !== null || wasContinued) && /\\\s*$/.test(line);
-    if (directive === null) {
-      if (wasContinued || removed.includes(true)) lines[i] = "";
-      continue;
-    }
-    lines[i] = "";
-    const [, keyword, rest] = directive;
-    if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
-      removed.push(keyword === "if" && /^\s*\(*\s*0\s*\)*\s*$/.test(rest ?? ""));
-    } else if ((keyword === "else" || keyword === "elif" || keyword === "elifdef") && removed.length > 0) {
-      removed[removed.length - 1] = firstBranch ? !removed[removed.length - 1] : false;
-    } else if (keyword === "endif") {
-      removed.pop();
-    }
-  }
-  return lines.join("\n");
-}
-function topLevelMatches(code2, pattern) {
-  const found = [];
-  let depth = 0;
-  let scanned = 0;
-  pattern.lastIndex = 0;
-  for (let match = pattern.exec(code2); match !== null; match = pattern.exec(code2)) {
-    for (; scanned < match.index; scanned++) {
-      const char = code2.charCodeAt(scanned);
-      if (char === OPEN_BRACE) depth++;
-      else if (char === CLOSE_BRACE && depth > 0) depth--;
-    }
-    if (depth === 0) found.push(match);
-  }
-  return found;
-}
-function lexicalSummary(texts) {
-  let callsCatalog = false;
-  const drivers = [];
-  for (const text of texts) {
-    if (!text.includes("pci")) continue;
-    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
-    if (!PCI_DRIVER_TEXT.test(text)) continue;
-    for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1]);
-  }
-  return { callsCatalog, drivers };
-}
-function headerNames(header) {
-  const trimmed = header.trimEnd();
-  if (!trimmed.endsWith(")") || trimmed.includes("=")) return [];
-  const names = [];
-  let depth = 0;
-  for (let i = 0; i < trimmed.length; i++) {
-    const char = trimmed.charCodeAt(i);
-    if (char === OPEN_PAREN) {
-      if (depth === 0) {
-        const name = IDENTIFIER_BEFORE_PAREN.exec(trimmed.slice(Math.max(0, i - 200), i))?.[1];
-        if (name !== void 0) names.push(name);
-      }
-      depth++;
-    } else if (char === CLOSE_PAREN) {
-      depth--;
-    }
-  }
-  return names;
-}
-function textBlocks(text) {
-  const blocks = [];
-  const comments = [];
-  let depth = 0;
-  let header = "";
-  let piece = 0;
-  let open = -1;
-  const zero = [];
-  const later = [];
-  let out = 0;
-  let conditionals = 0;
-  let conditionalsAtOpen = 0;
-  let bodyCrossesConditional = false;
-  let directiveEnd = -1;
-  let commentNeverCloses = Infinity;
-  let stringFailsBefore = -1;
-  let charFailsBefore = -1;
-  const counting = () => out === 0;
-  const skip = (from, to) => {
-    if (depth === 0 && counting()) header += `${text.slice(piece, from)} `;
-    piece = to;
-  };
-  TOKEN.lastIndex = 0;
-  for (let match = TOKEN.exec(text); match !== null; match = TOKEN.exec(text)) {
-    const at = match.index;
-    const token = match[0];
-    const char = token.charCodeAt(0);
-    if (char === SLASH) {
-      if (token === "//") {
-        const newline = text.indexOf("\n", at + 2);
-        const end = newline < 0 ? text.length : newline;
-        if (depth === 0) comments.push({ start: at, end });
-        skip(at, end);
-        TOKEN.lastIndex = end;
-        continue;
-      }
-      const close = at + 2 < commentNeverCloses ? text.indexOf("*/", at + 2) : -1;
-      if (close < 0) {
-        commentNeverCloses = at + 2;
-        TOKEN.lastIndex = at + 1;
-        continue;
-      }
-      if (depth === 0) comments.push({ start: at, end: close + 2 });
-      skip(at, close + 2);
-      TOKEN.lastIndex = close + 2;
-      continue;
-    }
-    if (at < directiveEnd) continue;
-    if (char === QUOTE || char === APOSTROPHE) {
-      const failsBefore = char === QUOTE ? stringFailsBefore : charFailsBefore;
-      if (at >= failsBefore) {
-        const { end, failedAt } = literalEnd(text, at, char);
-        if (end >= 0) {
-          skip(at, end);
-          TOKEN.lastIndex = end;
-        } else if (char === QUOTE) stringFailsBefore = failedAt;
-        else charFailsBefore = failedAt;
-      }
-      continue;
-    }
-    if (token.endsWith("#")) {
-      const hash = at + token.length - 1;
-      let end = text.indexOf("\n", hash);
-      while (end >= 0 && /\\\s*$/.test(text.slice(Math.max(hash, end - 8), end)))
-        end = text.indexOf("\n", end + 1);
-      if (end < 0) end = text.length;
-      const lineStart = char === NEWLINE ? at + 1 : at;
-      skip(lineStart, end);
-      directiveEnd = end;
-      TOKEN.lastIndex = hash + 1;
-      DIRECTIVE.lastIndex = hash;
-      const directive = DIRECTIVE.exec(text);
-      const keyword = directive?.[1] ?? "";
-      const rest = (directive?.[2] ?? "").replace(/\/\*.*?\*\/|\/\/.*$/g, " ");
-      if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
-        const isZero = keyword === "if" && ONLY_ZERO.test(rest);
-        zero.push(isZero);
-        later.push(isZero);
-        if (isZero) out += 1;
-        conditionals++;
-      } else if ((keyword === "else" || keyword === "elif" || keyword === "elifdef") && zero.length > 0) {
-        if (depth > 0 && conditionals <= conditionalsAtOpen) bodyCrossesConditional = true;
-        const top = zero.length - 1;
-        const wasOut = zero[top] === true || later[top] === true;
-        zero[top] = false;
-        later[top] = !later[top];
-        const isOut = later[top] === true;
-        out += (isOut ? 1 : 0) - (wasOut ? 1 : 0);
-      } else if (keyword === "endif") {
-        if (later.length > 0) {
-          zero.pop();
-          if (later.pop() === true) out -= 1;
-        }
-        conditionals--;
-        if (depth > 0 && conditionals < conditionalsAtOpen) bodyCrossesConditional = true;
-      }
-      continue;
-    }
-    if (!counting()) continue;
-    if (char === OPEN_BRACE) {
-      if (depth === 0) {
-        header += text.slice(piece, at);
-        open = at;
-        conditionalsAtOpen = conditionals;
-        bodyCrossesConditional = false;
-      }
-      depth++;
-    } else if (char === CLOSE_BRACE) {
-      if (--depth < 0) return void 0;
-      if (depth > 0) continue;
-      const block = {
-        names: headerNames(header),
-        structure: STRUCTURE.test(header),
-        open,
-        close: at
-      };
-      const afterOpen = text.indexOf("\n", open);
-      const closeLine = text.lastIndexOf("\n", at) + 1;
-      if (afterOpen >= 0 && afterOpen + 1 < closeLine && WHITESPACE_ONLY.test(text.slice(open + 1, afterOpen)) && WHITESPACE_ONLY.test(text.slice(closeLine, at)) && conditionals === conditionalsAtOpen && !bodyCrossesConditional) {
-        block.blank = { start: afterOpen + 1, end: closeLine };
-      }
-      blocks.push(block);
-      header = "";
-      piece = at + 1;
-    } else if (depth === 0) {
-      header = "";
-      piece = at + 1;
-    }
-  }
-  return depth === 0 ? { blocks, comments } : void 0;
-}
-function blankedSource(text, regions) {
-  const out = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
-  let length = 0;
-  let copied = 0;
-  for (const region of regions) {
-    length += out.write(text.slice(copied, region.start), length, "utf8");
-    for (let line = region.start; line < region.end; ) {
-      const newline = text.indexOf("\n", line);
-      const end = newline < 0 || newline >= region.end ? region.end : newline;
-      out.fill(32, length, length + end - line);
-      length += end - line;
-      if (end < region.end) out[length++] = NEWLINE;
-      line = end + 1;
-    }
-    copied = region.end;
-  }
-  length += out.write(text.slice(copied), length, "utf8");
-  return out.subarray(0, length);
-}
-function moduleParsePlan(files) {
-  const read = [];
-  for (const file of files) {
-    const found = textBlocks(file.text);
-    if (found === void 0) return void 0;
-    read.push({ file, ...found });
-  }
-  const interesting = new NameTable();
-  for (const name of [...CATALOG_SET2, ...READ_NAMES]) interesting.add(name);
-  for (const { blocks } of read)
-    for (const block of blocks) for (const name of block.names) interesting.add(name);
-  const bodies = read.map(
-    ({ file, blocks }) => blocks.map((block) => {
-      const body = { block, mentions: [], catalog: false, read: false };
-      interesting.scan(file.text, block.open, block.close, (name) => {
-        if (CATALOG_SET2.has(name)) body.catalog = true;
-        else if (READ_NAMES.has(name)) body.read = true;
-        else body.mentions.push(name);
-      });
-      return body;
-    })
-  );
-  const functions = bodies.flat().filter((body) => body.block.names.length > 0);
-  const namedBy = /* @__PURE__ */ new Map();
-  for (const body of functions) {
-    for (const name of body.mentions) {
-      const list2 = namedBy.get(name);
-      if (list2 === void 0) namedBy.set(name, [body]);
-      else if (list2.at(-1) !== body) list2.push(body);
-    }
-  }
-  const reaching = /* @__PURE__ */ new Set();
-  const pending = [];
-  const reach = (body) => {
-    for (const name of body.block.names) {
-      if (reaching.has(name)) continue;
-      reaching.add(name);
-      pending.push(name);
-    }
-  };
-  for (const body of functions) if (body.catalog) reach(body);
-  for (let name = pending.pop(); name !== void 0; name = pending.pop()) {
-    for (const body of namedBy.get(name) ?? []) reach(body);
-  }
-  const reaches = (body) => body.block.names.some((name) => reaching.has(name));
-  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || body.mentions.some((name) => reaching.has(name)));
-  const plan = [];
-  read.forEach(({ file, comments }, index) => {
-    const fileBodies = bodies[index];
-    if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
-    const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.blank === void 0 ? [] : [body.block.blank]).concat(comments).sort((a, b) => a.start - b.start);
-    plan.push({ path: file.path, source: blankedSource(file.text, blanks) });
-  });
-  return plan;
-}
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET2, READ_NAMES, IDENTIFIER_CHAR, NameTable;
-var init_lexical = __esm({
-  "src/scan/lexical.ts"() {
-    "use strict";
-    init_catalog();
-    init_text();
-    init_classify();
-    CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
-    PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
-    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
-    OPEN_BRACE = 123;
-    CLOSE_BRACE = 125;
-    IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
-    STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
-    OPEN_PAREN = 40;
-    CLOSE_PAREN = 41;
-    TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
-    DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
-    ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
-    WHITESPACE_ONLY = /^\s*$/;
-    CATALOG_SET2 = new Set(CATALOG_NAMES);
-    READ_NAMES = /* @__PURE__ */ new Set([
-      ...OTHER_DEVICE_LOOKUPS,
-      ...PCI_DRIVER_REGISTRARS,
-      ...DEVM_ACTION_REGISTRARS
-    ]);
-    IDENTIFIER_CHAR = new Uint8Array(128);
-    for (const [from, to] of [
-      [48, 57],
-      [65, 90],
-      [95, 95],
-      [97, 122]
-    ]) {
-      for (let char = from; char <= to; char++) IDENTIFIER_CHAR[char] = 1;
-    }
-    NameTable = class _NameTable {
-      byHash = /* @__PURE__ */ new Map();
-      /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
-      filter = new Uint8Array(1 << 13);
-      static hash(name) {
-        let hash = 0;
-        for (let i = 0; i < name.length; i++) hash = Math.imul(hash, 31) + name.charCodeAt(i) | 0;
-        return hash;
-      }
-      add(name) {
-        const hash = _NameTable.hash(name);
-        const list2 = this.byHash.get(hash);
-        if (list2 === void 0) this.byHash.set(hash, [name]);
-        else if (!list2.includes(name)) list2.push(name);
-        const slot = hash >>> 3 & 8191;
-        this.filter[slot] = this.filter[slot] | 1 << (hash & 7);
-      }
-      /** Calls `found` for each name of the table that occurs as a whole identifier in text[start, end). */
-      scan(text, start, end, found) {
-        const filter = this.filter;
-        let i = start;
-        while (i < end) {
-          let char = text.charCodeAt(i);
-          if (char >= 128 || IDENTIFIER_CHAR[char] === 0) {
-            i++;
-            continue;
-          }
-          const from = i;
-          let hash = 0;
-          do {
-            hash = Math.imul(hash, 31) + char | 0;
-            char = ++i < end ? text.charCodeAt(i) : 0;
-          } while (char < 128 && IDENTIFIER_CHAR[char] === 1);
-          if ((filter[hash >>> 3 & 8191] >> (hash & 7) & 1) === 0) continue;
-          for (const name of this.byHash.get(hash) ?? []) {
-            if (name.length === i - from && text.startsWith(name, from)) found(name);
-          }
-        }
       }
     };
   }

@@ -5,7 +5,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseFacts } from "../src/parse/parser.js";
-import { blankedSource, moduleParsePlan, type ModuleText } from "../src/scan/lexical.js";
+import {
+  compactSource,
+  moduleParsePlan,
+  originalOffset,
+  remapOffsets,
+  type ModuleText,
+  type ParseInput,
+} from "../src/scan/lexical.js";
 
 const MAIN = `// SPDX-License-Identifier: GPL-2.0
 /*
@@ -74,10 +81,14 @@ int skel_debugfs_show(int value)
 }
 `;
 
+function planned(files: ModuleText[]): Map<string, ParseInput> {
+  const inputs = moduleParsePlan(files);
+  assert.ok(inputs !== undefined, "the module's braces balance");
+  return new Map(inputs.map((input) => [input.path, input]));
+}
+
 function plan(files: ModuleText[]): Map<string, string> {
-  const planned = moduleParsePlan(files);
-  assert.ok(planned !== undefined, "the module's braces balance");
-  return new Map(planned.map((input) => [input.path, input.source.toString("utf8")]));
+  return new Map([...planned(files)].map(([path, input]) => [path, input.source.toString("utf8")]));
 }
 
 const MODULE: ModuleText[] = [
@@ -99,13 +110,11 @@ describe("moduleParsePlan", () => {
     assert.ok(planned.has("skel_irq.c"));
   });
 
-  it("blanks the bodies that cannot reach the catalog and keeps every offset", () => {
-    const main = plan(MODULE).get("skel_main.c") as string;
-    assert.equal(main.length, MAIN.length);
-    assert.deepEqual(
-      main.split("\n").map((line) => line.length),
-      MAIN.split("\n").map((line) => line.length),
-    );
+  it("blanks the bodies that cannot reach the catalog, and the facts' positions come back whole", () => {
+    const input = planned(MODULE).get("skel_main.c") as ParseInput;
+    const main = input.source.toString("utf8");
+    assert.ok(main.length < MAIN.length);
+    assert.equal(main.split("\n").length, MAIN.split("\n").length, "every line stays, emptied or not");
     assert.doesNotMatch(main, /value \* 2/);
     assert.doesNotMatch(main, /0x0010/);
     assert.match(main, /ret = pcim_enable_device\(pdev\);/);
@@ -113,7 +122,7 @@ describe("moduleParsePlan", () => {
     assert.match(main, /\.probe = skel_probe,/);
     // What tree-sitter sees of the module's catalog calls and entry points is unchanged.
     const whole = parseFacts("skel_main.c", MAIN);
-    const blanked = parseFacts("skel_main.c", main);
+    const blanked = remapOffsets(parseFacts("skel_main.c", main), input.shifts ?? []);
     assert.deepEqual(blanked.drivers, whole.drivers);
     assert.deepEqual(
       blanked.calls.filter((call) => call.role !== undefined),
@@ -185,12 +194,17 @@ static int skel_probe(struct pci_dev *pdev)
   });
 });
 
-describe("blankedSource", () => {
-  it("turns each blanked line into as many spaces as it had UTF-16 code units", () => {
-    const text = "keep é\nblank ü 🎉\nkeep\n";
-    const start = text.indexOf("blank");
-    const end = text.indexOf("keep\n", start);
-    const out = blankedSource(text, [{ start, end }]).toString("utf8");
-    assert.equal(out, `keep é\n${" ".repeat("blank ü 🎉".length)}\nkeep\n`);
+describe("compactSource", () => {
+  it("empties the lines inside a region and turns parts of lines into spaces", () => {
+    const text = "keep é\nblank ü 🎉\nkeep /* part */ kept\n";
+    const whole = { start: text.indexOf("blank"), end: text.indexOf("\nkeep /*") };
+    const part = { start: text.indexOf("/*"), end: text.indexOf(" kept") };
+    const { source, shifts } = compactSource(text, [whole, part]);
+    assert.equal(source.toString("utf8"), `keep é\n\nkeep ${" ".repeat("/* part */".length)} kept\n`);
+    // The emptied line's break is at 7 in the compacted text, at 7 + 10 UTF-16 units in the text.
+    assert.deepEqual(shifts, [7, "blank ü 🎉".length]);
+    assert.equal(originalOffset(shifts, 6), 6);
+    assert.equal(originalOffset(shifts, 7), 17);
+    assert.equal(originalOffset(shifts, 8), text.indexOf("keep /*"));
   });
 });

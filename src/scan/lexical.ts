@@ -12,6 +12,7 @@ import {
   PCI_DRIVER_REGISTRARS,
 } from "../catalog.js";
 import { APOSTROPHE, literalEnd, NEWLINE, QUOTE, replaceNonCode, SLASH } from "../parse/text.js";
+import type { FileFacts } from "../parse/facts.js";
 import { isSeedText } from "./classify.js";
 
 export interface LexicalSummary {
@@ -385,36 +386,91 @@ export interface ParseInput {
   path: string;
   /** UTF-8. */
   source: Buffer;
+  /**
+   * Where the plan took lines out, as pairs: an offset in the text parsed, and how many
+   * characters were taken out before it in all. remapOffsets() moves the facts' offsets back.
+   */
+  shifts?: number[];
 }
 
 /**
- * The text as UTF-8 with the given regions (in order) blanked: every character but line breaks
- * becomes as many spaces as it had UTF-16 code units, so every string offset and position stays.
+ * The text as UTF-8 with the given regions (in order) blanked. A line wholly inside a region
+ * loses its characters (its line break stays, so every line number and the column of every
+ * character on the other lines stay); a part of a line becomes as many spaces as it had UTF-16
+ * code units. tree-sitter then reads neither.
  */
-export function blankedSource(text: string, regions: readonly Region[]): Buffer {
+export function compactSource(
+  text: string,
+  regions: readonly Region[],
+): { source: Buffer; shifts: number[] } {
   const out = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
+  const shifts: number[] = [];
   let length = 0;
+  let position = 0;
+  let removed = 0;
   let copied = 0;
+  const copy = (end: number): void => {
+    length += out.write(text.slice(copied, end), length, "utf8");
+    position += end - copied;
+    copied = end;
+  };
   for (const region of regions) {
-    length += out.write(text.slice(copied, region.start), length, "utf8");
-    for (let line = region.start; line < region.end;) {
-      const newline = text.indexOf("\n", line);
+    copy(region.start);
+    for (let at = region.start; at < region.end;) {
+      const newline = text.indexOf("\n", at);
       const end = newline < 0 || newline >= region.end ? region.end : newline;
-      out.fill(0x20, length, length + end - line);
-      length += end - line;
-      if (end < region.end) out[length++] = NEWLINE;
-      line = end + 1;
+      if (end === newline && (at === 0 || text.charCodeAt(at - 1) === NEWLINE)) {
+        removed += end - at;
+        shifts.push(position, removed);
+      } else {
+        out.fill(0x20, length, length + end - at);
+        length += end - at;
+        position += end - at;
+      }
+      copied = end;
+      if (end === newline) copy(end + 1);
+      at = end + 1;
     }
-    copied = region.end;
   }
-  length += out.write(text.slice(copied), length, "utf8");
-  return out.subarray(0, length);
+  copy(text.length);
+  return { source: out.subarray(0, length), shifts };
+}
+
+/** The offset in the original text of an offset in the compacted one. */
+export function originalOffset(shifts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = shifts.length / 2 - 1;
+  let shift = 0;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((shifts[2 * middle] as number) <= offset) {
+      shift = shifts[2 * middle + 1] as number;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return offset + shift;
+}
+
+/** Facts extracted from a compacted text, with their offsets moved back to the original's. */
+export function remapOffsets(facts: FileFacts, shifts: readonly number[]): FileFacts {
+  if (shifts.length === 0) return facts;
+  for (const call of facts.calls) {
+    call.startByte = originalOffset(shifts, call.startByte);
+    call.endByte = originalOffset(shifts, call.endByte);
+    if (call.statement !== undefined) {
+      call.statement.startByte = originalOffset(shifts, call.statement.startByte);
+      call.statement.endByte = originalOffset(shifts, call.statement.endByte);
+    }
+  }
+  return facts;
 }
 
 /**
  * What of a module to parse: the seeds and every file with a function whose body names, directly
  * or through the module's other functions, a catalog function. In them, every other top-level
- * block is blanked (spaces, line breaks kept, so every offset and position stays): the bodies of
+ * block is blanked (compactSource: line numbers and columns stay, offsets are mapped back): the bodies of
  * the functions that cannot reach the catalog, the initialisers and type bodies that name nothing
  * of interest, and the comments between them. A blanked function calls nothing that reaches the
  * catalog, so the model sees the same catalog calls, the same paths to them and the same entry
@@ -495,7 +551,7 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
       .flatMap((body) => (body.block.blank === undefined ? [] : [body.block.blank]))
       .concat(comments)
       .sort((a, b) => a.start - b.start);
-    plan.push({ path: file.path, source: blankedSource(file.text, blanks) });
+    plan.push({ path: file.path, ...compactSource(file.text, blanks) });
   });
   return plan;
 }

@@ -10,7 +10,7 @@ import type { FileFacts } from "../parse/facts.js";
 import { parseFacts } from "../parse/parser.js";
 import { contentHash, FactsCache } from "./cache.js";
 import { classifyText, type TextClass } from "./classify.js";
-import type { ParseInput } from "./lexical.js";
+import { remapOffsets, type ParseInput } from "./lexical.js";
 import { ScratchBuffer, type FileStat } from "./source.js";
 
 /** A file tree-sitter could not parse: reported, never a crash. */
@@ -35,6 +35,8 @@ export interface BatchMessage {
   paths: string[];
   ends: number[];
   bytes: ArrayBuffer;
+  /** For each file, where its parse plan took lines out (ParseInput.shifts), or nothing. */
+  shifts: number[][];
 }
 
 /** What a batch gives: the facts (or failures) of the files parsed, from the cache or not. */
@@ -112,18 +114,30 @@ export function parseBatch(batch: BatchMessage, cache: FactsCache, warnings: str
   let start = 0;
   batch.paths.forEach((path, index) => {
     const end = batch.ends[index] ?? start;
-    inputs.push({ path, source: Buffer.from(batch.bytes, start, end - start) });
+    inputs.push({
+      path,
+      source: Buffer.from(batch.bytes, start, end - start),
+      shifts: batch.shifts[index] ?? [],
+    });
     start = end;
   });
   const hitsBefore = cache.stats.hits;
-  const keys = inputs.map((input) => contentHash(input.source));
+  // The facts are stored with their offsets moved back: the same text taken out of other lines
+  // is another key.
+  const keys = inputs.map((input) =>
+    input.shifts?.length
+      ? contentHash(Buffer.concat([input.source, Buffer.from(`\0${input.shifts.join(",")}`)]))
+      : contentHash(input.source),
+  );
   const results = inputs.map((input, index): ParseResult => {
     const key = keys[index] as string;
     const cached = cache.get(key, input.path);
     if (cached !== undefined) return cached;
     const result = parseOne(input.path, input.source);
-    if (!isParseFailure(result)) cache.set(key, result);
-    return result;
+    if (isParseFailure(result)) return result;
+    const facts = remapOffsets(result, input.shifts ?? []);
+    cache.set(key, facts);
+    return facts;
   });
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }

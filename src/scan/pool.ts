@@ -26,6 +26,8 @@ export { isParseFailure };
 export interface SourceInput {
   path: string;
   source: Buffer;
+  /** Where a parse plan took lines out (ParseInput.shifts). */
+  shifts?: number[];
 }
 
 /** Called with the number of files parsed so far. */
@@ -88,7 +90,8 @@ function batchMessage(files: readonly SourceInput[], batch: Batch, id: number): 
     paths.push(file.path);
     ends.push(offset);
   }
-  return { type: "batch", id, paths, ends, bytes: bytes.buffer };
+  const shifts = files.slice(batch.first, batch.first + batch.count).map((file) => file.shifts ?? []);
+  return { type: "batch", id, paths, ends, bytes: bytes.buffer, shifts };
 }
 
 /** How to start a worker: the bundle itself when bundled, else the .ts entry through tsx. */
