@@ -9254,7 +9254,7 @@ var init_audit = __esm({
     init_source();
     SCAN_SLICE_MS = 10;
     SCAN_CHUNK_FILES = 512;
-    SCAN_LOOKAHEAD = 4;
+    SCAN_LOOKAHEAD = 2;
   }
 });
 

@@ -25,7 +25,7 @@ import { InputError, type FileStat, type TreeSource } from "./source.js";
 const SCAN_SLICE_MS = 10;
 /** Files per scan message, and how many chunks of units are scanned ahead of the one dealt with. */
 const SCAN_CHUNK_FILES = 512;
-const SCAN_LOOKAHEAD = 4;
+const SCAN_LOOKAHEAD = 2;
 
 /** A build unit: the .c files of one module, or a file no Makefile names. */
 export interface Unit {
