@@ -1802,7 +1802,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "7ca845f5fd0efd85";
+    return "552e153eef81a510";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);

@@ -470,12 +470,12 @@ export function remapOffsets(facts: FileFacts, shifts: readonly number[]): FileF
 /**
  * What of a module to parse: the seeds and every file with a function whose body names, directly
  * or through the module's other functions, a catalog function. In them, every other top-level
- * block is blanked (compactSource: line numbers and columns stay, offsets are mapped back): the bodies of
- * the functions that cannot reach the catalog, the initialisers and type bodies that name nothing
- * of interest, and the comments between them. A blanked function calls nothing that reaches the
- * catalog, so the model sees the same catalog calls, the same paths to them and the same entry
- * points. Undefined when a file's braces do not balance: the caller then parses the module's
- * files whole.
+ * block is blanked (compactSource: line numbers and columns stay, offsets are mapped back): the
+ * bodies of the functions that cannot reach the catalog, the initialisers and type bodies that
+ * name nothing of interest, and the comments between them. A blanked function calls nothing that
+ * reaches the catalog, so the model sees the same catalog calls, the same paths to them and the
+ * same entry points. Undefined when a file's braces do not balance: the caller then parses the
+ * module's files whole.
  */
 export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | undefined {
   const read: { file: ModuleText; blocks: TextBlock[]; comments: Region[] }[] = [];
