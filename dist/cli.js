@@ -2628,16 +2628,20 @@ __export(parse_worker_exports, {
   parseBatch: () => parseBatch,
   parseOne: () => parseOne,
   runParseWorker: () => runParseWorker,
-  scanFiles: () => scanFiles
+  scanFiles: () => scanFiles,
+  tooLarge: () => tooLarge
 });
 function isParseFailure(result) {
   return "error" in result;
 }
+function tooLarge(path, bytes) {
+  if (bytes <= MAX_PARSE_BYTES) return void 0;
+  const mb = (count) => `${(count / (1024 * 1024)).toFixed(1)} MB`;
+  return { path, error: `${mb(bytes)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
+}
 function parseOne(path, source, parse = parseFacts) {
-  if (source.byteLength > MAX_PARSE_BYTES) {
-    const mb = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-    return { path, error: `${mb(source.byteLength)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
-  }
+  const large = tooLarge(path, source.byteLength);
+  if (large !== void 0) return large;
   try {
     const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
     return parse(path, text);
@@ -9031,7 +9035,7 @@ async function analyze(source, options = {}) {
   });
   const parsing = [];
   let poolFailure;
-  const parse = (unit, inputs) => {
+  const parse = (unit, inputs, complete = true) => {
     submitted += inputs.length;
     parsing.push(
       pool.parse(inputs).then(
@@ -9049,7 +9053,7 @@ async function analyze(source, options = {}) {
             parsed.push([result.path, outcome.keys[at]]);
           });
           model(unit, unitFacts);
-          if (parsed.length === outcome.results.length && outcome.warnings.length === 0) {
+          if (complete && parsed.length === outcome.results.length && outcome.warnings.length === 0) {
             if (prefilter) index?.recordUnit(unit.unit, unit.sources, { parsed });
           }
         },
@@ -9101,12 +9105,19 @@ async function analyze(source, options = {}) {
     if (!prefilter) {
       parse(unit, whole);
     } else if (parsedUnit) {
-      const texts = files.map(({ path, data }) => ({
+      const sized = [];
+      for (const file of files) {
+        const large = tooLarge(file.path, file.data.length);
+        if (large === void 0) sized.push(file);
+        else warnings.push(`${file.path}: skipped: ${large.error}`);
+      }
+      const texts = sized.map(({ path, data }) => ({
         path,
         text: data.toString("utf8"),
         seed: classes.has(path)
       }));
-      parse(unit, moduleParsePlan(texts) ?? whole);
+      const inputs = moduleParsePlan(texts) ?? sized.map(({ path, data }) => ({ path, source: data }));
+      parse(unit, inputs, sized.length === files.length);
     } else {
       const summary2 = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
       lexicalDrivers(unit, summary2);
@@ -9248,6 +9259,7 @@ var init_audit = __esm({
     init_version();
     init_cache();
     init_classify();
+    init_parse_worker();
     init_pool();
     init_lexical();
     init_scan_index();

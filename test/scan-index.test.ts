@@ -93,6 +93,26 @@ describe("the scan index", () => {
     assert.equal(whole.stats.filesParsed, wholeUncached.stats.filesParsed);
   });
 
+  it("keeps the warnings of a module it does not record: a file over the parse limit", async () => {
+    const root = copyOfPatterns();
+    const cache = mkdtempSync(join(tmpdir(), "msi-index-cache-"));
+    const huge = join(root, "drivers/misc/huge-table.c");
+    const row = "\t0x00000000, 0x00000000, 0x00000000, 0x00000000,\n";
+    writeFileSync(
+      huge,
+      `static const u32 table[] = {\n${row.repeat(Math.ceil((4.5 * 2 ** 20) / row.length))}};\n` +
+        "static void huge_teardown(struct pci_dev *pdev)\n{\n\tpci_free_irq_vectors(pdev);\n}\n",
+    );
+    const then = new Date(Date.now() - 60_000);
+    utimesSync(huge, then, then);
+    const cold = await analyze(await FsSource.open(root), { jobs: 1, cache });
+    assert.ok(
+      cold.warnings?.some((warning) => /huge-table\.c: skipped: 4\.\d MB, larger than/.test(warning)),
+    );
+    const warm = await analyze(await FsSource.open(root), { jobs: 1, cache });
+    assert.deepEqual(warm.warnings, cold.warnings);
+  });
+
   it("reads a file again when it changed, even at the same size", async () => {
     const root = copyOfPatterns();
     const cache = mkdtempSync(join(tmpdir(), "msi-index-cache-"));

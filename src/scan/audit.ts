@@ -16,8 +16,15 @@ import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.j
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { defaultCacheDir, FactsCache } from "./cache.js";
 import { classifyText, type TextClass } from "./classify.js";
+import { tooLarge } from "./parse-worker.js";
 import { isParseFailure, ParsePool } from "./pool.js";
-import { lexicalSummary, moduleParsePlan, type LexicalSummary, type ParseInput } from "./lexical.js";
+import {
+  lexicalSummary,
+  moduleParsePlan,
+  type LexicalSummary,
+  type ModuleText,
+  type ParseInput,
+} from "./lexical.js";
 import { ScanIndex } from "./scan-index.js";
 import { InputError, type FileStat, type TreeSource } from "./source.js";
 
@@ -203,7 +210,8 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const parsing: Promise<void>[] = [];
   // A pool that fails (its workers cannot start) fails the audit, once the scan has stopped.
   let poolFailure: unknown;
-  const parse = (unit: Unit, inputs: readonly ParseInput[]): void => {
+  /** `complete`: nothing of the unit was left out with a warning, so the index may record it. */
+  const parse = (unit: Unit, inputs: readonly ParseInput[], complete = true): void => {
     submitted += inputs.length;
     parsing.push(
       pool.parse(inputs).then(
@@ -221,7 +229,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
             parsed.push([result.path, outcome.keys[at] as string]);
           });
           model(unit, unitFacts);
-          if (parsed.length === outcome.results.length && outcome.warnings.length === 0) {
+          if (complete && parsed.length === outcome.results.length && outcome.warnings.length === 0) {
             if (prefilter) index?.recordUnit(unit.unit, unit.sources, { parsed });
           }
         },
@@ -280,12 +288,20 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     if (!prefilter) {
       parse(unit, whole);
     } else if (parsedUnit) {
-      const texts = files.map(({ path, data }) => ({
+      // The size limit is on the file as it is: what the plan leaves of it could pass under it.
+      const sized: { path: string; data: Buffer }[] = [];
+      for (const file of files) {
+        const large = tooLarge(file.path, file.data.length);
+        if (large === undefined) sized.push(file);
+        else warnings.push(`${file.path}: skipped: ${large.error}`);
+      }
+      const texts: ModuleText[] = sized.map(({ path, data }) => ({
         path,
         text: data.toString("utf8"),
         seed: classes.has(path),
       }));
-      parse(unit, moduleParsePlan(texts) ?? whole);
+      const inputs = moduleParsePlan(texts) ?? sized.map(({ path, data }) => ({ path, source: data }));
+      parse(unit, inputs, sized.length === files.length);
     } else {
       const summary = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
       lexicalDrivers(unit, summary);

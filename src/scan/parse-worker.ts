@@ -88,15 +88,20 @@ export const MAX_PARSE_BYTES = 4 * 1024 * 1024;
  * Decodes as UTF-8 (invalid bytes become U+FFFD) and parses; any exception becomes a failure.
  * `parse` is parseFacts except in tests.
  */
+/** The failure of a file of `bytes` bytes over MAX_PARSE_BYTES; undefined when it is not. */
+export function tooLarge(path: string, bytes: number): ParseFailure | undefined {
+  if (bytes <= MAX_PARSE_BYTES) return undefined;
+  const mb = (count: number): string => `${(count / (1024 * 1024)).toFixed(1)} MB`;
+  return { path, error: `${mb(bytes)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
+}
+
 export function parseOne(
   path: string,
   source: Uint8Array,
   parse: (path: string, text: string) => FileFacts = parseFacts,
 ): ParseResult {
-  if (source.byteLength > MAX_PARSE_BYTES) {
-    const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-    return { path, error: `${mb(source.byteLength)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
-  }
+  const large = tooLarge(path, source.byteLength);
+  if (large !== undefined) return large;
   try {
     const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
     return parse(path, text);
