@@ -1046,6 +1046,9 @@ var init_facts = __esm({
 });
 
 // src/parse/text.ts
+function isIdentifierChar(char) {
+  return char >= 97 && char <= 122 || char >= 65 && char <= 90 || char >= 48 && char <= 57 || char === 95;
+}
 function isLineTerminator(char) {
   return char === NEWLINE || char === CARRIAGE_RETURN || char === 8232 || char === 8233;
 }
@@ -1801,7 +1804,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "552e153eef81a510";
+    return "60ec6d01f90c925a";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1939,9 +1942,6 @@ var init_cache = __esm({
 });
 
 // src/scan/classify.ts
-function isIdentifierChar(char) {
-  return char >= 97 && char <= 122 || char >= 65 && char <= 90 || char >= 48 && char <= 57 || char === 95;
-}
 function catalogMention(text) {
   let found = "none";
   for (const needle of CATALOG_NEEDLES) {
@@ -1970,6 +1970,7 @@ var init_classify = __esm({
   "src/scan/classify.ts"() {
     "use strict";
     init_catalog();
+    init_text();
     CATALOG_SET = new Set(CATALOG_NAMES);
     MSI_SET = new Set(MSI_NAMES);
     CATALOG_PIECES = ["enable_device", "irq_vectors", "able_msi"];
@@ -2306,7 +2307,7 @@ function moduleParsePlan(files) {
   });
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET2, READ_NAMES, IDENTIFIER_CHAR, NameTable;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET2, READ_NAMES, NameTable;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2332,15 +2333,6 @@ var init_lexical = __esm({
       ...PCI_DRIVER_REGISTRARS,
       ...DEVM_ACTION_REGISTRARS
     ]);
-    IDENTIFIER_CHAR = new Uint8Array(128);
-    for (const [from, to] of [
-      [48, 57],
-      [65, 90],
-      [95, 95],
-      [97, 122]
-    ]) {
-      for (let char = from; char <= to; char++) IDENTIFIER_CHAR[char] = 1;
-    }
     NameTable = class _NameTable {
       byHash = /* @__PURE__ */ new Map();
       /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
@@ -2364,7 +2356,7 @@ var init_lexical = __esm({
         let i = start;
         while (i < end) {
           let char = text.charCodeAt(i);
-          if (char >= 128 || IDENTIFIER_CHAR[char] === 0) {
+          if (!isIdentifierChar(char)) {
             i++;
             continue;
           }
@@ -2373,7 +2365,7 @@ var init_lexical = __esm({
           do {
             hash = Math.imul(hash, 31) + char | 0;
             char = ++i < end ? text.charCodeAt(i) : 0;
-          } while (char < 128 && IDENTIFIER_CHAR[char] === 1);
+          } while (isIdentifierChar(char));
           if ((filter[hash >>> 3 & 8191] >> (hash & 7) & 1) === 0) continue;
           for (const name of this.byHash.get(hash) ?? []) {
             if (name.length === i - from && text.startsWith(name, from)) found(name);
@@ -2512,11 +2504,6 @@ var init_source = __esm({
       async read(path) {
         const file = this.fileOf(path);
         return file === void 0 ? void 0 : (0, import_node_fs3.readFileSync)(file);
-      }
-      scratch = new ScratchBuffer();
-      readTransient(path) {
-        const file = this.fileOf(path);
-        return file === void 0 ? void 0 : this.scratch.read(file);
       }
       localPath(path) {
         return this.fileOf(path);
@@ -5256,7 +5243,7 @@ async function analyze(source, options = {}) {
   const scannedPaths = /* @__PURE__ */ new Set();
   const readOrWarn = async (path) => {
     try {
-      const data = source.readTransient !== void 0 ? source.readTransient(path) : await source.read(path);
+      const data = await source.read(path);
       if (data === void 0) warnings.push(`${path}: skipped: not a regular file inside the root`);
       return data;
     } catch (error) {
@@ -5441,7 +5428,7 @@ async function analyze(source, options = {}) {
         }
         const textClass = classifyText(data);
         found(path, stat2, textClass);
-        if (textClass.catalog) kept.set(path, Buffer.from(data));
+        if (textClass.catalog) kept.set(path, data);
       }
     }
     scannedCount += toRead.length;

@@ -45,10 +45,6 @@ async function counting(root: string, local = true): Promise<{ source: TreeSourc
       if (path.endsWith(".c")) reads += 1;
       return inner.read(path);
     },
-    readTransient: (path) => {
-      if (path.endsWith(".c")) reads += 1;
-      return inner.readTransient(path);
-    },
     stat: (path) => inner.stat(path),
   };
   if (local) {

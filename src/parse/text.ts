@@ -15,6 +15,13 @@ const BACKSLASH = 92;
 export const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
 
+/** A character of a C identifier (or of a number): what `\w` matches, `[A-Za-z0-9_]`. */
+export function isIdentifierChar(char: number): boolean {
+  return (
+    (char >= 97 && char <= 122) || (char >= 65 && char <= 90) || (char >= 48 && char <= 57) || char === 95
+  );
+}
+
 /** What `.` does not match in a JavaScript regular expression (without the `s` flag). */
 function isLineTerminator(char: number): boolean {
   return char === NEWLINE || char === CARRIAGE_RETURN || char === 0x2028 || char === 0x2029;

@@ -173,7 +173,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   const scannedPaths = new Set<string>();
   const readOrWarn = async (path: string): Promise<Buffer | undefined> => {
     try {
-      const data = source.readTransient !== undefined ? source.readTransient(path) : await source.read(path);
+      const data = await source.read(path);
       if (data === undefined) warnings.push(`${path}: skipped: not a regular file inside the root`);
       return data;
     } catch (error) {
@@ -385,7 +385,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
         }
         const textClass = classifyText(data);
         found(path, stat, textClass);
-        if (textClass.catalog) kept.set(path, Buffer.from(data));
+        if (textClass.catalog) kept.set(path, data);
       }
     }
     scannedCount += toRead.length;

@@ -4,6 +4,7 @@
  * thread and in the scan workers.
  */
 import { CATALOG_NAMES, MSI_NAMES, OTHER_DEVICE_LOOKUPS } from "../catalog.js";
+import { isIdentifierChar } from "../parse/text.js";
 
 const CATALOG_SET: ReadonlySet<string> = new Set(CATALOG_NAMES);
 const MSI_SET: ReadonlySet<string> = new Set(MSI_NAMES);
@@ -34,12 +35,6 @@ export interface TextClass {
   catalog: boolean;
   /** Names an MSI allocator or release: only then can its module be other than no-msi. */
   msi: boolean;
-}
-
-function isIdentifierChar(char: number): boolean {
-  return (
-    (char >= 97 && char <= 122) || (char >= 65 && char <= 90) || (char >= 48 && char <= 57) || char === 95
-  );
 }
 
 /** Which catalog names the text mentions as whole identifiers: none, some, or an MSI one. */

@@ -11,7 +11,15 @@ import {
   OTHER_DEVICE_LOOKUPS,
   PCI_DRIVER_REGISTRARS,
 } from "../catalog.js";
-import { APOSTROPHE, literalEnd, NEWLINE, QUOTE, replaceNonCode, SLASH } from "../parse/text.js";
+import {
+  APOSTROPHE,
+  isIdentifierChar,
+  literalEnd,
+  NEWLINE,
+  QUOTE,
+  replaceNonCode,
+  SLASH,
+} from "../parse/text.js";
 import type { FileFacts } from "../parse/facts.js";
 import { isSeedText } from "./classify.js";
 
@@ -316,17 +324,6 @@ const READ_NAMES: ReadonlySet<string> = new Set([
   ...DEVM_ACTION_REGISTRARS,
 ]);
 
-/** Characters of C identifiers (and of numbers, which never equal a name). */
-const IDENTIFIER_CHAR = new Uint8Array(128);
-for (const [from, to] of [
-  [48, 57],
-  [65, 90],
-  [95, 95],
-  [97, 122],
-]) {
-  for (let char = from as number; char <= (to as number); char++) IDENTIFIER_CHAR[char] = 1;
-}
-
 /** Names looked up by a hash of their characters, computed while scanning, with no string made. */
 class NameTable {
   private readonly byHash = new Map<number, string[]>();
@@ -354,7 +351,7 @@ class NameTable {
     let i = start;
     while (i < end) {
       let char = text.charCodeAt(i);
-      if (char >= 128 || IDENTIFIER_CHAR[char] === 0) {
+      if (!isIdentifierChar(char)) {
         i++;
         continue;
       }
@@ -363,7 +360,7 @@ class NameTable {
       do {
         hash = (Math.imul(hash, 31) + char) | 0;
         char = ++i < end ? text.charCodeAt(i) : 0;
-      } while (char < 128 && IDENTIFIER_CHAR[char] === 1);
+      } while (isIdentifierChar(char));
       if ((((filter[(hash >>> 3) & 0x1fff] as number) >> (hash & 7)) & 1) === 0) continue;
       for (const name of this.byHash.get(hash) ?? []) {
         if (name.length === i - from && text.startsWith(name, from)) found(name);

@@ -36,11 +36,6 @@ export interface TreeSource {
   /** The file's bytes, or undefined when it does not exist (or is not a regular file). */
   read(path: string): Promise<Buffer | undefined>;
   /**
-   * As read(), into a buffer the next call reuses: for a scan that looks at each file once and
-   * keeps nothing of most of them. Sources without one are read with read().
-   */
-  readTransient?(path: string): Buffer | undefined;
-  /**
    * The file's path on disk when it may be read there (a regular file inside the root), so that
    * a worker thread can read it; undefined when it must not be read. Sources without one are
    * read only through read().
@@ -159,13 +154,6 @@ export class FsSource implements TreeSource {
   async read(path: string): Promise<Buffer | undefined> {
     const file = this.fileOf(path);
     return file === undefined ? undefined : readFileSync(file);
-  }
-
-  private readonly scratch = new ScratchBuffer();
-
-  readTransient(path: string): Buffer | undefined {
-    const file = this.fileOf(path);
-    return file === undefined ? undefined : this.scratch.read(file);
   }
 
   localPath(path: string): string | undefined {
