@@ -9145,7 +9145,7 @@ async function analyze(source, options = {}) {
         unreadable.add(path);
         scannedCount += 1;
       } else {
-        toRead.push(stat2 === void 0 ? { path, file } : { path, file, stat: stat2 });
+        toRead.push({ path, file });
       }
     }
     const found = (path, stat2, textClass) => {

@@ -351,7 +351,8 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
         unreadable.add(path);
         scannedCount += 1;
       } else {
-        toRead.push(stat === undefined ? { path, file } : { path, file, stat });
+        // The worker reports the metadata of the file it reads: that is what the index records.
+        toRead.push({ path, file });
       }
     }
     const found = (path: string, stat: FileStat | undefined, textClass: TextClass): void => {
