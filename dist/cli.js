@@ -1742,6 +1742,11 @@ function parseTimeoutMicros(env = process.env) {
   }
   return Math.max(1, Math.round(ms * 1e3));
 }
+function overParseLimit(bytes) {
+  if (bytes <= MAX_PARSE_BYTES) return void 0;
+  const mb = (count) => `${(count / (1024 * 1024)).toFixed(1)} MB`;
+  return `${mb(bytes)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit`;
+}
 function getParser() {
   if (parser === void 0) {
     timeoutMicros = parseTimeoutMicros();
@@ -1766,7 +1771,7 @@ function parseFacts(path, source) {
   }
   return extractFacts(path, tree, source);
 }
-var import_tree_sitter, import_tree_sitter_c, PARSE_TIMEOUT_MICROS, PARSE_TIMEOUT_VARIABLE, parser, timeoutMicros, ParseError;
+var import_tree_sitter, import_tree_sitter_c, PARSE_TIMEOUT_MICROS, PARSE_TIMEOUT_VARIABLE, MAX_PARSE_BYTES, parser, timeoutMicros, ParseError;
 var init_parser = __esm({
   "src/parse/parser.ts"() {
     "use strict";
@@ -1775,6 +1780,7 @@ var init_parser = __esm({
     init_extract();
     PARSE_TIMEOUT_MICROS = 1e7;
     PARSE_TIMEOUT_VARIABLE = "MSI_OWNERSHIP_PARSE_TIMEOUT_MS";
+    MAX_PARSE_BYTES = 4 * 1024 * 1024;
     timeoutMicros = PARSE_TIMEOUT_MICROS;
     ParseError = class extends Error {
     };
@@ -1805,7 +1811,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "60ec6d01f90c925a";
+    return "9ebd1ff7db7c4e2c";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -2069,6 +2075,8 @@ function textBlocks(text) {
   let header = "";
   let piece = 0;
   let open = -1;
+  let item = 0;
+  let itemInterrupted = false;
   const zero = [];
   const later = [];
   let out = 0;
@@ -2125,12 +2133,16 @@ function textBlocks(text) {
     if (token.endsWith("#")) {
       const hash = at + token.length - 1;
       let end = text.indexOf("\n", hash);
-      while (end >= 0 && /\\\s*$/.test(text.slice(Math.max(hash, end - 8), end)))
+      while (end >= 0 && CONTINUED.test(text.slice(Math.max(hash, end - 8), end)))
         end = text.indexOf("\n", end + 1);
       if (end < 0) end = text.length;
       const lineStart = char === NEWLINE ? at + 1 : at;
       skip(lineStart, end);
       directiveEnd = end;
+      if (depth === 0) {
+        if (/\S/.test(header)) itemInterrupted = true;
+        else if (!itemInterrupted) item = end;
+      }
       TOKEN.lastIndex = hash + 1;
       DIRECTIVE.lastIndex = hash;
       const directive = DIRECTIVE.exec(text);
@@ -2176,19 +2188,28 @@ function textBlocks(text) {
         names: headerNames(header),
         structure: STRUCTURE.test(header),
         open,
-        close: at
+        close: at,
+        blank: void 0,
+        whole: void 0
       };
       const afterOpen = text.indexOf("\n", open);
       const closeLine = text.lastIndexOf("\n", at) + 1;
       if (afterOpen >= 0 && afterOpen + 1 < closeLine && WHITESPACE_ONLY.test(text.slice(open + 1, afterOpen)) && WHITESPACE_ONLY.test(text.slice(closeLine, at)) && conditionals === conditionalsAtOpen && !bodyCrossesConditional) {
         block.blank = { start: afterOpen + 1, end: closeLine };
       }
+      if (!itemInterrupted && conditionals === conditionalsAtOpen && !bodyCrossesConditional && !READ_IN_HEADER.test(header)) {
+        block.whole = { start: item, end: at + 1 };
+      }
       blocks.push(block);
       header = "";
       piece = at + 1;
+      item = at + 1;
+      itemInterrupted = false;
     } else if (depth === 0) {
       header = "";
       piece = at + 1;
+      item = at + 1;
+      itemInterrupted = false;
     }
   }
   return depth === 0 ? { blocks, comments } : void 0;
@@ -2212,7 +2233,12 @@ function compactSource(text, regions) {
       const end = newline < 0 || newline >= region.end ? region.end : newline;
       if (end === newline && (at === 0 || text.charCodeAt(at - 1) === NEWLINE)) {
         removed += end - at;
-        shifts.push(position, removed);
+        if (shifts.length > 0 && shifts[shifts.length - 2] === position - 1) {
+          shifts[shifts.length - 2] = position;
+          shifts[shifts.length - 1] = removed;
+        } else {
+          shifts.push(position, removed);
+        }
       } else {
         out.fill(32, length, length + end - at);
         length += end - at;
@@ -2225,6 +2251,15 @@ function compactSource(text, regions) {
   }
   copy(text.length);
   return { source: out.subarray(0, length), shifts };
+}
+function union(regions) {
+  const joined = [];
+  for (const region of regions.sort((a, b) => a.start - b.start)) {
+    const last = joined.at(-1);
+    if (last !== void 0 && region.start <= last.end) last.end = Math.max(last.end, region.end);
+    else joined.push({ ...region });
+  }
+  return joined;
 }
 function originalOffset(shifts, offset) {
   let low = 0;
@@ -2264,14 +2299,17 @@ function moduleParsePlan(files) {
   for (const name of [...CATALOG_SET2, ...READ_NAMES]) interesting.add(name);
   for (const { blocks } of read)
     for (const block of blocks) for (const name of block.names) interesting.add(name);
+  const named = [];
   const bodies = read.map(
     ({ file, blocks }) => blocks.map((block) => {
       const body = { block, mentions: [], catalog: false, read: false };
-      interesting.scan(file.text, block.open, block.close, (name) => {
+      named.length = 0;
+      interesting.collect(file.text, block.open, block.close, named);
+      for (const name of named) {
         if (CATALOG_SET2.has(name)) body.catalog = true;
         else if (READ_NAMES.has(name)) body.read = true;
         else body.mentions.push(name);
-      });
+      }
       return body;
     })
   );
@@ -2303,12 +2341,12 @@ function moduleParsePlan(files) {
   read.forEach(({ file, comments }, index) => {
     const fileBodies = bodies[index];
     if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
-    const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.blank === void 0 ? [] : [body.block.blank]).concat(comments).sort((a, b) => a.start - b.start);
-    plan.push({ path: file.path, ...compactSource(file.text, blanks) });
+    const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.whole ?? body.block.blank ?? []).concat(comments);
+    plan.push({ path: file.path, ...compactSource(file.text, union(blanks)) });
   });
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CATALOG_SET2, READ_NAMES, NameTable;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, NameTable;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2322,12 +2360,14 @@ var init_lexical = __esm({
     CLOSE_BRACE = 125;
     IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
     STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
+    READ_IN_HEADER = new RegExp(`pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`);
     OPEN_PAREN = 40;
     CLOSE_PAREN = 41;
     TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
     DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
     ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
     WHITESPACE_ONLY = /^\s*$/;
+    CONTINUED = /\\[ \t\r]*$/;
     CATALOG_SET2 = new Set(CATALOG_NAMES);
     READ_NAMES = /* @__PURE__ */ new Set([
       ...OTHER_DEVICE_LOOKUPS,
@@ -2351,8 +2391,8 @@ var init_lexical = __esm({
         const slot = hash >>> 3 & 8191;
         this.filter[slot] = this.filter[slot] | 1 << (hash & 7);
       }
-      /** Calls `found` for each name of the table that occurs as a whole identifier in text[start, end). */
-      scan(text, start, end, found) {
+      /** Adds to `found` each name of the table that occurs as a whole identifier in text[start, end). */
+      collect(text, start, end, found) {
         const filter = this.filter;
         let i = start;
         while (i < end) {
@@ -2369,11 +2409,37 @@ var init_lexical = __esm({
           } while (isIdentifierChar(char));
           if ((filter[hash >>> 3 & 8191] >> (hash & 7) & 1) === 0) continue;
           for (const name of this.byHash.get(hash) ?? []) {
-            if (name.length === i - from && text.startsWith(name, from)) found(name);
+            if (name.length === i - from && text.startsWith(name, from)) found.push(name);
           }
         }
       }
     };
+  }
+});
+
+// src/scan/prepare.ts
+function prepareUnit(files) {
+  if (!files.some((file) => file.textClass.catalog)) return void 0;
+  if (!files.some((file) => file.textClass.msi)) {
+    const texts = files.filter((file) => file.textClass.pci).map((file) => file.data.toString("latin1"));
+    return { lexical: lexicalSummary(texts) };
+  }
+  const warnings = [];
+  const sized = files.filter((file) => {
+    const large = overParseLimit(file.data.length);
+    if (large !== void 0) warnings.push(`${file.path}: skipped: ${large}`);
+    return large === void 0;
+  });
+  const plan = moduleParsePlan(
+    sized.map((file) => ({ path: file.path, text: file.data.toString("utf8"), seed: file.textClass.catalog }))
+  );
+  return { parse: plan ?? sized.map((file) => ({ path: file.path, source: file.data })), warnings };
+}
+var init_prepare = __esm({
+  "src/scan/prepare.ts"() {
+    "use strict";
+    init_parser();
+    init_lexical();
   }
 });
 
@@ -2533,33 +2599,41 @@ var init_source = __esm({
     };
     ScratchBuffer = class {
       buffer = Buffer.allocUnsafe(1 << 20);
-      /** The file's bytes, valid until the next read(). Throws as readFileSync() does. */
-      read(file) {
-        return this.readWithStat(file, false).data;
+      used = 0;
+      /** Forgets the files read so far: their bytes are overwritten by the next ones. */
+      clear() {
+        this.used = 0;
       }
-      /** As read(), with the metadata of the file read (the scan index records it). */
-      readWithStat(file, withStat = true) {
+      /**
+       * Reads a file after those read since clear(): where its bytes are (bytes() gives them) and
+       * its metadata. Throws as readFileSync() does.
+       */
+      append(file) {
+        const start = this.used;
         const fd = (0, import_node_fs3.openSync)(file, "r");
         try {
-          const info = withStat ? (0, import_node_fs3.fstatSync)(fd) : void 0;
-          const stat2 = info === void 0 ? void 0 : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
-          let length = 0;
+          const info = (0, import_node_fs3.fstatSync)(fd);
+          const stat2 = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
           for (; ; ) {
-            if (length === this.buffer.length) {
+            if (this.used === this.buffer.length) {
               const larger = Buffer.allocUnsafe(this.buffer.length * 2);
-              this.buffer.copy(larger);
+              this.buffer.copy(larger, 0, 0, this.used);
               this.buffer = larger;
             }
-            const count = (0, import_node_fs3.readSync)(fd, this.buffer, length, this.buffer.length - length, null);
-            if (count === 0) {
-              const data = this.buffer.subarray(0, length);
-              return stat2 === void 0 ? { data } : { data, stat: stat2 };
-            }
-            length += count;
+            const count = (0, import_node_fs3.readSync)(fd, this.buffer, this.used, this.buffer.length - this.used, null);
+            if (count === 0) return { start, end: this.used, stat: stat2 };
+            this.used += count;
           }
+        } catch (error) {
+          this.used = start;
+          throw error;
         } finally {
           (0, import_node_fs3.closeSync)(fd);
         }
+      }
+      /** Bytes read since clear(), valid until the next append() or clear(). */
+      bytes(start, end) {
+        return this.buffer.subarray(start, end);
       }
     };
     GitSource = class {
@@ -2610,25 +2684,30 @@ var init_source = __esm({
 // src/scan/parse-worker.ts
 var parse_worker_exports = {};
 __export(parse_worker_exports, {
-  MAX_PARSE_BYTES: () => MAX_PARSE_BYTES,
   isParseFailure: () => isParseFailure,
   parseBatch: () => parseBatch,
   parseOne: () => parseOne,
+  receivePreparation: () => receivePreparation,
   runParseWorker: () => runParseWorker,
-  scanFiles: () => scanFiles,
-  tooLarge: () => tooLarge
+  scanFiles: () => scanFiles
 });
 function isParseFailure(result) {
   return "error" in result;
 }
-function tooLarge(path, bytes) {
-  if (bytes <= MAX_PARSE_BYTES) return void 0;
-  const mb = (count) => `${(count / (1024 * 1024)).toFixed(1)} MB`;
-  return { path, error: `${mb(bytes)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
+function receivePreparation(message, bytes) {
+  if ("lexical" in message) return message;
+  return {
+    parse: message.parse.map(({ path, shifts, bytes: [start, end] }) => ({
+      path,
+      source: Buffer.from(bytes, start, end - start),
+      shifts
+    })),
+    warnings: message.warnings
+  };
 }
 function parseOne(path, source, parse = parseFacts) {
-  const large = tooLarge(path, source.byteLength);
-  if (large !== void 0) return large;
+  const large = overParseLimit(source.byteLength);
+  if (large !== void 0) return { path, error: large };
   try {
     const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
     return parse(path, text);
@@ -2664,34 +2743,56 @@ function parseBatch(batch, cache, warnings = []) {
   });
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
-function scanFiles(files) {
-  const classes = [];
-  const kept = [];
-  const ends = [];
-  let length = 0;
-  for (const file of files) {
-    let read;
-    try {
-      read = scratch.readWithStat(file);
-    } catch (error) {
-      classes.push({ error: error.code ?? error.message });
-      continue;
+function scanFiles(message) {
+  const { files, paths, units } = message;
+  const outcome = {
+    classes: new Array(files.length),
+    prepared: [],
+    kept: []
+  };
+  const out = new Outbox();
+  const readGroup = (first, count, unit) => {
+    scratch.clear();
+    const read = [];
+    for (let index = first; index < first + count; index++) {
+      try {
+        const { start, end, stat: stat2 } = scratch.append(files[index]);
+        const textClass = classifyText(scratch.bytes(start, end));
+        outcome.classes[index] = { ...textClass, stat: stat2 };
+        read.push({ index, start, end, textClass });
+      } catch (error) {
+        outcome.classes[index] = { error: error.code ?? error.message };
+      }
     }
-    const { data, stat: stat2 } = read;
-    const textClass = classifyText(data);
-    classes.push({ ...textClass, stat: stat2 });
-    if (!textClass.catalog) continue;
-    kept.push(Buffer.from(data));
-    length += data.length;
-    ends.push(length);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const data of kept) {
-    bytes.set(data, offset);
-    offset += data.length;
-  }
-  return { classes, bytes: bytes.buffer, ends };
+    const preparation = unit !== void 0 && read.length === count ? prepareUnit(
+      read.map(({ index, start, end, textClass }) => ({
+        path: paths[index],
+        data: scratch.bytes(start, end),
+        textClass
+      }))
+    ) : void 0;
+    if (unit !== void 0) outcome.prepared[unit] = preparation === void 0 ? null : send(preparation);
+    if (preparation === void 0) {
+      for (const { index, start, end, textClass } of read)
+        if (textClass.catalog) outcome.kept.push([index, ...out.add(scratch.bytes(start, end))]);
+    }
+  };
+  const send = (preparation) => "lexical" in preparation ? preparation : {
+    parse: preparation.parse.map((input) => ({
+      path: input.path,
+      shifts: input.shifts ?? [],
+      bytes: out.add(input.source)
+    })),
+    warnings: preparation.warnings
+  };
+  let next = 0;
+  units.forEach(([first, count], unit) => {
+    for (; next < first; next++) readGroup(next, 1);
+    readGroup(first, count, unit);
+    next = first + count;
+  });
+  for (; next < files.length; next++) readGroup(next, 1);
+  return { ...outcome, bytes: out.finish() };
 }
 function runParseWorker() {
   const port = import_node_worker_threads4.parentPort;
@@ -2704,7 +2805,7 @@ function runParseWorker() {
   });
   port.on("message", (message) => {
     if (message.type === "scan") {
-      const outcome2 = scanFiles(message.files);
+      const outcome2 = scanFiles(message);
       port.postMessage({ type: "done", id: message.id, outcome: outcome2 }, [outcome2.bytes]);
       return;
     }
@@ -2715,7 +2816,7 @@ function runParseWorker() {
   parseFacts("<warm-up>", "");
   port.postMessage({ type: "ready" });
 }
-var import_node_worker_threads4, MAX_PARSE_BYTES, scratch;
+var import_node_worker_threads4, Outbox, scratch;
 var init_parse_worker = __esm({
   "src/scan/parse-worker.ts"() {
     "use strict";
@@ -2724,8 +2825,25 @@ var init_parse_worker = __esm({
     init_cache();
     init_classify();
     init_lexical();
+    init_prepare();
     init_source();
-    MAX_PARSE_BYTES = 4 * 1024 * 1024;
+    Outbox = class {
+      buffer = new Uint8Array(1 << 16);
+      length = 0;
+      add(bytes) {
+        if (this.length + bytes.length > this.buffer.length) {
+          const larger = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes.length));
+          larger.set(this.buffer.subarray(0, this.length));
+          this.buffer = larger;
+        }
+        this.buffer.set(bytes, this.length);
+        this.length += bytes.length;
+        return [this.length - bytes.length, this.length];
+      }
+      finish() {
+        return this.buffer.slice(0, this.length).buffer;
+      }
+    };
     scratch = new ScratchBuffer();
   }
 });
@@ -8684,25 +8802,26 @@ var init_pool = __esm({
         });
       }
       /**
-       * Reads and classifies files on disk (absolute paths), on the workers like parsing. A file the
-       * worker could not read has an error; files a lost worker was on have the reason it stopped.
+       * Reads and classifies files on disk (absolute paths), on the workers like parsing, and
+       * prepares the units given (scanFiles). A file the worker could not read has an error; files a
+       * lost worker was on have the reason it stopped.
        */
-      async scan(files) {
-        if (files.length === 0) return { classes: [], bytes: new ArrayBuffer(0), ends: [] };
-        if (this.jobs === 1) return scanFiles(files);
+      async scan(request) {
+        if (this.jobs === 1 || request.files.length === 0) return scanFiles(request);
         if (this.failure !== void 0) throw this.failure;
         return new Promise((resolve3, reject) => {
           const fail = (error) => reject(error);
           this.failed.add(fail);
           this.enqueue({
-            message: (id) => ({ type: "scan", id, files: [...files] }),
+            message: (id) => ({ type: "scan", id, ...request }),
             done: (reply) => {
               this.failed.delete(fail);
               resolve3(
                 "lost" in reply ? {
-                  classes: files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
-                  bytes: new ArrayBuffer(0),
-                  ends: []
+                  classes: request.files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
+                  prepared: request.units.map(() => null),
+                  kept: [],
+                  bytes: new ArrayBuffer(0)
                 } : reply
               );
             }
@@ -9070,7 +9189,16 @@ async function analyze(source, options = {}) {
     if (summary2.drivers.length === 0) drivers.push(base);
     for (const driver of summary2.drivers) drivers.push({ ...base, driver });
   };
-  const dealWith = async (unit, kept) => {
+  const apply = (unit, preparation) => {
+    if ("lexical" in preparation) {
+      lexicalDrivers(unit, preparation.lexical);
+      index?.recordUnit(unit.unit, unit.sources, { lexical: preparation.lexical });
+    } else {
+      warnings.push(...preparation.warnings);
+      parse(unit, preparation.parse, preparation.warnings.length === 0);
+    }
+  };
+  const dealWith = async (unit, scanned) => {
     if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) return;
     const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
     const indexed = prefilter ? index?.unit(unit.unit, unit.sources) : void 0;
@@ -9082,34 +9210,22 @@ async function analyze(source, options = {}) {
       }
       if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) return;
     }
+    const prepared = scanned.prepared.get(unit);
+    if (prepared !== void 0) {
+      apply(unit, prepared);
+      return;
+    }
     const files = [];
     for (const path of unit.sources) {
       if (unreadable.has(path) || !parsedUnit && withoutPci.has(path)) continue;
-      const data = kept.get(path) ?? await source.read(path).catch(() => void 0);
-      if (data !== void 0) files.push({ path, data });
+      const data = scanned.kept.get(path) ?? await source.read(path).catch(() => void 0);
+      const textClass = classes.get(path) ?? { pci: !withoutPci.has(path), catalog: false, msi: false };
+      if (data !== void 0) files.push({ path, data, textClass });
     }
-    const whole = files.map(({ path, data }) => ({ path, source: data }));
-    if (!prefilter) {
-      parse(unit, whole);
-    } else if (parsedUnit) {
-      const sized = [];
-      for (const file of files) {
-        const large = tooLarge(file.path, file.data.length);
-        if (large === void 0) sized.push(file);
-        else warnings.push(`${file.path}: skipped: ${large.error}`);
-      }
-      const texts = sized.map(({ path, data }) => ({
-        path,
-        text: data.toString("utf8"),
-        seed: classes.has(path)
-      }));
-      const inputs = moduleParsePlan(texts) ?? sized.map(({ path, data }) => ({ path, source: data }));
-      parse(unit, inputs, sized.length === files.length);
-    } else {
-      const summary2 = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
-      lexicalDrivers(unit, summary2);
-      if (unit.sources.every((path) => !unreadable.has(path)))
-        index?.recordUnit(unit.unit, unit.sources, { lexical: summary2 });
+    if (!prefilter) parse(unit, files.map(({ path, data }) => ({ path, source: data })));
+    else {
+      const preparation = prepareUnit(files);
+      if (preparation !== void 0) apply(unit, preparation);
     }
   };
   const chunks = [];
@@ -9122,30 +9238,39 @@ async function analyze(source, options = {}) {
   }
   let scannedCount = 0;
   const scanChunk = async (chunk) => {
-    const kept = /* @__PURE__ */ new Map();
+    const scanned = { prepared: /* @__PURE__ */ new Map(), kept: /* @__PURE__ */ new Map() };
     const toRead = [];
-    for (const path of chunk.flatMap((unit) => unit.sources)) {
-      if (scannedPaths.has(path)) continue;
-      scannedPaths.add(path);
-      const stat2 = index !== void 0 && (index.knows(path) || source.localPath === void 0) ? source.stat?.(path) : void 0;
-      const known = stat2 === void 0 ? void 0 : index?.lookup(path, stat2);
-      if (known !== void 0) {
-        if (known.catalog) classes.set(path, known);
-        if (!known.pci) withoutPci.add(path);
-        scannedCount += 1;
-        continue;
+    const spans = [];
+    const spanned = [];
+    for (const unit of chunk) {
+      const first = toRead.length;
+      for (const path of unit.sources) {
+        if (scannedPaths.has(path)) continue;
+        scannedPaths.add(path);
+        const stat2 = index !== void 0 && (index.knows(path) || source.localPath === void 0) ? source.stat?.(path) : void 0;
+        const known = stat2 === void 0 ? void 0 : index?.lookup(path, stat2);
+        if (known !== void 0) {
+          if (known.catalog) classes.set(path, known);
+          if (!known.pci) withoutPci.add(path);
+          scannedCount += 1;
+          continue;
+        }
+        if (source.localPath === void 0) {
+          toRead.push(stat2 === void 0 ? { path } : { path, stat: stat2 });
+          continue;
+        }
+        const file = source.localPath(path);
+        if (file === void 0) {
+          warnings.push(`${path}: skipped: not a regular file inside the root`);
+          unreadable.add(path);
+          scannedCount += 1;
+        } else {
+          toRead.push({ path, file });
+        }
       }
-      if (source.localPath === void 0) {
-        toRead.push(stat2 === void 0 ? { path } : { path, stat: stat2 });
-        continue;
-      }
-      const file = source.localPath(path);
-      if (file === void 0) {
-        warnings.push(`${path}: skipped: not a regular file inside the root`);
-        unreadable.add(path);
-        scannedCount += 1;
-      } else {
-        toRead.push({ path, file });
+      if (prefilter && source.localPath !== void 0 && toRead.length - first === unit.sources.length) {
+        spans.push([first, unit.sources.length]);
+        spanned.push(unit);
       }
     }
     const found = (path, stat2, textClass) => {
@@ -9154,9 +9279,11 @@ async function analyze(source, options = {}) {
       if (!textClass.pci) withoutPci.add(path);
     };
     if (source.localPath !== void 0) {
-      const outcome = await pool.scan(toRead.map(({ file }) => file));
-      let start = 0;
-      let catalogFiles = 0;
+      const outcome = await pool.scan({
+        files: toRead.map(({ file }) => file),
+        paths: toRead.map(({ path }) => path),
+        units: spans
+      });
       outcome.classes.forEach((result, at) => {
         const { path } = toRead[at];
         if ("error" in result) {
@@ -9165,10 +9292,12 @@ async function analyze(source, options = {}) {
           return;
         }
         found(path, result.stat, { pci: result.pci, catalog: result.catalog, msi: result.msi });
-        if (!result.catalog) return;
-        const end = outcome.ends[catalogFiles++];
-        kept.set(path, Buffer.from(outcome.bytes, start, end - start));
-        start = end;
+      });
+      for (const [at, start, end] of outcome.kept) {
+        scanned.kept.set(toRead[at].path, Buffer.from(outcome.bytes, start, end - start));
+      }
+      outcome.prepared.forEach((message, at) => {
+        if (message !== null) scanned.prepared.set(spanned[at], receivePreparation(message, outcome.bytes));
       });
     } else {
       for (const { path, stat: stat2 } of toRead) {
@@ -9179,12 +9308,12 @@ async function analyze(source, options = {}) {
         }
         const textClass = classifyText(data);
         found(path, stat2, textClass);
-        if (textClass.catalog) kept.set(path, data);
+        if (textClass.catalog) scanned.kept.set(path, data);
       }
     }
     scannedCount += toRead.length;
     progress({ phase: "scan", done: scannedCount, total: candidates.size });
-    return kept;
+    return scanned;
   };
   const scanning = [];
   let sliceStart = performance.now();
@@ -9195,14 +9324,14 @@ async function analyze(source, options = {}) {
         next.catch(() => void 0);
         scanning.push(next);
       }
-      const kept = await scanning[at];
+      const scanned = await scanning[at];
       scanning[at] = void 0;
       for (const unit of chunk) {
         if (performance.now() - sliceStart > SCAN_SLICE_MS) {
           await new Promise((resolve3) => setImmediate(resolve3));
           sliceStart = performance.now();
         }
-        await dealWith(unit, kept);
+        await dealWith(unit, scanned);
       }
     }
     await Promise.all(parsing);
@@ -9248,7 +9377,7 @@ var init_audit = __esm({
     init_classify();
     init_parse_worker();
     init_pool();
-    init_lexical();
+    init_prepare();
     init_scan_index();
     init_source();
     SCAN_SLICE_MS = 10;

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { FileFacts } from "../src/parse/facts.js";
 import { parseFacts } from "../src/parse/parser.js";
 import {
   compactSource,
@@ -120,17 +121,22 @@ describe("moduleParsePlan", () => {
     assert.match(main, /ret = pcim_enable_device\(pdev\);/);
     assert.match(main, /skel_teardown_irqs\(pdev\);/);
     assert.match(main, /\.probe = skel_probe,/);
-    // What tree-sitter sees of the module's catalog calls and entry points is unchanged.
+    // What tree-sitter sees of the module's catalog calls and the functions that lead to them is
+    // unchanged; a function that reaches nothing is gone, header and all.
     const whole = parseFacts("skel_main.c", MAIN);
     const blanked = remapOffsets(parseFacts("skel_main.c", main), input.shifts ?? []);
+    assert.doesNotMatch(main, /skel_unrelated/);
     assert.deepEqual(blanked.drivers, whole.drivers);
-    assert.deepEqual(
-      blanked.calls.filter((call) => call.role !== undefined),
-      whole.calls.filter((call) => call.role !== undefined),
-    );
+    const catalogCalls = (facts: FileFacts): unknown[] =>
+      facts.calls
+        .filter((call) => call.role !== undefined)
+        .map(({ fn, ...call }) => ({ ...call, in: facts.functions[fn]?.name }));
+    assert.deepEqual(catalogCalls(blanked), catalogCalls(whole));
     assert.deepEqual(
       blanked.functions.map((fn) => [fn.name, fn.line, fn.endLine]),
-      whole.functions.map((fn) => [fn.name, fn.line, fn.endLine]),
+      whole.functions
+        .filter((fn) => fn.name !== "skel_unrelated")
+        .map((fn) => [fn.name, fn.line, fn.endLine]),
     );
   });
 
@@ -190,6 +196,66 @@ static int skel_probe(struct pci_dev *pdev)
 `;
     const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
     assert.doesNotMatch(planned, /char c/);
+    assert.match(planned, /return pci_enable_msi\(pdev\);/);
+  });
+
+  it("takes a function out with its header, but not the preprocessor lines around or inside it", () => {
+    const text = `static int skel_ready;
+
+#ifdef CONFIG_PM
+static int skel_suspend(struct device *dev)
+{
+	skel_ready = 0;
+	return 0;
+}
+#endif
+
+static int
+#ifdef CONFIG_SKEL_WIDE
+skel_wide(void)
+#else
+skel_narrow(void)
+#endif
+{
+	return 8;
+}
+
+static int skel_probe(struct pci_dev *pdev)
+{
+	return pci_enable_msi(pdev);
+}
+`;
+    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    assert.doesNotMatch(planned, /skel_suspend|return 0;/);
+    assert.match(planned, /^#ifdef CONFIG_PM$/m);
+    assert.match(planned, /^#endif$/m);
+    // The header a conditional runs through stays, and only the body goes.
+    assert.match(planned, /skel_wide\(void\)/);
+    assert.doesNotMatch(planned, /return 8;/);
+    assert.equal(parseFacts("skel.c", planned).parseErrors, parseFacts("skel.c", text).parseErrors);
+  });
+
+  it("ends a macro whose last line has a backslash at the empty line after it", () => {
+    // The backslash joins the empty line, not the initialiser below: its braces count.
+    const text = `#define SKEL_COMMON \\
+	.max_vectors = 8, \\
+
+static const struct skel_cfg skel_cfg_a = {
+	SKEL_COMMON
+};
+
+static int skel_unused(void)
+{
+	return 7;
+}
+
+static int skel_probe(struct pci_dev *pdev)
+{
+	return pci_enable_msi(pdev);
+}
+`;
+    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    assert.doesNotMatch(planned, /return 7;/);
     assert.match(planned, /return pci_enable_msi\(pdev\);/);
   });
 });

@@ -16,15 +16,10 @@ import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.j
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { defaultCacheDir, FactsCache } from "./cache.js";
 import { classifyText, type TextClass } from "./classify.js";
-import { tooLarge } from "./parse-worker.js";
+import type { LexicalSummary, ParseInput } from "./lexical.js";
+import { receivePreparation } from "./parse-worker.js";
 import { isParseFailure, ParsePool } from "./pool.js";
-import {
-  lexicalSummary,
-  moduleParsePlan,
-  type LexicalSummary,
-  type ModuleText,
-  type ParseInput,
-} from "./lexical.js";
+import { prepareUnit, type Preparation, type UnitFile } from "./prepare.js";
 import { ScanIndex } from "./scan-index.js";
 import { InputError, type FileStat, type TreeSource } from "./source.js";
 
@@ -261,8 +256,25 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     for (const driver of summary.drivers) drivers.push({ ...base, driver });
   };
 
+  /** What the scan gives of a chunk: the units it prepared, and the bytes it kept for the others. */
+  interface ScannedChunk {
+    prepared: Map<Unit, Preparation>;
+    /** The files that name the catalog, of the units not prepared. */
+    kept: Map<string, Buffer>;
+  }
+
+  const apply = (unit: Unit, preparation: Preparation): void => {
+    if ("lexical" in preparation) {
+      lexicalDrivers(unit, preparation.lexical);
+      index?.recordUnit(unit.unit, unit.sources, { lexical: preparation.lexical });
+    } else {
+      warnings.push(...preparation.warnings);
+      parse(unit, preparation.parse, preparation.warnings.length === 0);
+    }
+  };
+
   /** What to do with a unit once its files are scanned: nothing, a lexical reading, or the parse. */
-  const dealWith = async (unit: Unit, kept: ReadonlyMap<string, Buffer>): Promise<void> => {
+  const dealWith = async (unit: Unit, scanned: ScannedChunk): Promise<void> => {
     if (!unit.sources.some((path) => classes.get(path)?.catalog === true)) return;
     const parsedUnit = !prefilter || unit.sources.some((path) => classes.get(path)?.msi === true);
     // What the index records is what the prefilter made of a unit: a whole parse (the reference
@@ -276,37 +288,25 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       }
       if ("parsed" in indexed && parsedUnit && factsFromIndex(unit, indexed.parsed)) return;
     }
-    // The unit matters: its other files (and those shared with units before it) are read again,
-    // all of them for a parse, those with "pci" for a lexical reading.
-    const files: { path: string; data: Buffer }[] = [];
+    const prepared = scanned.prepared.get(unit);
+    if (prepared !== undefined) {
+      apply(unit, prepared);
+      return;
+    }
+    // Not prepared by the scan (a file shared with a unit before it, a source not on disk, a
+    // whole parse): its files are read again, all of them for a parse, those with "pci" for a
+    // lexical reading.
+    const files: UnitFile[] = [];
     for (const path of unit.sources) {
       if (unreadable.has(path) || (!parsedUnit && withoutPci.has(path))) continue;
-      const data = kept.get(path) ?? (await source.read(path).catch(() => undefined));
-      if (data !== undefined) files.push({ path, data });
+      const data = scanned.kept.get(path) ?? (await source.read(path).catch(() => undefined));
+      const textClass = classes.get(path) ?? { pci: !withoutPci.has(path), catalog: false, msi: false };
+      if (data !== undefined) files.push({ path, data, textClass });
     }
-    const whole = files.map(({ path, data }) => ({ path, source: data }));
-    if (!prefilter) {
-      parse(unit, whole);
-    } else if (parsedUnit) {
-      // The size limit is on the file as it is: what the plan leaves of it could pass under it.
-      const sized: { path: string; data: Buffer }[] = [];
-      for (const file of files) {
-        const large = tooLarge(file.path, file.data.length);
-        if (large === undefined) sized.push(file);
-        else warnings.push(`${file.path}: skipped: ${large.error}`);
-      }
-      const texts: ModuleText[] = sized.map(({ path, data }) => ({
-        path,
-        text: data.toString("utf8"),
-        seed: classes.has(path),
-      }));
-      const inputs = moduleParsePlan(texts) ?? sized.map(({ path, data }) => ({ path, source: data }));
-      parse(unit, inputs, sized.length === files.length);
-    } else {
-      const summary = lexicalSummary(files.map(({ data }) => data.toString("latin1")));
-      lexicalDrivers(unit, summary);
-      if (unit.sources.every((path) => !unreadable.has(path)))
-        index?.recordUnit(unit.unit, unit.sources, { lexical: summary });
+    if (!prefilter) parse(unit, files.map(({ path, data }) => ({ path, source: data })));
+    else {
+      const preparation = prepareUnit(files);
+      if (preparation !== undefined) apply(unit, preparation);
     }
   };
 
@@ -322,37 +322,47 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     first = end;
   }
   let scannedCount = 0;
-  const scanChunk = async (chunk: readonly Unit[]): Promise<Map<string, Buffer>> => {
-    const kept = new Map<string, Buffer>();
+  const scanChunk = async (chunk: readonly Unit[]): Promise<ScannedChunk> => {
+    const scanned: ScannedChunk = { prepared: new Map(), kept: new Map() };
     const toRead: { path: string; file?: string; stat?: FileStat }[] = [];
-    for (const path of chunk.flatMap((unit) => unit.sources)) {
-      if (scannedPaths.has(path)) continue;
-      scannedPaths.add(path);
-      // A file on disk the index does not know is read without asking for its metadata first:
-      // the scan worker takes it from the file it reads.
-      const stat =
-        index !== undefined && (index.knows(path) || source.localPath === undefined)
-          ? source.stat?.(path)
-          : undefined;
-      const known = stat === undefined ? undefined : index?.lookup(path, stat);
-      if (known !== undefined) {
-        if (known.catalog) classes.set(path, known);
-        if (!known.pci) withoutPci.add(path);
-        scannedCount += 1;
-        continue;
+    /** The units whose files are all read in this chunk, as [first, count] in toRead. */
+    const spans: [number, number][] = [];
+    const spanned: Unit[] = [];
+    for (const unit of chunk) {
+      const first = toRead.length;
+      for (const path of unit.sources) {
+        if (scannedPaths.has(path)) continue;
+        scannedPaths.add(path);
+        // A file on disk the index does not know is read without asking for its metadata
+        // first: the scan worker takes it from the file it reads.
+        const stat =
+          index !== undefined && (index.knows(path) || source.localPath === undefined)
+            ? source.stat?.(path)
+            : undefined;
+        const known = stat === undefined ? undefined : index?.lookup(path, stat);
+        if (known !== undefined) {
+          if (known.catalog) classes.set(path, known);
+          if (!known.pci) withoutPci.add(path);
+          scannedCount += 1;
+          continue;
+        }
+        if (source.localPath === undefined) {
+          toRead.push(stat === undefined ? { path } : { path, stat });
+          continue;
+        }
+        const file = source.localPath(path);
+        if (file === undefined) {
+          warnings.push(`${path}: skipped: not a regular file inside the root`);
+          unreadable.add(path);
+          scannedCount += 1;
+        } else {
+          // The worker reports the metadata of the file it reads: that is what the index records.
+          toRead.push({ path, file });
+        }
       }
-      if (source.localPath === undefined) {
-        toRead.push(stat === undefined ? { path } : { path, stat });
-        continue;
-      }
-      const file = source.localPath(path);
-      if (file === undefined) {
-        warnings.push(`${path}: skipped: not a regular file inside the root`);
-        unreadable.add(path);
-        scannedCount += 1;
-      } else {
-        // The worker reports the metadata of the file it reads: that is what the index records.
-        toRead.push({ path, file });
+      if (prefilter && source.localPath !== undefined && toRead.length - first === unit.sources.length) {
+        spans.push([first, unit.sources.length]);
+        spanned.push(unit);
       }
     }
     const found = (path: string, stat: FileStat | undefined, textClass: TextClass): void => {
@@ -361,9 +371,11 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       if (!textClass.pci) withoutPci.add(path);
     };
     if (source.localPath !== undefined) {
-      const outcome = await pool.scan(toRead.map(({ file }) => file as string));
-      let start = 0;
-      let catalogFiles = 0;
+      const outcome = await pool.scan({
+        files: toRead.map(({ file }) => file as string),
+        paths: toRead.map(({ path }) => path),
+        units: spans,
+      });
       outcome.classes.forEach((result, at) => {
         const { path } = toRead[at] as { path: string };
         if ("error" in result) {
@@ -372,10 +384,12 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
           return;
         }
         found(path, result.stat, { pci: result.pci, catalog: result.catalog, msi: result.msi });
-        if (!result.catalog) return;
-        const end = outcome.ends[catalogFiles++] as number;
-        kept.set(path, Buffer.from(outcome.bytes, start, end - start));
-        start = end;
+      });
+      for (const [at, start, end] of outcome.kept) {
+        scanned.kept.set((toRead[at] as { path: string }).path, Buffer.from(outcome.bytes, start, end - start));
+      }
+      outcome.prepared.forEach((message, at) => {
+        if (message !== null) scanned.prepared.set(spanned[at] as Unit, receivePreparation(message, outcome.bytes));
       });
     } else {
       for (const { path, stat } of toRead) {
@@ -386,17 +400,17 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
         }
         const textClass = classifyText(data);
         found(path, stat, textClass);
-        if (textClass.catalog) kept.set(path, data);
+        if (textClass.catalog) scanned.kept.set(path, data);
       }
     }
     scannedCount += toRead.length;
     progress({ phase: "scan", done: scannedCount, total: candidates.size });
-    return kept;
+    return scanned;
   };
 
   // The scan of the next chunks is under way while a chunk's units are dealt with; the event
   // loop gets control now and then, so that the workers' messages are not kept waiting.
-  const scanning: (Promise<Map<string, Buffer>> | undefined)[] = [];
+  const scanning: (Promise<ScannedChunk> | undefined)[] = [];
   let sliceStart = performance.now();
   try {
     for (const [at, chunk] of chunks.entries()) {
@@ -406,14 +420,14 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
         next.catch(() => undefined);
         scanning.push(next);
       }
-      const kept = await (scanning[at] as Promise<Map<string, Buffer>>);
+      const scanned = await (scanning[at] as Promise<ScannedChunk>);
       scanning[at] = undefined;
       for (const unit of chunk) {
         if (performance.now() - sliceStart > SCAN_SLICE_MS) {
           await new Promise((resolve) => setImmediate(resolve));
           sliceStart = performance.now();
         }
-        await dealWith(unit, kept);
+        await dealWith(unit, scanned);
       }
     }
     await Promise.all(parsing);

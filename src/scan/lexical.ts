@@ -117,7 +117,12 @@ interface TextBlock {
   open: number;
   close: number;
   /** Offsets of the lines strictly between the braces, when blanking them is safe. */
-  blank?: Region;
+  blank: Region | undefined;
+  /**
+   * The block with its header, from the end of what comes before, when taking it out whole is
+   * safe: no preprocessor line among them, and nothing the parse reads from the text.
+   */
+  whole: Region | undefined;
 }
 
 /** A stretch of text, by offsets: [start, end). */
@@ -129,6 +134,8 @@ interface Region {
 const IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
 
 const STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
+/** What a header may name that the parse reads from the text (extract.ts): it stays. */
+const READ_IN_HEADER = new RegExp(`pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`);
 
 /**
  * A function header's candidate names: every identifier right before a `(` at parenthesis depth
@@ -162,6 +169,8 @@ const TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
 const DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
 const ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;
 const WHITESPACE_ONLY = /^\s*$/;
+/** A line that a backslash continues: only blanks may follow it, not the line break after. */
+const CONTINUED = /\\[ \t\r]*$/;
 
 /**
  * The top-level brace blocks and comments of one file, or undefined when its braces do not
@@ -177,6 +186,10 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
   let header = "";
   let piece = 0;
   let open = -1;
+  // Where the top-level item being read (a declaration, or a header and its block) starts, and
+  // whether a preprocessor line interrupts it.
+  let item = 0;
+  let itemInterrupted = false;
   // Preprocessor conditionals: whether each open one's current branch is out of the count
   // because it is `#if 0` (all) or a later branch (first); how many of each are out.
   const zero: boolean[] = [];
@@ -237,12 +250,16 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
       // A preprocessor line, continued by backslashes.
       const hash = at + token.length - 1;
       let end = text.indexOf("\n", hash);
-      while (end >= 0 && /\\\s*$/.test(text.slice(Math.max(hash, end - 8), end)))
+      while (end >= 0 && CONTINUED.test(text.slice(Math.max(hash, end - 8), end)))
         end = text.indexOf("\n", end + 1);
       if (end < 0) end = text.length;
       const lineStart = char === NEWLINE ? at + 1 : at;
       skip(lineStart, end);
       directiveEnd = end;
+      if (depth === 0) {
+        if (/\S/.test(header)) itemInterrupted = true;
+        else if (!itemInterrupted) item = end;
+      }
       // Resume right after the `#`: a comment opened on the line may run past it.
       TOKEN.lastIndex = hash + 1;
       DIRECTIVE.lastIndex = hash;
@@ -285,11 +302,14 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
     } else if (char === CLOSE_BRACE) {
       if (--depth < 0) return undefined;
       if (depth > 0) continue;
+      // Every block has every field, so that the code reading them sees one shape.
       const block: TextBlock = {
         names: headerNames(header),
         structure: STRUCTURE.test(header),
         open,
         close: at,
+        blank: undefined,
+        whole: undefined,
       };
       const afterOpen = text.indexOf("\n", open);
       const closeLine = text.lastIndexOf("\n", at) + 1;
@@ -303,13 +323,25 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
       ) {
         block.blank = { start: afterOpen + 1, end: closeLine };
       }
+      if (
+        !itemInterrupted &&
+        conditionals === conditionalsAtOpen &&
+        !bodyCrossesConditional &&
+        !READ_IN_HEADER.test(header)
+      ) {
+        block.whole = { start: item, end: at + 1 };
+      }
       blocks.push(block);
       header = "";
       piece = at + 1;
+      item = at + 1;
+      itemInterrupted = false;
     } else if (depth === 0) {
       // `;`
       header = "";
       piece = at + 1;
+      item = at + 1;
+      itemInterrupted = false;
     }
   }
   return depth === 0 ? { blocks, comments } : undefined;
@@ -345,8 +377,8 @@ class NameTable {
     this.filter[slot] = (this.filter[slot] as number) | (1 << (hash & 7));
   }
 
-  /** Calls `found` for each name of the table that occurs as a whole identifier in text[start, end). */
-  scan(text: string, start: number, end: number, found: (name: string) => void): void {
+  /** Adds to `found` each name of the table that occurs as a whole identifier in text[start, end). */
+  collect(text: string, start: number, end: number, found: string[]): void {
     const filter = this.filter;
     let i = start;
     while (i < end) {
@@ -363,7 +395,7 @@ class NameTable {
       } while (isIdentifierChar(char));
       if ((((filter[(hash >>> 3) & 0x1fff] as number) >> (hash & 7)) & 1) === 0) continue;
       for (const name of this.byHash.get(hash) ?? []) {
-        if (name.length === i - from && text.startsWith(name, from)) found(name);
+        if (name.length === i - from && text.startsWith(name, from)) found.push(name);
       }
     }
   }
@@ -418,7 +450,14 @@ export function compactSource(
       const end = newline < 0 || newline >= region.end ? region.end : newline;
       if (end === newline && (at === 0 || text.charCodeAt(at - 1) === NEWLINE)) {
         removed += end - at;
-        shifts.push(position, removed);
+        // Only line breaks lie between emptied lines, and no fact starts or ends at one: a run
+        // of them needs one pair, at its last line break.
+        if (shifts.length > 0 && shifts[shifts.length - 2] === position - 1) {
+          shifts[shifts.length - 2] = position;
+          shifts[shifts.length - 1] = removed;
+        } else {
+          shifts.push(position, removed);
+        }
       } else {
         out.fill(0x20, length, length + end - at);
         length += end - at;
@@ -431,6 +470,17 @@ export function compactSource(
   }
   copy(text.length);
   return { source: out.subarray(0, length), shifts };
+}
+
+/** The regions, in order, overlapping ones joined. */
+function union(regions: Region[]): Region[] {
+  const joined: Region[] = [];
+  for (const region of regions.sort((a, b) => a.start - b.start)) {
+    const last = joined.at(-1);
+    if (last !== undefined && region.start <= last.end) last.end = Math.max(last.end, region.end);
+    else joined.push({ ...region });
+  }
+  return joined;
 }
 
 /** The offset in the original text of an offset in the compacted one. */
@@ -494,14 +544,17 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
     catalog: boolean;
     read: boolean;
   }
+  const named: string[] = [];
   const bodies = read.map(({ file, blocks }) =>
     blocks.map((block): Body => {
       const body: Body = { block, mentions: [], catalog: false, read: false };
-      interesting.scan(file.text, block.open, block.close, (name) => {
+      named.length = 0;
+      interesting.collect(file.text, block.open, block.close, named);
+      for (const name of named) {
         if (CATALOG_SET.has(name)) body.catalog = true;
         else if (READ_NAMES.has(name)) body.read = true;
         else body.mentions.push(name);
-      });
+      }
       return body;
     }),
   );
@@ -542,13 +595,13 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
   read.forEach(({ file, comments }, index) => {
     const fileBodies = bodies[index] as Body[];
     if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
-    // Comments between the blocks go too: the parse reads nothing from them.
+    // A block that is not kept goes with its header where it can, else its body does. Comments
+    // between the blocks go too: the parse reads nothing from them.
     const blanks = fileBodies
       .filter((body) => !kept(body))
-      .flatMap((body) => (body.block.blank === undefined ? [] : [body.block.blank]))
-      .concat(comments)
-      .sort((a, b) => a.start - b.start);
-    plan.push({ path: file.path, ...compactSource(file.text, blanks) });
+      .flatMap((body) => body.block.whole ?? body.block.blank ?? [])
+      .concat(comments);
+    plan.push({ path: file.path, ...compactSource(file.text, union(blanks)) });
   });
   return plan;
 }

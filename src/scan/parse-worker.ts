@@ -7,10 +7,11 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { FileFacts } from "../parse/facts.js";
-import { parseFacts } from "../parse/parser.js";
+import { overParseLimit, parseFacts } from "../parse/parser.js";
 import { contentHash, FactsCache } from "./cache.js";
 import { classifyText, type TextClass } from "./classify.js";
-import { remapOffsets, type ParseInput } from "./lexical.js";
+import { remapOffsets, type LexicalSummary, type ParseInput } from "./lexical.js";
+import { prepareUnit, type Preparation } from "./prepare.js";
 import { ScratchBuffer, type FileStat } from "./source.js";
 
 /** A file tree-sitter could not parse: reported, never a crash. */
@@ -53,17 +54,45 @@ export interface ScanMessage {
   type: "scan";
   id: number;
   files: string[];
+  /** The files' paths in the tree, for what the worker reports of them. */
+  paths: string[];
+  /** Units whose files are all in `files`, as [first, count]: the worker prepares them (prepareUnit). */
+  units: [first: number, count: number][];
 }
+
+/** Where something is in a scan outcome's bytes. */
+export type ByteSpan = [start: number, end: number];
+
+/** A Preparation on its way from a worker: the bytes to parse are in the outcome's buffer. */
+export type PreparationMessage =
+  | { parse: { path: string; shifts: number[]; bytes: ByteSpan }[]; warnings: string[] }
+  | { lexical: LexicalSummary };
 
 /**
  * What a scan gives: each file's text class and metadata, or the code of the error that kept it
- * from being read; and the bytes of the files that name the catalog (their module is dealt with next), back
- * to back in one transferred buffer, in order.
+ * from being read; each unit's preparation; and, for the units not prepared here, the bytes of
+ * their files that name the catalog. All bytes come back to back in one transferred buffer.
  */
 export interface ScanOutcome {
   classes: ((TextClass & { stat: FileStat }) | { error: string })[];
+  /** By unit of the message: its preparation, or null when it names no catalog or a file could not be read. */
+  prepared: (PreparationMessage | null)[];
+  /** Files whose bytes came back, by their index in the message. */
+  kept: [file: number, ...bytes: ByteSpan][];
   bytes: ArrayBuffer;
-  ends: number[];
+}
+
+/** The Preparation a worker sent, its inputs' bytes viewed in the outcome's buffer. */
+export function receivePreparation(message: PreparationMessage, bytes: ArrayBuffer): Preparation {
+  if ("lexical" in message) return message;
+  return {
+    parse: message.parse.map(({ path, shifts, bytes: [start, end] }) => ({
+      path,
+      source: Buffer.from(bytes, start, end - start),
+      shifts,
+    })),
+    warnings: message.warnings,
+  };
 }
 
 /** Worker → main. `ready` once the parser has loaded, then one `done` per message. */
@@ -78,30 +107,16 @@ export interface ParseWorkerData {
 }
 
 /**
- * Files larger than this are not parsed. The kernel's largest .c file is under 2 MB (6.12);
- * parsing takes about 0.7 s and 130 MB of memory per MB of C, so a 50 MB file would stall a
- * worker and could exhaust a runner's memory.
- */
-export const MAX_PARSE_BYTES = 4 * 1024 * 1024;
-
-/**
  * Decodes as UTF-8 (invalid bytes become U+FFFD) and parses; any exception becomes a failure.
  * `parse` is parseFacts except in tests.
  */
-/** The failure of a file of `bytes` bytes over MAX_PARSE_BYTES; undefined when it is not. */
-export function tooLarge(path: string, bytes: number): ParseFailure | undefined {
-  if (bytes <= MAX_PARSE_BYTES) return undefined;
-  const mb = (count: number): string => `${(count / (1024 * 1024)).toFixed(1)} MB`;
-  return { path, error: `${mb(bytes)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit` };
-}
-
 export function parseOne(
   path: string,
   source: Uint8Array,
   parse: (path: string, text: string) => FileFacts = parseFacts,
 ): ParseResult {
-  const large = tooLarge(path, source.byteLength);
-  if (large !== undefined) return large;
+  const large = overParseLimit(source.byteLength);
+  if (large !== undefined) return { path, error: large };
   try {
     const text = Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString("utf8");
     return parse(path, text);
@@ -147,36 +162,90 @@ export function parseBatch(batch: BatchMessage, cache: FactsCache, warnings: str
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
 }
 
+/** What a scan sends back, copied into one buffer as it comes. */
+class Outbox {
+  private buffer = new Uint8Array(1 << 16);
+  private length = 0;
+
+  add(bytes: Uint8Array): ByteSpan {
+    if (this.length + bytes.length > this.buffer.length) {
+      const larger = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes.length));
+      larger.set(this.buffer.subarray(0, this.length));
+      this.buffer = larger;
+    }
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+    return [this.length - bytes.length, this.length];
+  }
+
+  finish(): ArrayBuffer {
+    return this.buffer.slice(0, this.length).buffer;
+  }
+}
+
 const scratch = new ScratchBuffer();
 
-export function scanFiles(files: readonly string[]): ScanOutcome {
-  const classes: ScanOutcome["classes"] = [];
-  const kept: Buffer[] = [];
-  const ends: number[] = [];
-  let length = 0;
-  for (const file of files) {
-    let read: { data: Buffer; stat?: FileStat };
-    try {
-      read = scratch.readWithStat(file);
-    } catch (error) {
-      classes.push({ error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
-      continue;
+/**
+ * Reads and classifies files, a unit's files together: the units that name the catalog are
+ * prepared here, while their files are in memory.
+ */
+export function scanFiles(message: Omit<ScanMessage, "type" | "id">): ScanOutcome {
+  const { files, paths, units } = message;
+  const outcome: Omit<ScanOutcome, "bytes"> = {
+    classes: new Array(files.length),
+    prepared: [],
+    kept: [],
+  };
+  const out = new Outbox();
+  const readGroup = (first: number, count: number, unit?: number): void => {
+    scratch.clear();
+    const read: { index: number; start: number; end: number; textClass: TextClass }[] = [];
+    for (let index = first; index < first + count; index++) {
+      try {
+        const { start, end, stat } = scratch.append(files[index] as string);
+        const textClass = classifyText(scratch.bytes(start, end));
+        outcome.classes[index] = { ...textClass, stat };
+        read.push({ index, start, end, textClass });
+      } catch (error) {
+        outcome.classes[index] = { error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+      }
     }
-    const { data, stat } = read as { data: Buffer; stat: FileStat };
-    const textClass = classifyText(data);
-    classes.push({ ...textClass, stat });
-    if (!textClass.catalog) continue;
-    kept.push(Buffer.from(data));
-    length += data.length;
-    ends.push(length);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const data of kept) {
-    bytes.set(data, offset);
-    offset += data.length;
-  }
-  return { classes, bytes: bytes.buffer, ends };
+    const preparation =
+      unit !== undefined && read.length === count
+        ? prepareUnit(
+            read.map(({ index, start, end, textClass }) => ({
+              path: paths[index] as string,
+              data: scratch.bytes(start, end),
+              textClass,
+            })),
+          )
+        : undefined;
+    if (unit !== undefined) outcome.prepared[unit] = preparation === undefined ? null : send(preparation);
+    // Left to the caller: it needs the files that name the catalog.
+    if (preparation === undefined) {
+      for (const { index, start, end, textClass } of read)
+        if (textClass.catalog) outcome.kept.push([index, ...out.add(scratch.bytes(start, end))]);
+    }
+  };
+  const send = (preparation: Preparation): PreparationMessage =>
+    "lexical" in preparation
+      ? preparation
+      : {
+          parse: preparation.parse.map((input) => ({
+            path: input.path,
+            shifts: input.shifts ?? [],
+            bytes: out.add(input.source),
+          })),
+          warnings: preparation.warnings,
+        };
+  let next = 0;
+  units.forEach(([first, count], unit) => {
+    for (; next < first; next++) readGroup(next, 1);
+    readGroup(first, count, unit);
+    next = first + count;
+  });
+  for (; next < files.length; next++) readGroup(next, 1);
+  return { ...outcome, bytes: out.finish() };
 }
 
 /** The worker's main loop: answers messages until the pool terminates it. */
@@ -191,7 +260,7 @@ export function runParseWorker(): void {
   });
   port.on("message", (message: BatchMessage | ScanMessage) => {
     if (message.type === "scan") {
-      const outcome = scanFiles(message.files);
+      const outcome = scanFiles(message);
       port.postMessage({ type: "done", id: message.id, outcome } satisfies WorkerMessage, [outcome.bytes]);
       return;
     }

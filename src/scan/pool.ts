@@ -185,26 +185,27 @@ export class ParsePool {
   }
 
   /**
-   * Reads and classifies files on disk (absolute paths), on the workers like parsing. A file the
-   * worker could not read has an error; files a lost worker was on have the reason it stopped.
+   * Reads and classifies files on disk (absolute paths), on the workers like parsing, and
+   * prepares the units given (scanFiles). A file the worker could not read has an error; files a
+   * lost worker was on have the reason it stopped.
    */
-  async scan(files: readonly string[]): Promise<ScanOutcome> {
-    if (files.length === 0) return { classes: [], bytes: new ArrayBuffer(0), ends: [] };
-    if (this.jobs === 1) return scanFiles(files);
+  async scan(request: Omit<ScanMessage, "type" | "id">): Promise<ScanOutcome> {
+    if (this.jobs === 1 || request.files.length === 0) return scanFiles(request);
     if (this.failure !== undefined) throw this.failure;
     return new Promise<ScanOutcome>((resolve, reject) => {
       const fail = (error: Error): void => reject(error);
       this.failed.add(fail);
       this.enqueue({
-        message: (id) => ({ type: "scan", id, files: [...files] }),
+        message: (id) => ({ type: "scan", id, ...request }),
         done: (reply) => {
           this.failed.delete(fail);
           resolve(
             "lost" in reply
               ? {
-                  classes: files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
+                  classes: request.files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
+                  prepared: request.units.map(() => null),
+                  kept: [],
                   bytes: new ArrayBuffer(0),
-                  ends: [],
                 }
               : (reply as ScanOutcome),
           );

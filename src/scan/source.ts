@@ -187,41 +187,52 @@ export class FsSource implements TreeSource {
   }
 }
 
-/** One buffer that file after file is read into: a scan that keeps nothing allocates nothing. */
+/**
+ * One buffer that files are read into: a scan that keeps nothing allocates nothing. Files read
+ * since the last clear() sit back to back, so a module's files can be read one by one and used
+ * together.
+ */
 export class ScratchBuffer {
   private buffer = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
 
-  /** The file's bytes, valid until the next read(). Throws as readFileSync() does. */
-  read(file: string): Buffer {
-    return this.readWithStat(file, false).data;
+  /** Forgets the files read so far: their bytes are overwritten by the next ones. */
+  clear(): void {
+    this.used = 0;
   }
 
-  /** As read(), with the metadata of the file read (the scan index records it). */
-  readWithStat(file: string, withStat = true): { data: Buffer; stat?: FileStat } {
+  /**
+   * Reads a file after those read since clear(): where its bytes are (bytes() gives them) and
+   * its metadata. Throws as readFileSync() does.
+   */
+  append(file: string): { start: number; end: number; stat: FileStat } {
+    const start = this.used;
     const fd = openSync(file, "r");
     try {
-      const info = withStat ? fstatSync(fd) : undefined;
-      const stat =
-        info === undefined
-          ? undefined
-          : { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
-      let length = 0;
+      const info = fstatSync(fd);
+      const stat = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
       for (;;) {
-        if (length === this.buffer.length) {
+        if (this.used === this.buffer.length) {
           const larger = Buffer.allocUnsafe(this.buffer.length * 2);
-          this.buffer.copy(larger);
+          this.buffer.copy(larger, 0, 0, this.used);
           this.buffer = larger;
         }
-        const count = readSync(fd, this.buffer, length, this.buffer.length - length, null);
-        if (count === 0) {
-          const data = this.buffer.subarray(0, length);
-          return stat === undefined ? { data } : { data, stat };
-        }
-        length += count;
+        const count = readSync(fd, this.buffer, this.used, this.buffer.length - this.used, null);
+        if (count === 0) return { start, end: this.used, stat };
+        this.used += count;
       }
+    } catch (error) {
+      // A file that fails halfway (a directory, an I/O error) leaves nothing behind.
+      this.used = start;
+      throw error;
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** Bytes read since clear(), valid until the next append() or clear(). */
+  bytes(start: number, end: number): Buffer {
+    return this.buffer.subarray(start, end);
   }
 }
 
