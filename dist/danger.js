@@ -1810,7 +1810,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "9ebd1ff7db7c4e2c";
+    return "473d96b3d5d8b235";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1968,8 +1968,8 @@ function classifyText(source) {
   const mention = catalogMention(source.toString("latin1"));
   return { pci: true, catalog: mention !== "none", msi: mention === "msi" };
 }
-function isSeedText(text) {
-  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
+function isSeed(source) {
+  return SEED_NEEDLES.some((needle) => source.includes(needle)) && SEED.test(source.toString("latin1"));
 }
 var CATALOG_SET, MSI_SET, CATALOG_PIECES, CATALOG_NEEDLES, SEED, SEED_NEEDLES;
 var init_classify = __esm({
@@ -2287,40 +2287,36 @@ function remapOffsets(facts, shifts) {
   }
   return facts;
 }
+function anyOf(names) {
+  return new RegExp(`\\b(?:${[...names].join("|")})\\b`, "g");
+}
+function readFile(data) {
+  const text = data.toString("utf8");
+  const found = textBlocks(text);
+  if (found === void 0) return void 0;
+  const bodies = found.blocks.map((block) => ({ block, catalog: false, read: false, namesReaching: false }));
+  for (const match of text.matchAll(ALWAYS_SEARCHED)) {
+    const body = bodyAt(bodies, match.index);
+    if (body === void 0) continue;
+    if (CATALOG_SET2.has(match[0])) body.catalog = true;
+    else body.read = true;
+  }
+  return { text, ...found, bodies };
+}
+function bodyAt(bodies, offset) {
+  let low = 0;
+  let high = bodies.length - 1;
+  while (low <= high) {
+    const middle = low + high >> 1;
+    const block = bodies[middle].block;
+    if (offset <= block.open) high = middle - 1;
+    else if (offset >= block.close) low = middle + 1;
+    else return bodies[middle];
+  }
+  return void 0;
+}
 function moduleParsePlan(files) {
-  const read = [];
-  for (const file of files) {
-    const found = textBlocks(file.text);
-    if (found === void 0) return void 0;
-    read.push({ file, ...found });
-  }
-  const interesting = new NameTable();
-  for (const name of [...CATALOG_SET2, ...READ_NAMES]) interesting.add(name);
-  for (const { blocks } of read)
-    for (const block of blocks) for (const name of block.names) interesting.add(name);
-  const named = [];
-  const bodies = read.map(
-    ({ file, blocks }) => blocks.map((block) => {
-      const body = { block, mentions: [], catalog: false, read: false };
-      named.length = 0;
-      interesting.collect(file.text, block.open, block.close, named);
-      for (const name of named) {
-        if (CATALOG_SET2.has(name)) body.catalog = true;
-        else if (READ_NAMES.has(name)) body.read = true;
-        else body.mentions.push(name);
-      }
-      return body;
-    })
-  );
-  const functions = bodies.flat().filter((body) => body.block.names.length > 0);
-  const namedBy = /* @__PURE__ */ new Map();
-  for (const body of functions) {
-    for (const name of body.mentions) {
-      const list = namedBy.get(name);
-      if (list === void 0) namedBy.set(name, [body]);
-      else if (list.at(-1) !== body) list.push(body);
-    }
-  }
+  const read = files.map(() => void 0);
   const reaching = /* @__PURE__ */ new Set();
   const pending = [];
   const reach = (body) => {
@@ -2330,22 +2326,48 @@ function moduleParsePlan(files) {
       pending.push(name);
     }
   };
-  for (const body of functions) if (body.catalog) reach(body);
-  for (let name = pending.pop(); name !== void 0; name = pending.pop()) {
-    for (const body of namedBy.get(name) ?? []) reach(body);
+  const readAt = (index) => {
+    const file = readFile(files[index].data);
+    read[index] = file;
+    for (const body of file?.bodies ?? []) if (body.catalog && body.block.names.length > 0) reach(body);
+    return file;
+  };
+  for (const [index, file] of files.entries()) {
+    if (file.seed && readAt(index) === void 0) return void 0;
+  }
+  const latin1 = files.map(() => void 0);
+  while (pending.length > 0) {
+    const named = anyOf(pending.splice(0));
+    for (const [index, file] of files.entries()) {
+      let readOne = read[index];
+      if (readOne === void 0) {
+        if ((latin1[index] ??= file.data.toString("latin1")).search(named) < 0) continue;
+        readOne = readAt(index);
+        if (readOne === void 0) return void 0;
+      }
+      for (const match of readOne.text.matchAll(named)) {
+        const body = bodyAt(readOne.bodies, match.index);
+        if (body === void 0) continue;
+        if (body.block.names.length > 0) reach(body);
+        else body.namesReaching = true;
+      }
+    }
   }
   const reaches = (body) => body.block.names.some((name) => reaching.has(name));
-  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || body.mentions.some((name) => reaching.has(name)));
+  const kept = (body) => body.read || reaches(body) || body.block.names.length === 0 && (body.block.structure || body.catalog || body.namesReaching);
   const plan = [];
-  read.forEach(({ file, comments }, index) => {
-    const fileBodies = bodies[index];
-    if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
-    const blanks = fileBodies.filter((body) => !kept(body)).flatMap((body) => body.block.whole ?? body.block.blank ?? []).concat(comments);
-    plan.push({ path: file.path, ...compactSource(file.text, union(blanks)) });
-  });
+  for (const [index, file] of files.entries()) {
+    let readOne = read[index];
+    const parsed = file.seed || readOne?.bodies.some(reaches) === true || isSeed(file.data);
+    if (!parsed) continue;
+    readOne ??= readAt(index);
+    if (readOne === void 0) return void 0;
+    const blanks = readOne.bodies.filter((body) => !kept(body)).flatMap((body) => body.block.whole ?? body.block.blank ?? []).concat(readOne.comments);
+    plan.push({ path: file.path, ...compactSource(readOne.text, union(blanks)) });
+  }
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, NameTable;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2373,46 +2395,7 @@ var init_lexical = __esm({
       ...PCI_DRIVER_REGISTRARS,
       ...DEVM_ACTION_REGISTRARS
     ]);
-    NameTable = class _NameTable {
-      byHash = /* @__PURE__ */ new Map();
-      /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
-      filter = new Uint8Array(1 << 13);
-      static hash(name) {
-        let hash = 0;
-        for (let i = 0; i < name.length; i++) hash = Math.imul(hash, 31) + name.charCodeAt(i) | 0;
-        return hash;
-      }
-      add(name) {
-        const hash = _NameTable.hash(name);
-        const list = this.byHash.get(hash);
-        if (list === void 0) this.byHash.set(hash, [name]);
-        else if (!list.includes(name)) list.push(name);
-        const slot = hash >>> 3 & 8191;
-        this.filter[slot] = this.filter[slot] | 1 << (hash & 7);
-      }
-      /** Adds to `found` each name of the table that occurs as a whole identifier in text[start, end). */
-      collect(text, start, end, found) {
-        const filter = this.filter;
-        let i = start;
-        while (i < end) {
-          let char = text.charCodeAt(i);
-          if (!isIdentifierChar(char)) {
-            i++;
-            continue;
-          }
-          const from = i;
-          let hash = 0;
-          do {
-            hash = Math.imul(hash, 31) + char | 0;
-            char = ++i < end ? text.charCodeAt(i) : 0;
-          } while (isIdentifierChar(char));
-          if ((filter[hash >>> 3 & 8191] >> (hash & 7) & 1) === 0) continue;
-          for (const name of this.byHash.get(hash) ?? []) {
-            if (name.length === i - from && text.startsWith(name, from)) found.push(name);
-          }
-        }
-      }
-    };
+    ALWAYS_SEARCHED = anyOf([...CATALOG_SET2, ...READ_NAMES]);
   }
 });
 
@@ -2430,7 +2413,7 @@ function prepareUnit(files) {
     return large === void 0;
   });
   const plan = moduleParsePlan(
-    sized.map((file) => ({ path: file.path, text: file.data.toString("utf8"), seed: file.textClass.catalog }))
+    sized.map((file) => ({ path: file.path, data: file.data, seed: file.textClass.catalog }))
   );
   return { parse: plan ?? sized.map((file) => ({ path: file.path, source: file.data })), warnings };
 }

@@ -11,7 +11,7 @@ import {
   moduleParsePlan,
   originalOffset,
   remapOffsets,
-  type ModuleText,
+  type ModuleFile,
   type ParseInput,
 } from "../src/scan/lexical.js";
 
@@ -82,20 +82,20 @@ int skel_debugfs_show(int value)
 }
 `;
 
-function planned(files: ModuleText[]): Map<string, ParseInput> {
+function planned(files: ModuleFile[]): Map<string, ParseInput> {
   const inputs = moduleParsePlan(files);
   assert.ok(inputs !== undefined, "the module's braces balance");
   return new Map(inputs.map((input) => [input.path, input]));
 }
 
-function plan(files: ModuleText[]): Map<string, string> {
+function plan(files: ModuleFile[]): Map<string, string> {
   return new Map([...planned(files)].map(([path, input]) => [path, input.source.toString("utf8")]));
 }
 
-const MODULE: ModuleText[] = [
-  { path: "skel_main.c", text: MAIN, seed: true },
-  { path: "skel_irq.c", text: IRQ, seed: true },
-  { path: "skel_debugfs.c", text: UNRELATED, seed: false },
+const MODULE: ModuleFile[] = [
+  { path: "skel_main.c", data: Buffer.from(MAIN), seed: true },
+  { path: "skel_irq.c", data: Buffer.from(IRQ), seed: true },
+  { path: "skel_debugfs.c", data: Buffer.from(UNRELATED), seed: false },
 ];
 
 describe("moduleParsePlan", () => {
@@ -104,11 +104,26 @@ describe("moduleParsePlan", () => {
   });
 
   it("parses a file that is no seed when one of its functions reaches the catalog", () => {
+    // Through the seed's skel_setup_irqs(), and through skel_reset() from one more file.
+    const reset = `int skel_reset(struct pci_dev *pdev)
+{
+	skel_teardown_irqs(pdev);
+	return skel_setup_irqs(pdev);
+}
+`;
+    const watchdog = `void skel_watchdog(struct pci_dev *pdev)
+{
+	if (skel_reset(pdev))
+		skel_log("reset failed");
+}
+`;
     const planned = plan([
-      { path: "skel_main.c", text: MAIN, seed: true },
-      { path: "skel_irq.c", text: IRQ, seed: false },
+      ...MODULE,
+      { path: "skel_reset.c", data: Buffer.from(reset), seed: false },
+      { path: "skel_watchdog.c", data: Buffer.from(watchdog), seed: false },
     ]);
-    assert.ok(planned.has("skel_irq.c"));
+    assert.deepEqual([...planned.keys()], ["skel_main.c", "skel_irq.c", "skel_reset.c", "skel_watchdog.c"]);
+    assert.match(planned.get("skel_watchdog.c") as string, /skel_reset\(pdev\)/);
   });
 
   it("blanks the bodies that cannot reach the catalog, and the facts' positions come back whole", () => {
@@ -165,7 +180,7 @@ static int skel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return pci_enable_msi(pdev);
 }
 `;
-    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    const planned = plan([{ path: "skel.c", data: Buffer.from(text), seed: true }]).get("skel.c") as string;
     assert.equal(planned, text);
   });
 
@@ -174,7 +189,7 @@ static int skel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	return pci_enable_msi(pdev);
 `;
-    assert.equal(moduleParsePlan([{ path: "skel.c", text, seed: true }]), undefined);
+    assert.equal(moduleParsePlan([{ path: "skel.c", data: Buffer.from(text), seed: true }]), undefined);
   });
 
   it("counts no brace in comments, strings, character literals or #if 0", () => {
@@ -194,7 +209,7 @@ static int skel_probe(struct pci_dev *pdev)
 	return pci_enable_msi(pdev);
 }
 `;
-    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    const planned = plan([{ path: "skel.c", data: Buffer.from(text), seed: true }]).get("skel.c") as string;
     assert.doesNotMatch(planned, /char c/);
     assert.match(planned, /return pci_enable_msi\(pdev\);/);
   });
@@ -225,7 +240,7 @@ static int skel_probe(struct pci_dev *pdev)
 	return pci_enable_msi(pdev);
 }
 `;
-    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    const planned = plan([{ path: "skel.c", data: Buffer.from(text), seed: true }]).get("skel.c") as string;
     assert.doesNotMatch(planned, /skel_suspend|return 0;/);
     assert.match(planned, /^#ifdef CONFIG_PM$/m);
     assert.match(planned, /^#endif$/m);
@@ -254,7 +269,7 @@ static int skel_probe(struct pci_dev *pdev)
 	return pci_enable_msi(pdev);
 }
 `;
-    const planned = plan([{ path: "skel.c", text, seed: true }]).get("skel.c") as string;
+    const planned = plan([{ path: "skel.c", data: Buffer.from(text), seed: true }]).get("skel.c") as string;
     assert.doesNotMatch(planned, /return 7;/);
     assert.match(planned, /return pci_enable_msi\(pdev\);/);
   });

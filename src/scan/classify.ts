@@ -26,7 +26,7 @@ const SEED_NEEDLES = ["pci_get_", "pci_physfn", "pci_driver", "dev_pm_ops", "PM_
 
 /**
  * What a file's text says about it, read once during the scan. Comments may match: the parse
- * decides. Whether a file is a seed (isSeedText) is read later, for the modules that are parsed.
+ * decides. Whether a file is a seed (isSeed) is read later, for the modules that are parsed.
  */
 export interface TextClass {
   /** Has "pci" in it: without it, a lexical reading of its module has nothing to find in it. */
@@ -65,6 +65,6 @@ export function classifyText(source: Buffer): TextClass {
  * The file is parsed whenever its module is: besides the catalog, it names what the model starts
  * from (a device lookup, a pci_driver, PM ops).
  */
-export function isSeedText(text: string): boolean {
-  return SEED_NEEDLES.some((needle) => text.includes(needle)) && SEED.test(text);
+export function isSeed(source: Buffer): boolean {
+  return SEED_NEEDLES.some((needle) => source.includes(needle)) && SEED.test(source.toString("latin1"));
 }

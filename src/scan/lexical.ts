@@ -13,7 +13,6 @@ import {
 } from "../catalog.js";
 import {
   APOSTROPHE,
-  isIdentifierChar,
   literalEnd,
   NEWLINE,
   QUOTE,
@@ -21,7 +20,7 @@ import {
   SLASH,
 } from "../parse/text.js";
 import type { FileFacts } from "../parse/facts.js";
-import { isSeedText } from "./classify.js";
+import { isSeed } from "./classify.js";
 
 export interface LexicalSummary {
   callsCatalog: boolean;
@@ -356,57 +355,14 @@ const READ_NAMES: ReadonlySet<string> = new Set([
   ...DEVM_ACTION_REGISTRARS,
 ]);
 
-/** Names looked up by a hash of their characters, computed while scanning, with no string made. */
-class NameTable {
-  private readonly byHash = new Map<number, string[]>();
-  /** One bit per low 16 bits of a hash: most identifiers are ruled out without a map lookup. */
-  private readonly filter = new Uint8Array(1 << 13);
-
-  static hash(name: string): number {
-    let hash = 0;
-    for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 31) + name.charCodeAt(i)) | 0;
-    return hash;
-  }
-
-  add(name: string): void {
-    const hash = NameTable.hash(name);
-    const list = this.byHash.get(hash);
-    if (list === undefined) this.byHash.set(hash, [name]);
-    else if (!list.includes(name)) list.push(name);
-    const slot = (hash >>> 3) & 0x1fff;
-    this.filter[slot] = (this.filter[slot] as number) | (1 << (hash & 7));
-  }
-
-  /** Adds to `found` each name of the table that occurs as a whole identifier in text[start, end). */
-  collect(text: string, start: number, end: number, found: string[]): void {
-    const filter = this.filter;
-    let i = start;
-    while (i < end) {
-      let char = text.charCodeAt(i);
-      if (!isIdentifierChar(char)) {
-        i++;
-        continue;
-      }
-      const from = i;
-      let hash = 0;
-      do {
-        hash = (Math.imul(hash, 31) + char) | 0;
-        char = ++i < end ? text.charCodeAt(i) : 0;
-      } while (isIdentifierChar(char));
-      if ((((filter[(hash >>> 3) & 0x1fff] as number) >> (hash & 7)) & 1) === 0) continue;
-      for (const name of this.byHash.get(hash) ?? []) {
-        if (name.length === i - from && text.startsWith(name, from)) found.push(name);
-      }
-    }
-  }
-}
-
-export interface ModuleText {
+export interface ModuleFile {
   path: string;
-  text: string;
+  data: Buffer;
   /**
-   * The file is parsed whatever its functions: it names the catalog. Others are too when
-   * isSeedText() finds what else the model starts from (a device lookup, a pci_driver, PM ops).
+   * The file names the catalog (its TextClass says so): it is parsed whatever its functions, and
+   * it is where the plan looks for catalog calls. Others are parsed too when one of their
+   * functions reaches the catalog, or isSeed() finds what else the model starts from (a device
+   * lookup, a pci_driver, PM ops).
    */
   seed: boolean;
 }
@@ -514,61 +470,75 @@ export function remapOffsets(facts: FileFacts, shifts: readonly number[]): FileF
   return facts;
 }
 
+/** A file of the module that the plan has read. */
+interface ReadFile {
+  text: string;
+  blocks: TextBlock[];
+  comments: Region[];
+  bodies: Body[];
+}
+
+/** A top-level block and what it names. */
+interface Body {
+  block: TextBlock;
+  catalog: boolean;
+  read: boolean;
+  /** For a block that is not a function: it names a function that reaches the catalog. */
+  namesReaching: boolean;
+}
+
+/** Any of the names, as a whole identifier. */
+function anyOf(names: Iterable<string>): RegExp {
+  return new RegExp(`\\b(?:${[...names].join("|")})\\b`, "g");
+}
+
+/** The catalog's names and READ_NAMES: what every block read is searched for. */
+const ALWAYS_SEARCHED = anyOf([...CATALOG_SET, ...READ_NAMES]);
+
+function readFile(data: Buffer): ReadFile | undefined {
+  const text = data.toString("utf8");
+  const found = textBlocks(text);
+  if (found === undefined) return undefined;
+  const bodies = found.blocks.map((block): Body => ({ block, catalog: false, read: false, namesReaching: false }));
+  for (const match of text.matchAll(ALWAYS_SEARCHED)) {
+    const body = bodyAt(bodies, match.index);
+    if (body === undefined) continue;
+    if (CATALOG_SET.has(match[0])) body.catalog = true;
+    else body.read = true;
+  }
+  return { text, ...found, bodies };
+}
+
+/** The body whose braces enclose `offset`, if any. */
+function bodyAt(bodies: readonly Body[], offset: number): Body | undefined {
+  let low = 0;
+  let high = bodies.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const block = (bodies[middle] as Body).block;
+    if (offset <= block.open) high = middle - 1;
+    else if (offset >= block.close) low = middle + 1;
+    else return bodies[middle];
+  }
+  return undefined;
+}
+
 /**
  * What of a module to parse: the seeds and every file with a function whose body names, directly
  * or through the module's other functions, a catalog function. In them, every other top-level
- * block is blanked (compactSource: line numbers and columns stay, offsets are mapped back): the
- * bodies of the functions that cannot reach the catalog, the initialisers and type bodies that
- * name nothing of interest, and the comments between them. A blanked function calls nothing that
- * reaches the catalog, so the model sees the same catalog calls, the same paths to them and the
- * same entry points. Undefined when a file's braces do not balance: the caller then parses the
- * module's files whole.
+ * block goes (compactSource: line numbers and columns stay, offsets are mapped back): the
+ * functions that cannot reach the catalog, header and all (only their body where a preprocessor
+ * line runs through the header), the initialisers and type bodies that name nothing of interest,
+ * and the comments between them. A function that goes calls nothing that reaches the catalog,
+ * so the model sees the same catalog calls and the same paths to them.
+ *
+ * The reaching functions are found name by name, from the seeds: a file is read (decoded and its
+ * blocks found) only once it names a function known to reach the catalog, so most files of a
+ * large module are only searched, natively, for a few names. Undefined when the braces of a file
+ * read do not balance: the caller then parses the module's files whole.
  */
-export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | undefined {
-  const read: { file: ModuleText; blocks: TextBlock[]; comments: Region[] }[] = [];
-  for (const file of files) {
-    const found = textBlocks(file.text);
-    if (found === undefined) return undefined;
-    read.push({ file, ...found });
-  }
-  const interesting = new NameTable();
-  for (const name of [...CATALOG_SET, ...READ_NAMES]) interesting.add(name);
-  for (const { blocks } of read)
-    for (const block of blocks) for (const name of block.names) interesting.add(name);
-
-  // What each block names among the module's functions, and whether it names the catalog.
-  interface Body {
-    block: TextBlock;
-    /** The module's function names the block names (repeats and all). */
-    mentions: string[];
-    catalog: boolean;
-    read: boolean;
-  }
-  const named: string[] = [];
-  const bodies = read.map(({ file, blocks }) =>
-    blocks.map((block): Body => {
-      const body: Body = { block, mentions: [], catalog: false, read: false };
-      named.length = 0;
-      interesting.collect(file.text, block.open, block.close, named);
-      for (const name of named) {
-        if (CATALOG_SET.has(name)) body.catalog = true;
-        else if (READ_NAMES.has(name)) body.read = true;
-        else body.mentions.push(name);
-      }
-      return body;
-    }),
-  );
-  // The names that reach the catalog: those of the functions that name it, then, name by name,
-  // those of the functions that name a reaching one.
-  const functions = bodies.flat().filter((body) => body.block.names.length > 0);
-  const namedBy = new Map<string, Body[]>();
-  for (const body of functions) {
-    for (const name of body.mentions) {
-      const list = namedBy.get(name);
-      if (list === undefined) namedBy.set(name, [body]);
-      else if (list.at(-1) !== body) list.push(body);
-    }
-  }
+export function moduleParsePlan(files: readonly ModuleFile[]): ParseInput[] | undefined {
+  const read: (ReadFile | undefined)[] = files.map(() => undefined);
   const reaching = new Set<string>();
   const pending: string[] = [];
   const reach = (body: Body): void => {
@@ -578,9 +548,35 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
       pending.push(name);
     }
   };
-  for (const body of functions) if (body.catalog) reach(body);
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    for (const body of namedBy.get(name) ?? []) reach(body);
+  const readAt = (index: number): ReadFile | undefined => {
+    const file = readFile((files[index] as ModuleFile).data);
+    read[index] = file;
+    for (const body of file?.bodies ?? []) if (body.catalog && body.block.names.length > 0) reach(body);
+    return file;
+  };
+  for (const [index, file] of files.entries()) {
+    if (file.seed && readAt(index) === undefined) return undefined;
+  }
+  // Round by round, the functions that name a reaching one reach too. A file not read yet that
+  // names none of the reaching functions so far has no function that reaches: it is only
+  // searched, as bytes, for the names found in the round before.
+  const latin1: (string | undefined)[] = files.map(() => undefined);
+  while (pending.length > 0) {
+    const named = anyOf(pending.splice(0));
+    for (const [index, file] of files.entries()) {
+      let readOne = read[index];
+      if (readOne === undefined) {
+        if ((latin1[index] ??= file.data.toString("latin1")).search(named) < 0) continue;
+        readOne = readAt(index);
+        if (readOne === undefined) return undefined;
+      }
+      for (const match of readOne.text.matchAll(named)) {
+        const body = bodyAt(readOne.bodies, match.index);
+        if (body === undefined) continue;
+        if (body.block.names.length > 0) reach(body);
+        else body.namesReaching = true;
+      }
+    }
   }
   const reaches = (body: Body): boolean => body.block.names.some((name) => reaching.has(name));
   // A block that is not a function is kept when it names anything of interest: it may be a
@@ -588,20 +584,22 @@ export function moduleParsePlan(files: readonly ModuleText[]): ParseInput[] | un
   const kept = (body: Body): boolean =>
     body.read ||
     reaches(body) ||
-    (body.block.names.length === 0 &&
-      (body.block.structure || body.catalog || body.mentions.some((name) => reaching.has(name))));
+    (body.block.names.length === 0 && (body.block.structure || body.catalog || body.namesReaching));
 
   const plan: ParseInput[] = [];
-  read.forEach(({ file, comments }, index) => {
-    const fileBodies = bodies[index] as Body[];
-    if (!file.seed && !fileBodies.some(reaches) && !isSeedText(file.text)) return;
+  for (const [index, file] of files.entries()) {
+    let readOne = read[index];
+    const parsed = file.seed || readOne?.bodies.some(reaches) === true || isSeed(file.data);
+    if (!parsed) continue;
+    readOne ??= readAt(index);
+    if (readOne === undefined) return undefined;
     // A block that is not kept goes with its header where it can, else its body does. Comments
     // between the blocks go too: the parse reads nothing from them.
-    const blanks = fileBodies
+    const blanks = readOne.bodies
       .filter((body) => !kept(body))
       .flatMap((body) => body.block.whole ?? body.block.blank ?? [])
-      .concat(comments);
-    plan.push({ path: file.path, ...compactSource(file.text, union(blanks)) });
-  });
+      .concat(readOne.comments);
+    plan.push({ path: file.path, ...compactSource(readOne.text, union(blanks)) });
+  }
   return plan;
 }

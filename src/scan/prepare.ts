@@ -40,7 +40,7 @@ export function prepareUnit(files: readonly UnitFile[]): Preparation | undefined
     return large === undefined;
   });
   const plan = moduleParsePlan(
-    sized.map((file) => ({ path: file.path, text: file.data.toString("utf8"), seed: file.textClass.catalog })),
+    sized.map((file) => ({ path: file.path, data: file.data, seed: file.textClass.catalog })),
   );
   return { parse: plan ?? sized.map((file) => ({ path: file.path, source: file.data })), warnings };
 }
