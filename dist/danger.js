@@ -1114,9 +1114,9 @@ function replaceNonCode(text, options, replace) {
   return parts.join("");
 }
 function stripComments(text) {
-  return text.includes("/") ? replaceNonCode(text, { literals: false }, () => " ") : text;
+  return text.includes("/") ? replaceNonCode(text, { literals: false }, SPACE) : text;
 }
-var SLASH, STAR, QUOTE, APOSTROPHE, BACKSLASH, NEWLINE, CARRIAGE_RETURN;
+var SLASH, STAR, QUOTE, APOSTROPHE, BACKSLASH, NEWLINE, CARRIAGE_RETURN, SPACE;
 var init_text = __esm({
   "src/parse/text.ts"() {
     "use strict";
@@ -1127,6 +1127,7 @@ var init_text = __esm({
     BACKSLASH = 92;
     NEWLINE = 10;
     CARRIAGE_RETURN = 13;
+    SPACE = () => " ";
   }
 });
 
@@ -1427,11 +1428,7 @@ var init_extract = __esm({
       isAlwaysFalse(light) {
         if (light.type !== "preproc_if") return false;
         const newline = this.source.indexOf("\n", light.start);
-        const line = replaceNonCode(
-          this.source.slice(light.start, newline < 0 ? light.end : newline),
-          { literals: false },
-          () => ""
-        );
+        const line = stripComments(this.source.slice(light.start, newline < 0 ? light.end : newline));
         return /^#\s*if\s*\(*\s*0\s*\)*\s*$/.test(line.trim());
       }
       /** Children of a preprocessor conditional, without the calls of its `#if` line. */
@@ -1810,7 +1807,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "473d96b3d5d8b235";
+    return "6a068ad78dcc2aad";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1993,11 +1990,7 @@ var init_classify = __esm({
 
 // src/scan/lexical.ts
 function codeOnly(text, firstBranch = false) {
-  const blanked = replaceNonCode(
-    text,
-    { literals: true },
-    (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " "
-  );
+  const blanked = replaceNonCode(text, { literals: true }, LINE_BREAKS_ONLY);
   const lines = blanked.split("\n");
   const removed = [];
   let continued = false;
@@ -2367,7 +2360,7 @@ function moduleParsePlan(files) {
   }
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2379,6 +2372,7 @@ var init_lexical = __esm({
     PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
     OPEN_BRACE = 123;
     CLOSE_BRACE = 125;
+    LINE_BREAKS_ONLY = (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " ";
     IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
     STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
     READ_IN_HEADER = new RegExp(`pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`);

@@ -23,7 +23,7 @@ import {
   type PciDriverFacts,
   type StatementSpan,
 } from "./facts.js";
-import { replaceNonCode, stripComments } from "./text.js";
+import { stripComments } from "./text.js";
 
 type SyntaxNode = Parser.SyntaxNode;
 
@@ -258,11 +258,7 @@ class Extractor {
   private isAlwaysFalse(light: Light): boolean {
     if (light.type !== "preproc_if") return false;
     const newline = this.source.indexOf("\n", light.start);
-    const line = replaceNonCode(
-      this.source.slice(light.start, newline < 0 ? light.end : newline),
-      { literals: false },
-      () => "",
-    );
+    const line = stripComments(this.source.slice(light.start, newline < 0 ? light.end : newline));
     return /^#\s*if\s*\(*\s*0\s*\)*\s*$/.test(line.trim());
   }
 

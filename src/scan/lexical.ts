@@ -35,6 +35,10 @@ const PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
+/** A comment or literal as codeOnly() leaves it: its line breaks, or a space. */
+const LINE_BREAKS_ONLY = (match: string): string =>
+  match.includes("\n") ? match.replace(/[^\n]+/g, "") : " ";
+
 /**
  * Comments, strings, preprocessor lines and `#if 0` regions blanked out; line structure kept.
  * With `firstBranch`, only the branch of each conditional that a brace count can trust is
@@ -42,9 +46,7 @@ const CLOSE_BRACE = 125;
  */
 export function codeOnly(text: string, firstBranch = false): string {
   // One pass: the equivalent regular expression is quadratic on unterminated comments and strings.
-  const blanked = replaceNonCode(text, { literals: true }, (match) =>
-    match.includes("\n") ? match.replace(/[^\n]+/g, "") : " ",
-  );
+  const blanked = replaceNonCode(text, { literals: true }, LINE_BREAKS_ONLY);
   const lines = blanked.split("\n");
   // Each open conditional: whether its current branch is removed.
   const removed: boolean[] = [];
