@@ -4991,6 +4991,7 @@ var init_pool = __esm({
       queue = [];
       workers = /* @__PURE__ */ new Set();
       ready = /* @__PURE__ */ new WeakSet();
+      roles = /* @__PURE__ */ new Map();
       idle = [];
       parsed = 0;
       failure;
@@ -5012,6 +5013,7 @@ var init_pool = __esm({
           this.failed.add(fail);
           batches.forEach((batch, index) => {
             this.enqueue({
+              kind: "parse",
               message: (id) => batchMessage(files, batch, id),
               done: (reply) => {
                 const outcome = "lost" in reply ? lostBatch(files, batch, reply.lost) : reply;
@@ -5039,6 +5041,7 @@ var init_pool = __esm({
           const fail = (error) => reject(error);
           this.failed.add(fail);
           this.enqueue({
+            kind: "scan",
             message: (id) => ({ type: "scan", id, ...request }),
             done: (reply) => {
               this.failed.delete(fail);
@@ -5053,6 +5056,11 @@ var init_pool = __esm({
             }
           });
         });
+      }
+      /** Starts every worker now, rather than on first use. */
+      startAll() {
+        if (this.jobs === 1 || this.closed) return;
+        while (this.workers.size < this.jobs) this.start();
       }
       /**
        * Stops the workers; batches still queued are dropped. A worker still loading the parser stops
@@ -5082,13 +5090,21 @@ var init_pool = __esm({
         return joinOutcomes(outcomes);
       }
       enqueue(job) {
-        const waiting = this.idle.shift();
-        if (waiting !== void 0) {
-          waiting(job);
+        let index = this.idle.findIndex((waiting) => waiting.role === job.kind);
+        if (index < 0 && job.kind === "parse") index = this.idle.findIndex((waiting) => waiting.role === "scan");
+        if (index >= 0) {
+          const [waiting] = this.idle.splice(index, 1);
+          waiting?.send(job);
           return;
         }
         this.queue.push(job);
         if (this.workers.size < this.jobs) this.start();
+      }
+      /** The next queued job for a worker of `role`: a scan worker takes scans first. */
+      next(role) {
+        let index = this.queue.findIndex((job) => job.kind === role);
+        if (index < 0 && role === "scan") index = this.queue.findIndex((job) => job.kind === "parse");
+        return index < 0 ? void 0 : this.queue.splice(index, 1)[0];
       }
       fail(error) {
         this.failure = error;
@@ -5100,7 +5116,10 @@ var init_pool = __esm({
         const source = workerSource();
         const workerData3 = { mark: PARSE_WORKER_MARK, cache: this.options.cache };
         const worker = new import_node_worker_threads5.Worker(source.script, { eval: source.eval, execArgv: [], workerData: workerData3 });
+        const scanning = [...this.roles.values()].filter((role2) => role2 === "scan").length;
+        const role = scanning <= this.roles.size - scanning ? "scan" : "parse";
         this.workers.add(worker);
+        this.roles.set(worker, role);
         let ready = false;
         let inFlight;
         let id = 0;
@@ -5110,9 +5129,9 @@ var init_pool = __esm({
           worker.postMessage(message, message.type === "batch" ? [message.bytes] : []);
         };
         const feed = () => {
-          const job = this.queue.shift();
+          const job = this.next(role);
           if (job !== void 0) send(job);
-          else this.idle.push(send);
+          else this.idle.push({ role, send });
         };
         worker.on("message", (message) => {
           if (message.type === "ready") {
@@ -5129,7 +5148,8 @@ var init_pool = __esm({
         });
         const lost = (reason) => {
           if (!this.workers.delete(worker) || this.closed) return;
-          const index = this.idle.indexOf(send);
+          this.roles.delete(worker);
+          const index = this.idle.findIndex((waiting) => waiting.send === send);
           if (index >= 0) this.idle.splice(index, 1);
           if (!ready) {
             this.fail(new Error(`the parse worker could not start: ${reason}`));
@@ -5184,6 +5204,10 @@ var init_scan_index = __esm({
         } catch {
         }
         return new _ScanIndex(file, previous, now);
+      }
+      /** Whether the last audit recorded nothing (there was none, or its index was unusable). */
+      isEmpty() {
+        return Object.keys(this.previous.files).length === 0;
       }
       /** Whether the last audit recorded the file: if not, there is no point in asking for its metadata. */
       knows(path) {
@@ -5287,11 +5311,7 @@ async function readTraits(source) {
   const pciHeader = (await source.read("include/linux/pci.h").catch(() => void 0))?.toString("latin1") ?? "";
   return { kernelVersion, pcimAllocIrqVectors: /\bpcim_alloc_irq_vectors\s*\(/.test(pciHeader) };
 }
-async function analyze(source, options = {}) {
-  const started = performance.now();
-  const paths = (options.paths ?? ["drivers"]).map(normalisePath);
-  const warnings = [];
-  const progress = options.onProgress ?? (() => void 0);
+async function listUnits(source, paths, options) {
   const listed = /* @__PURE__ */ new Set();
   for (const path of paths) {
     const files = await source.list(path);
@@ -5325,12 +5345,32 @@ async function analyze(source, options = {}) {
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
   if (options.shard !== void 0) {
-    const { index: index2, count } = options.shard;
-    units = units.filter((unit) => shardOf(unit.unit, count) === index2);
+    const { index, count } = options.shard;
+    units = units.filter((unit) => shardOf(unit.unit, count) === index);
   }
-  const prefilter = options.prefilter !== false;
+  return units;
+}
+async function analyze(source, options = {}) {
+  const started = performance.now();
+  const paths = (options.paths ?? ["drivers"]).map(normalisePath);
+  const warnings = [];
+  const progress = options.onProgress ?? (() => void 0);
   const cacheDir = options.cache ?? defaultCacheDir();
   const index = cacheDir !== false && source.stat !== void 0 ? ScanIndex.open(cacheDir, source.root) : void 0;
+  let submitted = 0;
+  const pool = new ParsePool(options.jobs ?? (0, import_node_os3.availableParallelism)(), {
+    cache: cacheDir,
+    onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted })
+  });
+  if (index === void 0 || index.isEmpty()) pool.startAll();
+  let units;
+  try {
+    units = await listUnits(source, paths, options);
+  } catch (error) {
+    pool.close();
+    throw error;
+  }
+  const prefilter = options.prefilter !== false;
   const mainCache = FactsCache.open(cacheDir, { onWarning: (message) => warnings.push(message) });
   const candidates = new Set(units.flatMap((unit) => unit.sources));
   const classes = /* @__PURE__ */ new Map();
@@ -5359,12 +5399,7 @@ async function analyze(source, options = {}) {
       ...analyseModule({ unit: unit.unit, module: unit.module, sources: unit.sources, files }, traits)
     );
   };
-  let submitted = 0;
   let cacheHits = 0;
-  const pool = new ParsePool(options.jobs ?? (0, import_node_os3.availableParallelism)(), {
-    cache: cacheDir,
-    onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted })
-  });
   const parsing = [];
   let poolFailure;
   const parse = (unit, inputs, complete = true) => {

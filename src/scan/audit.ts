@@ -103,12 +103,8 @@ export async function readTraits(source: TreeSource): Promise<TreeTraits & { ker
   return { kernelVersion, pcimAllocIrqVectors: /\bpcim_alloc_irq_vectors\s*\(/.test(pciHeader) };
 }
 
-export async function analyze(source: TreeSource, options: AnalyzeOptions = {}): Promise<Report> {
-  const started = performance.now();
-  const paths = (options.paths ?? ["drivers"]).map(normalisePath);
-  const warnings: string[] = [];
-  const progress = options.onProgress ?? (() => undefined);
-
+/** The units the audit covers: the paths' .c files grouped by Kbuild, then filtered as asked. */
+async function listUnits(source: TreeSource, paths: readonly string[], options: AnalyzeOptions): Promise<Unit[]> {
   const listed = new Set<string>();
   for (const path of paths) {
     const files = await source.list(path);
@@ -142,10 +138,35 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     const touched = new Set(options.onlyModulesOf.map(normalisePath));
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
-
   if (options.shard !== undefined) {
     const { index, count } = options.shard;
     units = units.filter((unit) => shardOf(unit.unit, count) === index);
+  }
+  return units;
+}
+
+export async function analyze(source: TreeSource, options: AnalyzeOptions = {}): Promise<Report> {
+  const started = performance.now();
+  const paths = (options.paths ?? ["drivers"]).map(normalisePath);
+  const warnings: string[] = [];
+  const progress = options.onProgress ?? (() => undefined);
+  const cacheDir = options.cache ?? defaultCacheDir();
+  const index =
+    cacheDir !== false && source.stat !== undefined ? ScanIndex.open(cacheDir, source.root) : undefined;
+  let submitted = 0;
+  const pool = new ParsePool(options.jobs ?? availableParallelism(), {
+    cache: cacheDir,
+    onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted }),
+  });
+  // With nothing known of the tree, every file is read on the workers: they start while the
+  // tree is listed, not after.
+  if (index === undefined || index.isEmpty()) pool.startAll();
+  let units: Unit[];
+  try {
+    units = await listUnits(source, paths, options);
+  } catch (error) {
+    pool.close();
+    throw error;
   }
 
   // One pass over the units: each file is read once and classified by its text; a unit that
@@ -156,9 +177,6 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   // the functions that cannot reach it blanked), on the workers, while the scan goes on. With
   // the cache on, the scan index gives what it knows of unchanged files and units instead.
   const prefilter = options.prefilter !== false;
-  const cacheDir = options.cache ?? defaultCacheDir();
-  const index =
-    cacheDir !== false && source.stat !== undefined ? ScanIndex.open(cacheDir, source.root) : undefined;
   const mainCache = FactsCache.open(cacheDir, { onWarning: (message) => warnings.push(message) });
   const candidates = new Set(units.flatMap((unit) => unit.sources));
   const classes = new Map<string, TextClass>();
@@ -196,12 +214,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       ...analyseModule({ unit: unit.unit, module: unit.module, sources: unit.sources, files }, traits),
     );
   };
-  let submitted = 0;
   let cacheHits = 0;
-  const pool = new ParsePool(options.jobs ?? availableParallelism(), {
-    cache: cacheDir,
-    onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted }),
-  });
   const parsing: Promise<void>[] = [];
   // A pool that fails (its workers cannot start) fails the audit, once the scan has stopped.
   let poolFailure: unknown;

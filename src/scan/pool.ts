@@ -109,8 +109,16 @@ function workerSource(): { script: string; eval: boolean } {
   };
 }
 
+/**
+ * What a worker does: "scan" workers read, classify and prepare, and parse when no scan waits;
+ * "parse" workers only parse. Each kind of work then warms up the optimising compiler in half
+ * the threads, and the compiler's own threads compete less with the workers for the cores.
+ */
+type Role = "scan" | "parse";
+
 /** A batch on its way: the files it covers and where its outcome goes. */
 interface Job {
+  kind: Role;
   /** The message for the worker; made when a worker takes the job (its buffers are transferred). */
   message: (id: number) => BatchMessage | ScanMessage;
   /** The worker's outcome, or why the worker stopped on the job. */
@@ -134,7 +142,8 @@ export class ParsePool {
   private readonly queue: Job[] = [];
   private readonly workers = new Set<Worker>();
   private readonly ready = new WeakSet<Worker>();
-  private readonly idle: ((job: Job) => void)[] = [];
+  private readonly roles = new Map<Worker, Role>();
+  private readonly idle: { role: Role; send: (job: Job) => void }[] = [];
   private parsed = 0;
   private failure: Error | undefined;
   private readonly failed = new Set<(error: Error) => void>();
@@ -165,6 +174,7 @@ export class ParsePool {
       this.failed.add(fail);
       batches.forEach((batch, index) => {
         this.enqueue({
+          kind: "parse",
           message: (id) => batchMessage(files, batch, id),
           done: (reply) => {
             // A worker dies (native crash, memory limit) on one of the batch's files; which one
@@ -196,6 +206,7 @@ export class ParsePool {
       const fail = (error: Error): void => reject(error);
       this.failed.add(fail);
       this.enqueue({
+        kind: "scan",
         message: (id) => ({ type: "scan", id, ...request }),
         done: (reply) => {
           this.failed.delete(fail);
@@ -212,6 +223,12 @@ export class ParsePool {
         },
       });
     });
+  }
+
+  /** Starts every worker now, rather than on first use. */
+  startAll(): void {
+    if (this.jobs === 1 || this.closed) return;
+    while (this.workers.size < this.jobs) this.start();
   }
 
   /**
@@ -248,13 +265,23 @@ export class ParsePool {
   }
 
   private enqueue(job: Job): void {
-    const waiting = this.idle.shift();
-    if (waiting !== undefined) {
-      waiting(job);
+    // A parse goes to an idle parse worker first, then to an idle scan worker.
+    let index = this.idle.findIndex((waiting) => waiting.role === job.kind);
+    if (index < 0 && job.kind === "parse") index = this.idle.findIndex((waiting) => waiting.role === "scan");
+    if (index >= 0) {
+      const [waiting] = this.idle.splice(index, 1);
+      waiting?.send(job);
       return;
     }
     this.queue.push(job);
     if (this.workers.size < this.jobs) this.start();
+  }
+
+  /** The next queued job for a worker of `role`: a scan worker takes scans first. */
+  private next(role: Role): Job | undefined {
+    let index = this.queue.findIndex((job) => job.kind === role);
+    if (index < 0 && role === "scan") index = this.queue.findIndex((job) => job.kind === "parse");
+    return index < 0 ? undefined : this.queue.splice(index, 1)[0];
   }
 
   private fail(error: Error): void {
@@ -268,7 +295,11 @@ export class ParsePool {
     const source = workerSource();
     const workerData: ParseWorkerData = { mark: PARSE_WORKER_MARK, cache: this.options.cache };
     const worker = new Worker(source.script, { eval: source.eval, execArgv: [], workerData });
+    // Half the workers scan (rounded up), so that a single one does everything.
+    const scanning = [...this.roles.values()].filter((role) => role === "scan").length;
+    const role: Role = scanning <= this.roles.size - scanning ? "scan" : "parse";
     this.workers.add(worker);
+    this.roles.set(worker, role);
     let ready = false;
     let inFlight: Job | undefined;
     let id = 0;
@@ -279,9 +310,9 @@ export class ParsePool {
       worker.postMessage(message, message.type === "batch" ? [message.bytes] : []);
     };
     const feed = (): void => {
-      const job = this.queue.shift();
+      const job = this.next(role);
       if (job !== undefined) send(job);
-      else this.idle.push(send);
+      else this.idle.push({ role, send });
     };
 
     worker.on("message", (message: WorkerMessage) => {
@@ -300,7 +331,8 @@ export class ParsePool {
 
     const lost = (reason: string): void => {
       if (!this.workers.delete(worker) || this.closed) return;
-      const index = this.idle.indexOf(send);
+      this.roles.delete(worker);
+      const index = this.idle.findIndex((waiting) => waiting.send === send);
       if (index >= 0) this.idle.splice(index, 1);
       if (!ready) {
         // Failing before the parser loaded is not about any file: it would fail everywhere.

@@ -75,6 +75,11 @@ export class ScanIndex {
     return new ScanIndex(file, previous, now);
   }
 
+  /** Whether the last audit recorded nothing (there was none, or its index was unusable). */
+  isEmpty(): boolean {
+    return Object.keys(this.previous.files).length === 0;
+  }
+
   /** Whether the last audit recorded the file: if not, there is no point in asking for its metadata. */
   knows(path: string): boolean {
     return Object.hasOwn(this.previous.files, path);
