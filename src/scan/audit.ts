@@ -104,7 +104,11 @@ export async function readTraits(source: TreeSource): Promise<TreeTraits & { ker
 }
 
 /** The units the audit covers: the paths' .c files grouped by Kbuild, then filtered as asked. */
-async function listUnits(source: TreeSource, paths: readonly string[], options: AnalyzeOptions): Promise<Unit[]> {
+async function listUnits(
+  source: TreeSource,
+  paths: readonly string[],
+  options: AnalyzeOptions,
+): Promise<Unit[]> {
   const listed = new Set<string>();
   for (const path of paths) {
     const files = await source.list(path);
@@ -316,7 +320,11 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       const textClass = classes.get(path) ?? { pci: !withoutPci.has(path), catalog: false, msi: false };
       if (data !== undefined) files.push({ path, data, textClass });
     }
-    if (!prefilter) parse(unit, files.map(({ path, data }) => ({ path, source: data })));
+    if (!prefilter)
+      parse(
+        unit,
+        files.map(({ path, data }) => ({ path, source: data })),
+      );
     else {
       const preparation = prepareUnit(files);
       if (preparation !== undefined) apply(unit, preparation);
@@ -399,10 +407,14 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
         found(path, result.stat, { pci: result.pci, catalog: result.catalog, msi: result.msi });
       });
       for (const [at, start, end] of outcome.kept) {
-        scanned.kept.set((toRead[at] as { path: string }).path, Buffer.from(outcome.bytes, start, end - start));
+        scanned.kept.set(
+          (toRead[at] as { path: string }).path,
+          Buffer.from(outcome.bytes, start, end - start),
+        );
       }
       outcome.prepared.forEach((message, at) => {
-        if (message !== null) scanned.prepared.set(spanned[at] as Unit, receivePreparation(message, outcome.bytes));
+        if (message !== null)
+          scanned.prepared.set(spanned[at] as Unit, receivePreparation(message, outcome.bytes));
       });
     } else {
       for (const { path, stat } of toRead) {

@@ -11,14 +11,7 @@ import {
   OTHER_DEVICE_LOOKUPS,
   PCI_DRIVER_REGISTRARS,
 } from "../catalog.js";
-import {
-  APOSTROPHE,
-  literalEnd,
-  NEWLINE,
-  QUOTE,
-  replaceNonCode,
-  SLASH,
-} from "../parse/text.js";
+import { APOSTROPHE, literalEnd, NEWLINE, QUOTE, replaceNonCode, SLASH } from "../parse/text.js";
 import type { FileFacts } from "../parse/facts.js";
 import { isSeed } from "./classify.js";
 
@@ -136,7 +129,9 @@ const IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
 
 const STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
 /** What a header may name that the parse reads from the text (extract.ts): it stays. */
-const READ_IN_HEADER = new RegExp(`pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`);
+const READ_IN_HEADER = new RegExp(
+  `pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`,
+);
 
 /**
  * A function header's candidate names: every identifier right before a `(` at parenthesis depth
@@ -501,7 +496,12 @@ function readFile(data: Buffer): ReadFile | undefined {
   const text = data.toString("utf8");
   const found = textBlocks(text);
   if (found === undefined) return undefined;
-  const bodies = found.blocks.map((block): Body => ({ block, catalog: false, read: false, namesReaching: false }));
+  const bodies = found.blocks.map((block): Body => ({
+    block,
+    catalog: false,
+    read: false,
+    namesReaching: false,
+  }));
   for (const match of text.matchAll(ALWAYS_SEARCHED)) {
     const body = bodyAt(bodies, match.index);
     if (body === undefined) continue;
