@@ -1808,7 +1808,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "6a068ad78dcc2aad";
+    return "338351c7f2eb1124";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -2036,11 +2036,43 @@ function lexicalSummary(texts) {
   const drivers = [];
   for (const text of texts) {
     if (!text.includes("pci")) continue;
-    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
-    if (!PCI_DRIVER_TEXT.test(text)) continue;
-    for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1]);
+    const calls2 = !callsCatalog && CATALOG_CALL.test(text);
+    const driver = PCI_DRIVER_TEXT.test(text);
+    if (!calls2 && !driver) continue;
+    const found = textBlocks(text);
+    if (found === void 0) {
+      if (calls2) callsCatalog = CATALOG_CALL.test(codeOnly(text));
+      if (driver)
+        for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER))
+          drivers.push(match[1]);
+      continue;
+    }
+    if (calls2) callsCatalog = callsInBlocks(text, found.blocks);
+    for (const block of found.blocks) if (block.driver !== void 0) drivers.push(block.driver);
   }
   return { callsCatalog, drivers };
+}
+function callsInBlocks(text, blocks) {
+  let checked;
+  for (const match of text.matchAll(CATALOG_CALLS)) {
+    const block = blocks[blockAt(blocks, match.index)];
+    if (block === void 0 || block === checked) continue;
+    checked = block;
+    if (CATALOG_CALL.test(codeOnly(text.slice(block.open, block.close + 1)))) return true;
+  }
+  return false;
+}
+function blockAt(blocks, offset) {
+  let low = 0;
+  let high = blocks.length - 1;
+  while (low <= high) {
+    const middle = low + high >> 1;
+    const block = blocks[middle];
+    if (offset <= block.open) high = middle - 1;
+    else if (offset >= block.close) low = middle + 1;
+    else return middle;
+  }
+  return -1;
 }
 function headerNames(header) {
   const trimmed = header.trimEnd();
@@ -2180,6 +2212,7 @@ function textBlocks(text) {
       const block = {
         names: headerNames(header),
         structure: STRUCTURE.test(header),
+        driver: PCI_DRIVER_HEADER.exec(header)?.[1],
         open,
         close: at,
         blank: void 0,
@@ -2288,26 +2321,19 @@ function readFile(data) {
   const text = data.toString("utf8");
   const found = textBlocks(text);
   if (found === void 0) return void 0;
-  const bodies = found.blocks.map((block) => ({ block, catalog: false, read: false, namesReaching: false }));
+  const bodies = found.blocks.map((block) => ({
+    block,
+    catalog: false,
+    read: false,
+    namesReaching: false
+  }));
   for (const match of text.matchAll(ALWAYS_SEARCHED)) {
-    const body = bodyAt(bodies, match.index);
+    const body = bodies[blockAt(found.blocks, match.index)];
     if (body === void 0) continue;
     if (CATALOG_SET2.has(match[0])) body.catalog = true;
     else body.read = true;
   }
   return { text, ...found, bodies };
-}
-function bodyAt(bodies, offset) {
-  let low = 0;
-  let high = bodies.length - 1;
-  while (low <= high) {
-    const middle = low + high >> 1;
-    const block = bodies[middle].block;
-    if (offset <= block.open) high = middle - 1;
-    else if (offset >= block.close) low = middle + 1;
-    else return bodies[middle];
-  }
-  return void 0;
 }
 function moduleParsePlan(files) {
   const read = files.map(() => void 0);
@@ -2340,7 +2366,7 @@ function moduleParsePlan(files) {
         if (readOne === void 0) return void 0;
       }
       for (const match of readOne.text.matchAll(named)) {
-        const body = bodyAt(readOne.bodies, match.index);
+        const body = readOne.bodies[blockAt(readOne.blocks, match.index)];
         if (body === void 0) continue;
         if (body.block.names.length > 0) reach(body);
         else body.namesReaching = true;
@@ -2361,7 +2387,7 @@ function moduleParsePlan(files) {
   }
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, PCI_DRIVER_HEADER, CATALOG_CALLS, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2371,12 +2397,16 @@ var init_lexical = __esm({
     CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
     PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
     PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
+    PCI_DRIVER_HEADER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*$/;
+    CATALOG_CALLS = new RegExp(CATALOG_CALL.source, "g");
     OPEN_BRACE = 123;
     CLOSE_BRACE = 125;
     LINE_BREAKS_ONLY = (match) => match.includes("\n") ? match.replace(/[^\n]+/g, "") : " ";
     IDENTIFIER_BEFORE_PAREN = /([A-Za-z_]\w*)\s*$/;
     STRUCTURE = /\b(?:pci_driver|dev_pm_ops)\b/;
-    READ_IN_HEADER = new RegExp(`pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`);
+    READ_IN_HEADER = new RegExp(
+      `pci_driver|dev_pm_ops|PM_OPS|\\b(?:${PCI_DRIVER_REGISTRARS.join("|")})\\b`
+    );
     OPEN_PAREN = 40;
     CLOSE_PAREN = 41;
     TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
@@ -9234,7 +9264,11 @@ async function analyze(source, options = {}) {
       const textClass = classes.get(path) ?? { pci: !withoutPci.has(path), catalog: false, msi: false };
       if (data !== void 0) files.push({ path, data, textClass });
     }
-    if (!prefilter) parse(unit, files.map(({ path, data }) => ({ path, source: data })));
+    if (!prefilter)
+      parse(
+        unit,
+        files.map(({ path, data }) => ({ path, source: data }))
+      );
     else {
       const preparation = prepareUnit(files);
       if (preparation !== void 0) apply(unit, preparation);
@@ -9306,10 +9340,14 @@ async function analyze(source, options = {}) {
         found(path, result.stat, { pci: result.pci, catalog: result.catalog, msi: result.msi });
       });
       for (const [at, start, end] of outcome.kept) {
-        scanned.kept.set(toRead[at].path, Buffer.from(outcome.bytes, start, end - start));
+        scanned.kept.set(
+          toRead[at].path,
+          Buffer.from(outcome.bytes, start, end - start)
+        );
       }
       outcome.prepared.forEach((message, at) => {
-        if (message !== null) scanned.prepared.set(spanned[at], receivePreparation(message, outcome.bytes));
+        if (message !== null)
+          scanned.prepared.set(spanned[at], receivePreparation(message, outcome.bytes));
       });
     } else {
       for (const { path, stat: stat2 } of toRead) {

@@ -8,6 +8,7 @@ import type { FileFacts } from "../src/parse/facts.js";
 import { parseFacts } from "../src/parse/parser.js";
 import {
   compactSource,
+  lexicalSummary,
   moduleParsePlan,
   originalOffset,
   remapOffsets,
@@ -287,5 +288,47 @@ describe("compactSource", () => {
     assert.equal(originalOffset(shifts, 6), 6);
     assert.equal(originalOffset(shifts, 7), 17);
     assert.equal(originalOffset(shifts, 8), text.indexOf("keep /*"));
+  });
+});
+
+describe("lexicalSummary", () => {
+  it("counts a catalog call in a function, not one in a comment, a string, #if 0 or file scope", () => {
+    const quiet = `/* pci_enable_device(pdev); */
+static const char *skel_help = "pci_enable_device(pdev)";
+SKEL_FILE_SCOPE(pci_enable_device(NULL));
+
+static int skel_probe(struct pci_dev *pdev)
+{
+	// pci_enable_device(pdev);
+#if 0
+	pci_enable_device(pdev);
+#endif
+	return 0;
+}
+`;
+    assert.equal(lexicalSummary([quiet]).callsCatalog, false);
+    const loud = quiet.replace("return 0;", "return pci_enable_device(pdev);");
+    assert.equal(lexicalSummary([loud]).callsCatalog, true);
+  });
+
+  it("reads the pci_driver variables at file scope, in the first branch of a conditional", () => {
+    const text = `static struct pci_driver skel_driver __refdata = {
+	.name = "skel",
+};
+#ifdef CONFIG_SKEL_ALT
+static struct pci_driver skel_alt_driver = {
+#else
+static struct pci_driver skel_other_driver = {
+#endif
+	.name = "skel-alt",
+};
+
+static int skel_init(void)
+{
+	static struct pci_driver skel_local = { .name = "local" };
+	return pci_register_driver(&skel_driver);
+}
+`;
+    assert.deepEqual(lexicalSummary([text]).drivers, ["skel_driver", "skel_alt_driver"]);
   });
 });

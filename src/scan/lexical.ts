@@ -25,6 +25,9 @@ const CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
 // `=` after them make the search quadratic.
 const PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
 const PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
+/** The header of a block that initialises a `struct pci_driver`: the variable. */
+const PCI_DRIVER_HEADER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*$/;
+const CATALOG_CALLS = new RegExp(CATALOG_CALL.source, "g");
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
@@ -90,12 +93,52 @@ export function lexicalSummary(texts: readonly string[]): LexicalSummary {
   const drivers: string[] = [];
   for (const text of texts) {
     if (!text.includes("pci")) continue;
-    // The cheap test on the raw text first: codeOnly() is only needed where it can match.
-    if (!callsCatalog && CATALOG_CALL.test(text)) callsCatalog = CATALOG_CALL.test(codeOnly(text));
-    if (!PCI_DRIVER_TEXT.test(text)) continue;
-    for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER)) drivers.push(match[1] as string);
+    // The cheap tests on the raw text first: the text is only read further where they match.
+    const calls = !callsCatalog && CATALOG_CALL.test(text);
+    const driver = PCI_DRIVER_TEXT.test(text);
+    if (!calls && !driver) continue;
+    const found = textBlocks(text);
+    if (found === undefined) {
+      // Braces that do not balance: the whole text, as the parse would read it.
+      if (calls) callsCatalog = CATALOG_CALL.test(codeOnly(text));
+      if (driver)
+        for (const match of topLevelMatches(codeOnly(text, true), PCI_DRIVER))
+          drivers.push(match[1] as string);
+      continue;
+    }
+    if (calls) callsCatalog = callsInBlocks(text, found.blocks);
+    for (const block of found.blocks) if (block.driver !== undefined) drivers.push(block.driver);
   }
   return { callsCatalog, drivers };
+}
+
+/**
+ * Whether code in a top-level block calls the catalog: a call at file scope is in no function,
+ * and the parse does not count it either. Only the blocks where the raw text has a call are read.
+ */
+function callsInBlocks(text: string, blocks: readonly TextBlock[]): boolean {
+  let checked: TextBlock | undefined;
+  for (const match of text.matchAll(CATALOG_CALLS)) {
+    const block = blocks[blockAt(blocks, match.index)];
+    if (block === undefined || block === checked) continue;
+    checked = block;
+    if (CATALOG_CALL.test(codeOnly(text.slice(block.open, block.close + 1)))) return true;
+  }
+  return false;
+}
+
+/** The index of the block whose braces enclose `offset`; -1 when none does. */
+function blockAt(blocks: readonly TextBlock[], offset: number): number {
+  let low = 0;
+  let high = blocks.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const block = blocks[middle] as TextBlock;
+    if (offset <= block.open) high = middle - 1;
+    else if (offset >= block.close) low = middle + 1;
+    else return middle;
+  }
+  return -1;
 }
 
 /** A top-level brace block as the text shows it, by offsets: a function body or anything else. */
@@ -107,6 +150,8 @@ interface TextBlock {
   names: string[];
   /** An initialiser of a `struct pci_driver` or `struct dev_pm_ops`: parsed whatever it names. */
   structure: boolean;
+  /** The variable a `struct pci_driver` initialiser is for. */
+  driver: string | undefined;
   /** Offsets of the braces. */
   open: number;
   close: number;
@@ -302,6 +347,7 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
       const block: TextBlock = {
         names: headerNames(header),
         structure: STRUCTURE.test(header),
+        driver: PCI_DRIVER_HEADER.exec(header)?.[1],
         open,
         close: at,
         blank: undefined,
@@ -503,26 +549,12 @@ function readFile(data: Buffer): ReadFile | undefined {
     namesReaching: false,
   }));
   for (const match of text.matchAll(ALWAYS_SEARCHED)) {
-    const body = bodyAt(bodies, match.index);
+    const body = bodies[blockAt(found.blocks, match.index)];
     if (body === undefined) continue;
     if (CATALOG_SET.has(match[0])) body.catalog = true;
     else body.read = true;
   }
   return { text, ...found, bodies };
-}
-
-/** The body whose braces enclose `offset`, if any. */
-function bodyAt(bodies: readonly Body[], offset: number): Body | undefined {
-  let low = 0;
-  let high = bodies.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const block = (bodies[middle] as Body).block;
-    if (offset <= block.open) high = middle - 1;
-    else if (offset >= block.close) low = middle + 1;
-    else return bodies[middle];
-  }
-  return undefined;
 }
 
 /**
@@ -573,7 +605,7 @@ export function moduleParsePlan(files: readonly ModuleFile[]): ParseInput[] | un
         if (readOne === undefined) return undefined;
       }
       for (const match of readOne.text.matchAll(named)) {
-        const body = bodyAt(readOne.bodies, match.index);
+        const body = readOne.bodies[blockAt(readOne.blocks, match.index)];
         if (body === undefined) continue;
         if (body.block.names.length > 0) reach(body);
         else body.namesReaching = true;
