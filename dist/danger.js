@@ -1807,7 +1807,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "338351c7f2eb1124";
+    return "010113d8e9597da4";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -2094,7 +2094,7 @@ function headerNames(header) {
 }
 function textBlocks(text) {
   const blocks = [];
-  const comments = [];
+  const unread = [];
   let depth = 0;
   let header = "";
   let piece = 0;
@@ -2125,7 +2125,7 @@ function textBlocks(text) {
       if (token === "//") {
         const newline = text.indexOf("\n", at + 2);
         const end = newline < 0 ? text.length : newline;
-        if (depth === 0) comments.push({ start: at, end });
+        if (depth === 0) unread.push({ start: at, end });
         skip(at, end);
         TOKEN.lastIndex = end;
         continue;
@@ -2136,7 +2136,7 @@ function textBlocks(text) {
         TOKEN.lastIndex = at + 1;
         continue;
       }
-      if (depth === 0) comments.push({ start: at, end: close + 2 });
+      if (depth === 0) unread.push({ start: at, end: close + 2 });
       skip(at, close + 2);
       TOKEN.lastIndex = close + 2;
       continue;
@@ -2172,6 +2172,8 @@ function textBlocks(text) {
       const directive = DIRECTIVE.exec(text);
       const keyword = directive?.[1] ?? "";
       const rest = (directive?.[2] ?? "").replace(/\/\*.*?\*\/|\/\/.*$/g, " ");
+      if (depth === 0 && UNREAD_DIRECTIVES.has(keyword) && !READ_IN_HEADER.test(text.slice(hash, end)))
+        unread.push({ start: lineStart, end });
       if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
         const isZero = keyword === "if" && ONLY_ZERO.test(rest);
         zero.push(isZero);
@@ -2237,7 +2239,7 @@ function textBlocks(text) {
       itemInterrupted = false;
     }
   }
-  return depth === 0 ? { blocks, comments } : void 0;
+  return depth === 0 ? { blocks, unread } : void 0;
 }
 function compactSource(text, regions) {
   const out = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
@@ -2381,12 +2383,12 @@ function moduleParsePlan(files) {
     if (!parsed) continue;
     readOne ??= readAt(index);
     if (readOne === void 0) return void 0;
-    const blanks = readOne.bodies.filter((body) => !kept(body)).flatMap((body) => body.block.whole ?? body.block.blank ?? []).concat(readOne.comments);
+    const blanks = readOne.bodies.filter((body) => !kept(body)).flatMap((body) => body.block.whole ?? body.block.blank ?? []).concat(readOne.unread);
     plan.push({ path: file.path, ...compactSource(readOne.text, union(blanks)) });
   }
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, PCI_DRIVER_HEADER, CATALOG_CALLS, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
+var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, PCI_DRIVER_HEADER, CATALOG_CALLS, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, UNREAD_DIRECTIVES, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2408,6 +2410,7 @@ var init_lexical = __esm({
     );
     OPEN_PAREN = 40;
     CLOSE_PAREN = 41;
+    UNREAD_DIRECTIVES = /* @__PURE__ */ new Set(["include", "define", "undef", "pragma"]);
     TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
     DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
     ONLY_ZERO = /^\s*\(*\s*0\s*\)*\s*$/;

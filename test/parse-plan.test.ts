@@ -142,6 +142,7 @@ describe("moduleParsePlan", () => {
     const whole = parseFacts("skel_main.c", MAIN);
     const blanked = remapOffsets(parseFacts("skel_main.c", main), input.shifts ?? []);
     assert.doesNotMatch(main, /skel_unrelated/);
+    assert.doesNotMatch(main, /#include/);
     assert.deepEqual(blanked.drivers, whole.drivers);
     const catalogCalls = (facts: FileFacts): unknown[] =>
       facts.calls
@@ -249,6 +250,27 @@ static int skel_probe(struct pci_dev *pdev)
     assert.match(planned, /skel_wide\(void\)/);
     assert.doesNotMatch(planned, /return 8;/);
     assert.equal(parseFacts("skel.c", planned).parseErrors, parseFacts("skel.c", text).parseErrors);
+  });
+
+  it("leaves out includes and macro definitions, but not one the parse reads PM ops from", () => {
+    const text = `#include <linux/pci.h>
+#define SKEL_VECTORS \\
+	8
+#define SKEL_PM(name) static SIMPLE_DEV_PM_OPS(name, skel_suspend, skel_resume);
+#ifdef CONFIG_PM
+SKEL_PM(skel_pm_ops)
+#endif
+
+static int skel_probe(struct pci_dev *pdev)
+{
+	return pci_alloc_irq_vectors(pdev, 1, SKEL_VECTORS, PCI_IRQ_MSI);
+}
+`;
+    const planned = plan([{ path: "skel.c", data: Buffer.from(text), seed: true }]).get("skel.c") as string;
+    assert.doesNotMatch(planned, /#include|#define SKEL_VECTORS|^\t8$/m);
+    assert.match(planned, /^#define SKEL_PM\(name\)/m);
+    assert.match(planned, /^#ifdef CONFIG_PM$/m);
+    assert.equal(planned.split("\n").length, text.split("\n").length);
   });
 
   it("ends a macro whose last line has a backslash at the empty line after it", () => {

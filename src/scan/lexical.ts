@@ -205,6 +205,8 @@ function headerNames(header: string): string[] {
 
 const OPEN_PAREN = 40;
 const CLOSE_PAREN = 41;
+/** Preprocessor lines the parse reads nothing from, unless they name what READ_IN_HEADER says. */
+const UNREAD_DIRECTIVES: ReadonlySet<string> = new Set(["include", "define", "undef", "pragma"]);
 /** What the scan stops at: comments, literals, braces, `;` and preprocessor lines. */
 const TOKEN = /\/\*|\/\/|["'{};]|(?:^|\n)[ \t]*#/g;
 const DIRECTIVE = /#\s*(\w*)([^\n]*)/y;
@@ -214,14 +216,15 @@ const WHITESPACE_ONLY = /^\s*$/;
 const CONTINUED = /\\[ \t\r]*$/;
 
 /**
- * The top-level brace blocks and comments of one file, or undefined when its braces do not
+ * The top-level brace blocks of one file, and what between them the parse does not read
+ * (comments, includes, macro definitions), or undefined when its braces do not
  * balance. Braces are counted in code only: not in comments, literals, preprocessor lines, `#if 0`
  * regions, or the later branches of a conditional (`#ifdef A ... {` `#else ... {` `#endif` opens
  * one block), as codeOnly(text, true) shows the text. One pass, no copy of the text.
  */
-function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } | undefined {
+function textBlocks(text: string): { blocks: TextBlock[]; unread: Region[] } | undefined {
   const blocks: TextBlock[] = [];
-  const comments: Region[] = [];
+  const unread: Region[] = [];
   let depth = 0;
   // The top-level header being read: its code so far, and where its next piece starts.
   let header = "";
@@ -258,7 +261,7 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
       if (token === "//") {
         const newline = text.indexOf("\n", at + 2);
         const end = newline < 0 ? text.length : newline;
-        if (depth === 0) comments.push({ start: at, end });
+        if (depth === 0) unread.push({ start: at, end });
         skip(at, end);
         TOKEN.lastIndex = end;
         continue;
@@ -269,7 +272,7 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
         TOKEN.lastIndex = at + 1;
         continue;
       }
-      if (depth === 0) comments.push({ start: at, end: close + 2 });
+      if (depth === 0) unread.push({ start: at, end: close + 2 });
       skip(at, close + 2);
       TOKEN.lastIndex = close + 2;
       continue;
@@ -307,6 +310,8 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
       const directive = DIRECTIVE.exec(text);
       const keyword = directive?.[1] ?? "";
       const rest = (directive?.[2] ?? "").replace(/\/\*.*?\*\/|\/\/.*$/g, " ");
+      if (depth === 0 && UNREAD_DIRECTIVES.has(keyword) && !READ_IN_HEADER.test(text.slice(hash, end)))
+        unread.push({ start: lineStart, end });
       if (keyword === "if" || keyword === "ifdef" || keyword === "ifndef") {
         const isZero = keyword === "if" && ONLY_ZERO.test(rest);
         zero.push(isZero);
@@ -386,7 +391,7 @@ function textBlocks(text: string): { blocks: TextBlock[]; comments: Region[] } |
       itemInterrupted = false;
     }
   }
-  return depth === 0 ? { blocks, comments } : undefined;
+  return depth === 0 ? { blocks, unread } : undefined;
 }
 
 /** A function whose body names one of these reaches the catalog, and so do its callers. */
@@ -517,7 +522,8 @@ export function remapOffsets(facts: FileFacts, shifts: readonly number[]): FileF
 interface ReadFile {
   text: string;
   blocks: TextBlock[];
-  comments: Region[];
+  /** Top-level comments, includes and macro definitions: the parse reads nothing from them. */
+  unread: Region[];
   bodies: Body[];
 }
 
@@ -563,12 +569,13 @@ function readFile(data: Buffer): ReadFile | undefined {
  * block goes (compactSource: line numbers and columns stay, offsets are mapped back): the
  * functions that cannot reach the catalog, header and all (only their body where a preprocessor
  * line runs through the header), the initialisers and type bodies that name nothing of interest,
- * and the comments between them. A function that goes calls nothing that reaches the catalog,
- * so the model sees the same catalog calls and the same paths to them.
+ * and the comments, includes and macro definitions between them. A function that goes calls
+ * nothing that reaches the catalog, so the model sees the same catalog calls and the same paths
+ * to them.
  *
- * The reaching functions are found name by name, from the seeds: a file is read (decoded and its
- * blocks found) only once it names a function known to reach the catalog, so most files of a
- * large module are only searched, natively, for a few names. Undefined when the braces of a file
+ * The reaching functions are found round by round, from the seeds: a file is read (decoded and
+ * its blocks found) only once it names a function known to reach the catalog, so most files of a
+ * large module are only searched, by one regular expression per round, for a few names. Undefined when the braces of a file
  * read do not balance: the caller then parses the module's files whole.
  */
 export function moduleParsePlan(files: readonly ModuleFile[]): ParseInput[] | undefined {
@@ -627,12 +634,12 @@ export function moduleParsePlan(files: readonly ModuleFile[]): ParseInput[] | un
     if (!parsed) continue;
     readOne ??= readAt(index);
     if (readOne === undefined) return undefined;
-    // A block that is not kept goes with its header where it can, else its body does. Comments
-    // between the blocks go too: the parse reads nothing from them.
+    // A block that is not kept goes with its header where it can, else its body does. Comments,
+    // includes and macro definitions between the blocks go too: the parse reads nothing from them.
     const blanks = readOne.bodies
       .filter((body) => !kept(body))
       .flatMap((body) => body.block.whole ?? body.block.blank ?? [])
-      .concat(readOne.comments);
+      .concat(readOne.unread);
     plan.push({ path: file.path, ...compactSource(readOne.text, union(blanks)) });
   }
   return plan;
