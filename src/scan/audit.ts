@@ -174,12 +174,13 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   }
 
   // One pass over the units: each file is read once and classified by its text; a unit that
-  // mentions the catalog is then dealt with while its files are at hand. A unit whose text never
-  // names an MSI allocator or release can only be no-msi: a lexical reading gives what the
-  // report shows of it. The others are parsed as moduleParsePlan() says (the files that name
-  // what the model starts from and those with a function that reaches the catalog, the bodies of
-  // the functions that cannot reach it blanked), on the workers, while the scan goes on. With
-  // the cache on, the scan index gives what it knows of unchanged files and units instead.
+  // mentions the catalog is prepared while its files are at hand (prepareUnit(), on the worker
+  // that read them). A unit whose text never names an MSI allocator or release can only be
+  // no-msi: a lexical reading gives what the report shows of it. The others are parsed as
+  // moduleParsePlan() says (the files that name what the model starts from and those with a
+  // function that reaches the catalog, the rest of them left out), on the workers, while the
+  // scan goes on. With the cache on, the scan index gives what it knows of unchanged files and
+  // units instead.
   const prefilter = options.prefilter !== false;
   const mainCache = FactsCache.open(cacheDir, { onWarning: (message) => warnings.push(message) });
   const candidates = new Set(units.flatMap((unit) => unit.sources));
@@ -331,9 +332,11 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     }
   };
 
-  // The units go through the scan in chunks: a chunk's files are read and classified on the
-  // workers (or here, for a source with no files on disk) while the units before it are dealt
-  // with. Only the bytes of the files that name the catalog come back.
+  // The units go through the scan in chunks: a chunk's files are read, classified and its units
+  // prepared on the workers (or read here, for a source with no files on disk) while the units
+  // before it are dealt with. What comes back is each unit's preparation, and the bytes of the
+  // files that name the catalog in the units the worker could not prepare alone (a file shared
+  // with a unit scanned before).
   const chunks: Unit[][] = [];
   for (let first = 0; first < units.length;) {
     let end = first;

@@ -1,6 +1,7 @@
 /**
  * The worker side of the pool (src/scan/pool.ts): files in, their facts (or an error) out; and
- * for the scan, files on disk read and classified by their text. Runs in the main thread when
+ * for the scan, files on disk read and classified by their text, and the units they make up
+ * prepared (src/scan/prepare.ts). Runs in the main thread when
  * `jobs` is 1, otherwise in worker threads: under tsx from parse-worker-entry.ts, in a bundle
  * from the bundle itself (scripts/build.mjs starts every bundle with the isParseWorker() check
  * of worker-mark.ts).

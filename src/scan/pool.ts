@@ -2,8 +2,8 @@
  * Parses many files on `jobs` worker threads; jobs = 1 parses in the calling thread. Files go
  * out in batches whose bytes share one transferred buffer (one message per batch, no copy), and
  * idle workers take the next batch, so one large file does not hold the others back. Results
- * come back in input order; a file that fails to parse is a ParseFailure, never a crash. The
- * same workers read and classify files on disk for the scan (scan()).
+ * come back in input order; a file that fails to parse is a ParseFailure, never a crash. Half
+ * the workers also read, classify and prepare files on disk for the scan (scan(), Role).
  */
 import { Worker } from "node:worker_threads";
 import { FactsCache } from "./cache.js";
