@@ -1807,7 +1807,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "010113d8e9597da4";
+    return "814779af2d02c31b";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1945,15 +1945,15 @@ var init_cache = __esm({
 });
 
 // src/scan/classify.ts
-function catalogMention(text) {
+function catalogMention(source) {
   let found = "none";
   for (const needle of CATALOG_NEEDLES) {
-    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    for (let at = source.indexOf(needle); at >= 0; at = source.indexOf(needle, at + needle.length)) {
       let start = at;
-      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+      while (start > 0 && isIdentifierChar(source[start - 1])) start--;
       let end = at + needle.length;
-      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
-      const name = text.slice(start, end);
+      while (end < source.length && isIdentifierChar(source[end])) end++;
+      const name = source.toString("latin1", start, end);
       if (MSI_SET.has(name)) return "msi";
       if (CATALOG_SET.has(name)) found = "catalog";
     }
@@ -1962,7 +1962,7 @@ function catalogMention(text) {
 }
 function classifyText(source) {
   if (!source.includes("pci")) return { pci: false, catalog: false, msi: false };
-  const mention = catalogMention(source.toString("latin1"));
+  const mention = catalogMention(source);
   return { pci: true, catalog: mention !== "none", msi: mention === "msi" };
 }
 function isSeed(source) {

@@ -37,16 +37,19 @@ export interface TextClass {
   msi: boolean;
 }
 
-/** Which catalog names the text mentions as whole identifiers: none, some, or an MSI one. */
-function catalogMention(text: string): "none" | "catalog" | "msi" {
+/**
+ * Which catalog names the text mentions as whole identifiers: none, some, or an MSI one. Searched
+ * in the bytes: most files are never decoded.
+ */
+function catalogMention(source: Buffer): "none" | "catalog" | "msi" {
   let found: "none" | "catalog" = "none";
   for (const needle of CATALOG_NEEDLES) {
-    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    for (let at = source.indexOf(needle); at >= 0; at = source.indexOf(needle, at + needle.length)) {
       let start = at;
-      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+      while (start > 0 && isIdentifierChar(source[start - 1] as number)) start--;
       let end = at + needle.length;
-      while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
-      const name = text.slice(start, end);
+      while (end < source.length && isIdentifierChar(source[end] as number)) end++;
+      const name = source.toString("latin1", start, end);
       if (MSI_SET.has(name)) return "msi";
       if (CATALOG_SET.has(name)) found = "catalog";
     }
@@ -57,7 +60,7 @@ function catalogMention(text: string): "none" | "catalog" | "msi" {
 export function classifyText(source: Buffer): TextClass {
   // Every catalog name starts with "pci": one native search rules out most files.
   if (!source.includes("pci")) return { pci: false, catalog: false, msi: false };
-  const mention = catalogMention(source.toString("latin1"));
+  const mention = catalogMention(source);
   return { pci: true, catalog: mention !== "none", msi: mention === "msi" };
 }
 
