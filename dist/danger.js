@@ -1807,7 +1807,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "814779af2d02c31b";
+    return "79a063b6ebeb0e3d";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1816,7 +1816,8 @@ function extractorDigest() {
     new URL("catalog.ts", src),
     // The scan index keeps text classes and lexical readings: the code they come from.
     new URL("scan/classify.ts", src),
-    new URL("scan/lexical.ts", src)
+    new URL("scan/lexical.ts", src),
+    new URL("scan/prepare.ts", src)
   ];
   const hash = (0, import_node_crypto2.createHash)("sha256");
   for (const file of files) {

@@ -103,6 +103,7 @@ function extractorDigest() {
     // The scan index keeps text classes and lexical readings: the code they come from.
     "scan/classify.ts",
     "scan/lexical.ts",
+    "scan/prepare.ts",
   ];
   const hash = createHash("sha256");
   for (const file of files) {

@@ -65,6 +65,7 @@ export function extractorDigest(): string {
     // The scan index keeps text classes and lexical readings: the code they come from.
     new URL("scan/classify.ts", src),
     new URL("scan/lexical.ts", src),
+    new URL("scan/prepare.ts", src),
   ];
   const hash = createHash("sha256");
   for (const file of files) {
