@@ -1808,7 +1808,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "79a063b6ebeb0e3d";
+    return "ed525f4e1bb54a51";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -2390,7 +2390,7 @@ function moduleParsePlan(files) {
   }
   return plan;
 }
-var CATALOG_CALL, PCI_DRIVER_TEXT, PCI_DRIVER, PCI_DRIVER_HEADER, CATALOG_CALLS, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, UNREAD_DIRECTIVES, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
+var CATALOG_CALL, PCI_DRIVER_DECLARATION, PCI_DRIVER_TEXT, PCI_DRIVER, PCI_DRIVER_HEADER, CATALOG_CALLS, OPEN_BRACE, CLOSE_BRACE, LINE_BREAKS_ONLY, IDENTIFIER_BEFORE_PAREN, STRUCTURE, READ_IN_HEADER, OPEN_PAREN, CLOSE_PAREN, UNREAD_DIRECTIVES, TOKEN, DIRECTIVE, ONLY_ZERO, WHITESPACE_ONLY, CONTINUED, CATALOG_SET2, READ_NAMES, ALWAYS_SEARCHED;
 var init_lexical = __esm({
   "src/scan/lexical.ts"() {
     "use strict";
@@ -2398,9 +2398,10 @@ var init_lexical = __esm({
     init_text();
     init_classify();
     CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
-    PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
-    PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
-    PCI_DRIVER_HEADER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*$/;
+    PCI_DRIVER_DECLARATION = String.raw`\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*`;
+    PCI_DRIVER_TEXT = new RegExp(`${PCI_DRIVER_DECLARATION}\\{`);
+    PCI_DRIVER = new RegExp(`${PCI_DRIVER_DECLARATION}\\{`, "g");
+    PCI_DRIVER_HEADER = new RegExp(`${PCI_DRIVER_DECLARATION}$`);
     CATALOG_CALLS = new RegExp(CATALOG_CALL.source, "g");
     OPEN_BRACE = 123;
     CLOSE_BRACE = 125;

@@ -23,10 +23,11 @@ export interface LexicalSummary {
 const CATALOG_CALL = new RegExp(`\\b(?:${CATALOG_NAMES.join("|")})\\s*\\(`);
 // Attributes between the name and `=` are bounded: unbounded, many `struct pci_driver x` with no
 // `=` after them make the search quadratic.
-const PCI_DRIVER_TEXT = /\bstruct\s+pci_driver\s+\w+\b[^;={}()]{0,500}=\s*\{/;
-const PCI_DRIVER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*\{/g;
+const PCI_DRIVER_DECLARATION = String.raw`\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*`;
+const PCI_DRIVER_TEXT = new RegExp(`${PCI_DRIVER_DECLARATION}\\{`);
+const PCI_DRIVER = new RegExp(`${PCI_DRIVER_DECLARATION}\\{`, "g");
 /** The header of a block that initialises a `struct pci_driver`: the variable. */
-const PCI_DRIVER_HEADER = /\bstruct\s+pci_driver\s+(\w+)\b[^;={}()]{0,500}=\s*$/;
+const PCI_DRIVER_HEADER = new RegExp(`${PCI_DRIVER_DECLARATION}$`);
 const CATALOG_CALLS = new RegExp(CATALOG_CALL.source, "g");
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
@@ -575,8 +576,9 @@ function readFile(data: Buffer): ReadFile | undefined {
  *
  * The reaching functions are found round by round, from the seeds: a file is read (decoded and
  * its blocks found) only once it names a function known to reach the catalog, so most files of a
- * large module are only searched, by one regular expression per round, for a few names. Undefined when the braces of a file
- * read do not balance: the caller then parses the module's files whole.
+ * large module are only searched, by one regular expression per round, for a few names.
+ * Undefined when the braces of a file read do not balance: the caller then parses the module's
+ * files whole.
  */
 export function moduleParsePlan(files: readonly ModuleFile[]): ParseInput[] | undefined {
   const read: (ReadFile | undefined)[] = files.map(() => undefined);
