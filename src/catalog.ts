@@ -12,7 +12,11 @@ export interface CatalogEntry {
   readonly flagsArg?: number;
   /** The name exists only in older trees. */
   readonly legacy?: boolean;
+  /** What it allocates or releases, when the name says (the flags say for the others). */
+  readonly kinds?: readonly MsiKind[];
 }
+
+export type MsiKind = "msi" | "msix";
 
 export const CATALOG: Readonly<Record<string, CatalogEntry>> = {
   pcim_enable_device: { role: "managed-enable", deviceArg: 0 },
@@ -23,20 +27,20 @@ export const CATALOG: Readonly<Record<string, CatalogEntry>> = {
 
   pci_alloc_irq_vectors: { role: "hybrid-alloc", deviceArg: 0, flagsArg: 3 },
   pci_alloc_irq_vectors_affinity: { role: "hybrid-alloc", deviceArg: 0, flagsArg: 3 },
-  pci_enable_msi: { role: "hybrid-alloc", deviceArg: 0 },
-  pci_enable_msix_range: { role: "hybrid-alloc", deviceArg: 0 },
-  pci_enable_msix_exact: { role: "hybrid-alloc", deviceArg: 0 },
-  pci_enable_msi_range: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-  pci_enable_msi_exact: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-  pci_enable_msix: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-  pci_enable_msi_block: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
+  pci_enable_msi: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msi"] },
+  pci_enable_msix_range: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msix"] },
+  pci_enable_msix_exact: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msix"] },
+  pci_enable_msi_range: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
+  pci_enable_msi_exact: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
+  pci_enable_msix: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msix"] },
+  pci_enable_msi_block: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
 
   pcim_alloc_irq_vectors: { role: "managed-alloc", deviceArg: 0, flagsArg: 3 },
   pcim_alloc_irq_vectors_affinity: { role: "managed-alloc", deviceArg: 0, flagsArg: 3 },
 
   pci_free_irq_vectors: { role: "release", deviceArg: 0 },
-  pci_disable_msi: { role: "release", deviceArg: 0 },
-  pci_disable_msix: { role: "release", deviceArg: 0 },
+  pci_disable_msi: { role: "release", deviceArg: 0, kinds: ["msi"] },
+  pci_disable_msix: { role: "release", deviceArg: 0, kinds: ["msix"] },
 };
 
 /** Flags that make pci_alloc_irq_vectors*() allocate MSI or MSI-X (drivers/pci/msi/api.c). */
@@ -77,3 +81,63 @@ export const MSI_NAMES: readonly string[] = CATALOG_NAMES.filter((name) => {
   const role = CATALOG[name]?.role;
   return role === "hybrid-alloc" || role === "managed-alloc" || role === "release";
 });
+
+/**
+ * Calls that set a legacy interrupt up: after a release on a path that goes on, the driver
+ * falls back to INTx on `pdev->irq` (KERNEL.md, "Fallback to INTx").
+ */
+export const INTX_SETUP_CALLS: readonly string[] = [
+  "request_irq",
+  "request_threaded_irq",
+  "request_any_context_irq",
+  "devm_request_irq",
+  "devm_request_threaded_irq",
+  "devm_request_any_context_irq",
+  "pci_request_irq",
+];
+
+/** A call as the facts record it: the callee's name and the arguments' texts. */
+interface CatalogCall {
+  callee: string;
+  args: readonly string[];
+}
+
+const INTX_ONLY_FLAGS = new Set(["PCI_IRQ_INTX", "PCI_IRQ_LEGACY"]);
+
+/** An allocation that sets up MSI or MSI-X (KERNEL.md: PCI_IRQ_INTX alone does not). */
+export function allocatesMsi(call: CatalogCall): boolean {
+  const entry = catalogEntry(call.callee);
+  if (entry?.flagsArg === undefined) return true;
+  const flags = call.args[entry.flagsArg];
+  if (flags === undefined) return true;
+  const names = flags.match(/\b[A-Za-z_]\w*\b/g) ?? [];
+  if (names.some((name) => MSI_FLAGS.includes(name))) return true;
+  return !(names.length > 0 && names.every((name) => INTX_ONLY_FLAGS.has(name)));
+}
+
+/** The callback a devm_add_action*() call registers (argument 1). */
+export function devmCallback(call: CatalogCall): string | undefined {
+  if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) return undefined;
+  return (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
+}
+
+const FLAG_KINDS: Readonly<Record<string, readonly MsiKind[]>> = {
+  PCI_IRQ_MSI: ["msi"],
+  PCI_IRQ_MSIX: ["msix"],
+  PCI_IRQ_ALL_TYPES: ["msi", "msix"],
+};
+
+/** What a catalog call allocates or releases: by its name, else by its flags, else both. */
+export function msiKinds(call: CatalogCall): readonly MsiKind[] {
+  const entry = catalogEntry(call.callee);
+  if (entry?.kinds !== undefined) return entry.kinds;
+  const flags = entry?.flagsArg === undefined ? undefined : call.args[entry.flagsArg];
+  const named = (flags?.match(/\b[A-Za-z_]\w*\b/g) ?? []).flatMap((name) => FLAG_KINDS[name] ?? []);
+  return named.length > 0 ? [...new Set(named)] : ["msi", "msix"];
+}
+
+/** Whether a release undoes an allocation: pci_disable_msix() only an MSI-X one. */
+export function releasesKind(release: CatalogCall): (allocation: CatalogCall) => boolean {
+  const released = msiKinds(release);
+  return (allocation) => msiKinds(allocation).some((kind) => released.includes(kind));
+}

@@ -139,7 +139,7 @@ describe("annotations and summary", () => {
     assert.equal(toCheckAnnotation(old).title, "msi-implicit-managed (already at base)");
     assert.match(
       toCheckAnnotation(fresh).message,
-      /d\/a\.c:3 a_probe: pcim_enable_device\(pdev\) \[managed-enable\]/,
+      /managed by pcim_enable_device\(\) at a\.c:3 in a_probe\(\)/,
     );
     assert.deepEqual(toCommandAnnotation(fresh).properties, {
       title: "msi-double-release",
@@ -164,7 +164,11 @@ describe("annotations and summary", () => {
     });
     assert.ok(markdown.indexOf("### New findings") < markdown.indexOf("### Already at the base"));
     assert.ok(markdown.indexOf(lineUrl(link, "d/a.c", 40)) < markdown.indexOf(lineUrl(link, "d/a.c", 50)));
-    assert.ok(markdown.includes(`[d/a.c:3](https://github.com/acme/linux/blob/abc/d/a.c#L3) in \`a_probe\``));
+    assert.ok(
+      markdown.includes(
+        "managed by `pcim_enable_device()` at [a.c:3](https://github.com/acme/linux/blob/abc/d/a.c#L3) in `a_probe()`",
+      ),
+    );
     assert.match(markdown, /> fell back/);
     assert.match(markdown, /\*\*fails\*\* the check \(fail-on: new\)/);
   });

@@ -190,7 +190,11 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       summary.includes(`https://github.com/acme/linux/blob/${change.head}/${DRIVER}#L19`),
       "the evidence links point at the head commit",
     );
-    assert.match(summary, /pcim_enable_device\(pdev\)/);
+    assert.match(summary, /managed by `pcim_enable_device\(\)`/);
+    assert.match(
+      summary,
+      /`skel_remove\(\)` at \[skel_main.c:39\]\([^)]*\) is the `.remove` of `skel_driver`/,
+    );
     assert.equal(github.statuses.at(-1)?.state, "failure", context);
     assert.equal(run.code, 1, "--failOnErrors: a posted fail fails the step");
   });

@@ -209,8 +209,10 @@ describe("planReview", () => {
     assert.match(violation?.message ?? "", /\n```suggestion\n```/);
     assert.match(
       violation?.message ?? "",
-      /\[`drivers\/net\/skel\/skel_main.c:19`\]\(https:\/\/github.com\/acme\/linux\/blob\/abc123\//,
+      /managed by `pcim_enable_device\(\)` at \[skel_main.c:19\]\(https:\/\/github.com\/acme\/linux\/blob\/abc123\//,
     );
+    // Evidence in the kernel's words, no internal role names.
+    assert.doesNotMatch(violation?.message ?? "", /\((managed-enable|hybrid-alloc|release|entry)\)/);
   });
 
   it("maps fail-on to fail or warn per finding", () => {
@@ -317,7 +319,7 @@ describe("planReview", () => {
     assert.ok(markdown.indexOf("#### double-release (1)") < markdown.indexOf("#### implicit-managed (1)"));
     assert.match(
       markdown,
-      /- \*\*drivers\/net\/other\*\* \(`other`\)\n {2}- \[`drivers\/net\/other\/main.c:8`\]\(https:\/\/github.com\/acme\/linux\/blob\/abc123\/drivers\/net\/other\/main.c#L8\) in `other_probe`: `pcim_enable_device\(pdev\)` \(managed-enable\)/,
+      /- \*\*drivers\/net\/other\*\* \(`other`\)\n {2}- managed by `pcim_enable_device\(\)` at \[main.c:8\]\(https:\/\/github.com\/acme\/linux\/blob\/abc123\/drivers\/net\/other\/main.c#L8\) in `other_probe\(\)`/,
     );
     assert.doesNotMatch(markdown, /drivers\/net\/far|drivers\/net\/done/);
     assert.match(
@@ -325,7 +327,7 @@ describe("planReview", () => {
       /Tree-wide, 35 drivers still need conversion \(double-release: 4, converted-double-release: 1, implicit-managed: 30\)\./,
     );
     // Evidence shared by several findings is listed once.
-    assert.equal(markdown.split("skel_main.c:19`").length - 1, 1);
+    assert.equal(markdown.split("skel_main.c:19]").length - 1, 1);
   });
 
   it("says nothing when the touched drivers need no conversion", () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { main } from "../src/cli.js";
-import { alignFixes, buildPatches, patchFileName, type FixResult } from "../src/fix/index.js";
+import { buildPatches, patchFileName, type FixResult } from "../src/fix/index.js";
 import { subjectPrefix } from "../src/fix/message.js";
 import { fileDiff } from "../src/fix/patch.js";
 import type { Report } from "../src/report/types.js";
@@ -80,31 +80,43 @@ describe("fix: fixture drivers", () => {
     assert.deepEqual(
       result.patches.map((patch) => patch.unit),
       [
-        "drivers/crypto/conditional-release",
         "drivers/dma/free-in-remove-and-error-label",
+        "drivers/misc/release-only-statement",
         "drivers/net/ethernet/acme/free-before-return",
         "drivers/perf/devm-free-action",
       ],
     );
     for (const patch of result.patches) expect(patch.unit, ".patch", patch.text);
+    // A .remove left empty goes with its .remove field (the PCI core runs nothing in its place).
+    const removeOnly = result.patches[1]?.text ?? "";
+    assert.match(
+      removeOnly,
+      /-static void ros_remove\(struct pci_dev \*pdev\)\n-\{\n-\tpci_free_irq_vectors\(pdev\);\n-\}\n/,
+    );
+    assert.match(removeOnly, /-\t\.remove\t\t= ros_remove,\n/);
+    assert.match(removeOnly, /This changes no behaviour\./);
     const devm = result.patches[3]?.text ?? "";
     assert.match(devm, /-static void dfa_free_vectors\(void \*data\)\n/);
     assert.match(devm, /-\tret = devm_add_action_or_reset\(&pdev->dev, dfa_free_vectors, pdev\);\n/);
     assert.match(devm, /dfa_free_vectors\(\) did nothing else and goes, with its\sregistration\./);
-    assert.equal(result.patches[1]?.name, "0002-dmaengine-free-in-remove-and-error-label-Drop-redund.patch");
+    assert.equal(result.patches[0]?.name, "0001-dmaengine-free-in-remove-and-error-label-Drop-redund.patch");
+    for (const patch of result.patches)
+      assert.doesNotMatch(patch.text, /crash|double free|frees them again/i);
   });
 
   it("lists the drivers it cannot fix safely, with the reason", () => {
     const reasons = new Map(result.skipped.map((skipped) => [skipped.unit, skipped.reason]));
+    // Both branches of an if/else chain release: no single line can go on its own.
     assert.match(
-      reasons.get("drivers/misc/release-only-statement") ?? "",
-      /leave ros_remove\(\) empty; kernel style drops the remove callback/,
+      reasons.get("drivers/crypto/conditional-release") ?? "",
+      /pci_disable_msix\(\) at drivers\/crypto\/conditional-release.c:38: it does not stand on lines of its own/,
     );
+    // The fallback to INTx is a re-allocation: nothing to drop, only the conversion.
+    assert.match(reasons.get("drivers/misc/intx-fallback") ?? "", /does not declare.*--assume-pcim-api/);
     assert.match(
-      reasons.get("drivers/misc/intx-fallback") ?? "",
-      /devm_request_irq\(\), setting interrupts up again/,
+      reasons.get("drivers/misc/shared-with-suspend") ?? "",
+      /pci_free_irq_vectors\(\) at drivers\/misc\/shared-with-suspend.c:22: it is also needed where devres does not follow \(stop calling sws_free_irqs\(\) from sws_remove\(\)/,
     );
-    assert.match(reasons.get("drivers/misc/shared-with-suspend") ?? "", /sws_suspend\(\) is a PM callback/);
     assert.match(reasons.get("drivers/misc/implicit-alloc") ?? "", /does not declare.*--assume-pcim-api/);
     assert.equal(result.skipped.length, 4);
   });
@@ -121,11 +133,13 @@ describe("fix: fixture drivers", () => {
       implicit.text,
       /This depends on\npcim_alloc_irq_vectors\(\)|This depends on pcim_alloc_irq_vectors\(\)/,
     );
-    // pci_enable_msi() has no drop-in pcim_ twin: the releases still go, unconverted, and the
-    // summary says why.
-    const conditional = byUnit.get("drivers/crypto/conditional-release");
-    assert.match(conditional?.note ?? "", /pci_enable_msi\(\) .* has no drop-in pcim_ counterpart/);
-    assert.match(conditional?.text ?? "", /Drop redundant/);
+    // A release that stays would then release what devres owns: no conversion, and why.
+    assert.ok(!byUnit.has("drivers/crypto/conditional-release"));
+    assert.match(
+      converting.skipped.find((skipped) => skipped.unit === "drivers/crypto/conditional-release")?.reason ??
+        "",
+      /not converted: pci_disable_msi\(\) at drivers\/crypto\/conditional-release.c:40 stays/,
+    );
   });
 
   it("converts without the caveat when the tree declares pcim_alloc_irq_vectors()", async () => {
@@ -200,30 +214,36 @@ describe("fix: fixture drivers", () => {
         replacement: "",
       },
     ]);
-    // A label's only statement needs the label settled: only the fix command does that.
-    // (Its patch still deletes line 69: the suggestion is a part of the patch.)
+    // The first statement of a label that another statement follows: its lines can go and
+    // leave valid C; the fix command then folds the empty label into the next one.
     const inProbe = driver?.findings.find((finding) => finding.line === 56);
-    assert.deepEqual(inProbe?.fix.edits, []);
+    assert.deepEqual(inProbe?.fix.edits, [
+      {
+        file: "drivers/dma/free-in-remove-and-error-label.c",
+        startLine: 56,
+        startColumn: 1,
+        endLine: 57,
+        endColumn: 1,
+        replacement: "",
+      },
+    ]);
   });
 });
 
 describe("fix: suggestions agree with the patches", () => {
-  it("drops the suggested edit where the fix command writes no patch, saying why", async () => {
+  it("proposes no edit for a release the classification keeps, in the report and in fix", async () => {
     const report = await audit(ROOT);
+    const shared = report.drivers.find((driver) => driver.unit === "drivers/misc/shared-with-suspend");
+    assert.deepEqual(shared?.findings[0]?.fix.edits, []);
+    assert.match(shared?.findings[0]?.fix.description ?? "", /Do not delete this release/);
     const source = await FsSource.open(ROOT);
-    const aligned = await alignFixes(report, async (path) => (await source.read(path))?.toString("latin1"));
-    const fallback = aligned.drivers.find((driver) => driver.unit === "drivers/misc/shared-with-suspend");
-    const before = report.drivers.find((driver) => driver.unit === "drivers/misc/shared-with-suspend");
-    assert.notDeepEqual(before?.findings[0]?.fix.edits, [], "the facts alone suggest deleting it");
-    assert.deepEqual(fallback?.findings[0]?.fix.edits, []);
-    assert.match(
-      fallback?.findings[0]?.fix.description ?? "",
-      /Not a mechanical edit here: .*sws_suspend\(\) is a PM callback/,
-    );
-    // Where a patch is written, the suggestions stay as they were.
-    const patched = (r: Report): unknown =>
-      r.drivers.find((driver) => driver.unit === "drivers/dma/free-in-remove-and-error-label")?.findings;
-    assert.deepEqual(patched(aligned), patched(report));
+    const result = await buildPatches(report, async (path) => (await source.read(path))?.toString("latin1"), {
+      assumePcimApi: false,
+      from: "a <a@b>",
+      date: new Date(0),
+      signature: "x",
+    });
+    assert.ok(!result.patches.some((patch) => patch.unit === "drivers/misc/shared-with-suspend"));
   });
 });
 
@@ -263,7 +283,10 @@ describe("fix: command line", () => {
       // The runner reports through stdout too: look for the summary among what was written.
       assert.ok(printed.includes(summary), "the summary is printed");
       assert.match(summary, /^4 patches\n/);
-      assert.match(summary, /drivers\/misc\/intx-fallback \[double-release\]: .*fallback/);
+      assert.match(
+        summary,
+        /drivers\/misc\/intx-fallback \[implicit-managed\]: relies on the hidden devres cleanup/,
+      );
       assert.ok(!existsSync(join(out, "0009-stale.patch")), "patches of an earlier run are removed");
       const name = "0003-net-free-before-return-Drop-redundant-pci_free_irq_v.patch";
       const text = readFileSync(join(out, name), "latin1");

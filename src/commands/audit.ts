@@ -1,4 +1,3 @@
-import { alignFixesFrom } from "../fix/index.js";
 import { writeFile, rename } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import type { Command } from "commander";
@@ -114,9 +113,6 @@ export function registerAudit(program: Command, setStatus: (code: number) => voi
         ...(options.linkBase === undefined ? {} : { linkBase: options.linkBase }),
       });
       let report = await runAudit(paths, options);
-      // SARIF fixes carry only the edits `fix` would make in the whole module (a re-parse of
-      // the modules that need work: only worth it where fixes are shown).
-      if (format === "sarif") report = await alignFixesFrom(report, await FsSource.open(options.root));
       if (baseline) report = applyBaseline(report, baseline);
       for (const warning of report.warnings ?? [])
         process.stderr.write(`msi-ownership: warning: ${warning}\n`);

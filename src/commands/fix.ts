@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -37,6 +38,32 @@ function defaultAuthor(root: string): string {
   return name !== undefined && email !== undefined
     ? `${name} <${email}>`
     : "msi-ownership <msi-ownership@localhost>";
+}
+
+/**
+ * Subjects of the last commits that touch the files, newest first; none unless the root is the
+ * top of a git checkout (a tree unpacked inside another project has no history of its own).
+ */
+function gitHistory(root: string): (files: readonly string[]) => Promise<string[]> {
+  const git = (args: string[]): string =>
+    execFileSync("git", ["-C", root, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 1 << 20,
+    });
+  let isTop: boolean | undefined;
+  return async (files) => {
+    if (files.length === 0) return [];
+    try {
+      isTop ??= realpathSync(git(["rev-parse", "--show-toplevel"]).trim()) === realpathSync(root);
+      if (!isTop) return [];
+      return git(["log", "--no-merges", "-n", "30", "--format=%s", "--", ...files])
+        .split("\n")
+        .filter((line) => line !== "");
+    } catch {
+      return [];
+    }
+  };
 }
 
 function parseDate(value: string | undefined): Date {
@@ -82,6 +109,7 @@ export function registerFix(program: Command, setStatus: (code: number) => void)
         {
           assumePcimApi: options.assumePcimApi === true,
           from: options.from ?? defaultAuthor(options.root),
+          history: gitHistory(options.root),
           date,
           signature: `msi-ownership ${TOOL_VERSION}`,
         },

@@ -3,13 +3,13 @@
  * per finding (inline when its line is in the diff, in Danger's main comment otherwise) and one
  * markdown summary of the touched drivers that still need conversion. No Danger globals here.
  */
+import { evidenceLines, markdownStyle } from "../report/evidence.js";
 import { summarize } from "../report/summary.js";
 import { isBlocking, type FailOn } from "../commands/shared.js";
 import {
   NEEDS_CONVERSION,
   type DriverReport,
   type Edit,
-  type Evidence,
   type Finding,
   type Report,
   type Status,
@@ -91,9 +91,9 @@ export interface ReviewPlan {
 
 const STATUS_MEANING: Readonly<Record<Status, string>> = {
   "double-release":
-    "managed device, hybrid allocation and an explicit release on a teardown path: the vectors are freed twice",
+    "managed device, hybrid allocation and an explicit release on a teardown path, redundant with the release devres makes at detach",
   "converted-double-release":
-    "`pcim_alloc_irq_vectors()` and an explicit release: the vectors are freed twice",
+    "`pcim_alloc_irq_vectors()` and an explicit release, redundant with devres' own",
   "implicit-managed":
     "managed device, hybrid allocation, no explicit release: relies on the hidden devres cleanup that upstream removes",
   unmanaged: "the device is enabled with `pci_enable_device*()`",
@@ -184,10 +184,6 @@ function location(file: string, line: number, link: LineLink): string {
   return url === undefined ? label : `[${label}](${url})`;
 }
 
-function evidenceLine(step: Evidence, link: LineLink): string {
-  return `${location(step.file, step.line, link)} in \`${inert(step.function)}\`: \`${inert(step.text)}\` (${step.role})`;
-}
-
 /** The text of one finding: rule, message, the evidence chain, and the fix. */
 function findingMessage(
   finding: Finding,
@@ -200,7 +196,11 @@ function findingMessage(
     : `${location(finding.file, finding.line, link)} **${finding.ruleId}**: ${finding.message}`;
   const parts = [head];
   if (finding.evidence.length > 0) {
-    parts.push(finding.evidence.map((step) => `  - ${evidenceLine(step, link)}`).join("\n"));
+    parts.push(
+      evidenceLines(finding, markdownStyle(link))
+        .map((line) => `  - ${line}`)
+        .join("\n"),
+    );
   }
   if (suggestion !== undefined) {
     parts.push(`${finding.fix.description}\n\n${suggestionBlock(suggestion)}`);
@@ -238,19 +238,10 @@ function violationFor(finding: Finding, input: ReviewInput): Violation {
   };
 }
 
-/** Evidence steps of a driver's findings, each file:line:role once, in the order found. */
-function driverEvidence(driver: DriverReport): Evidence[] {
-  const seen = new Set<string>();
-  const steps: Evidence[] = [];
-  for (const finding of driver.findings) {
-    for (const step of finding.evidence) {
-      const key = `${step.file}:${step.line}:${step.role}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      steps.push(step);
-    }
-  }
-  return steps;
+/** Evidence lines of a driver's findings, each once, in the order found. */
+function driverEvidence(driver: DriverReport, link: LineLink): string[] {
+  const lines = driver.findings.flatMap((finding) => evidenceLines(finding, markdownStyle(link)));
+  return [...new Set(lines)];
 }
 
 function plural(count: number, word: string): string {
@@ -283,7 +274,7 @@ export function summaryMarkdown(
     for (const driver of group) {
       const name = driver.driver === undefined ? driver.module : `${driver.module}, ${driver.driver}`;
       lines.push(`- **${inert(driver.unit)}** (\`${inert(name)}\`)`);
-      for (const step of driverEvidence(driver)) lines.push(`  - ${evidenceLine(step, link)}`);
+      for (const line of driverEvidence(driver, link)) lines.push(`  - ${line}`);
     }
   }
   if (treeWide !== undefined) lines.push("", treeWideLine(treeWide));

@@ -4,7 +4,6 @@
  * and a head finding is *new* when its fingerprint is absent at the base. Used by the action,
  * the CLI `check` command and the Danger plugin.
  */
-import { alignFixesFrom } from "../fix/index.js";
 import { summarize } from "../report/summary.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -250,8 +249,7 @@ export async function checkChange(options: CheckOptions): Promise<CheckResult> {
   let headReport: Report;
   let baseReport: Report;
   try {
-    // Suggestions (Danger, SARIF) carry only the edits `fix` would make in the whole module.
-    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
+    headReport = await analyze(headSource, analyzeOptions);
     baseReport = await analyze(baseSource, analyzeOptions);
   } finally {
     headGit?.close();

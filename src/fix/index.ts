@@ -2,7 +2,6 @@
  * `msi-ownership fix`: from a report and the tree's files to one patch per module that needs
  * work, and the list of those that get none, with the reason. Pure apart from `read`.
  */
-import type { TreeSource } from "../scan/source.js";
 import { NEEDS_CONVERSION, STATUSES, type Report } from "../report/types.js";
 import { bodyOf, subjectOf } from "./message.js";
 import { formatPatch } from "./patch.js";
@@ -10,6 +9,8 @@ import { planModule, type ModulePlan, type ModuleWork } from "./plan.js";
 import { parseFile, type ParsedFile } from "./syntax.js";
 
 export interface FixOptions {
+  /** Subjects of the recent commits that touch these files, newest first (`git log`), if any. */
+  history?: (files: readonly string[]) => Promise<string[]>;
   /** Convert to pcim_alloc_irq_vectors() even when the tree does not declare it. */
   assumePcimApi: boolean;
   from: string;
@@ -150,7 +151,8 @@ export async function buildPatches(
       });
       continue;
     }
-    const subject = subjectOf(plan, directories.get(`${work.unit}\0${work.module}`));
+    const history = (await options.history?.(plan.changes.map((change) => change.path))) ?? [];
+    const subject = subjectOf(plan, directories.get(`${work.unit}\0${work.module}`), history);
     const text = formatPatch(
       {
         from: options.from,
@@ -186,61 +188,4 @@ export function summaryText(result: FixResult): string {
     lines.push(`  ${skipped.unit} [${skipped.status}]: ${skipped.reason}`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * The report with each finding's suggested edits made to agree with the fix command: where it
- * writes no patch for a module (the release also serves a suspend, a reset, a fallback...),
- * the module's findings suggest no edit and their description says why. Danger and SARIF show
- * Finding.fix, so with this they never suggest a deletion the fix command refuses. Needs the
- * sources, so it runs where the tree is (the CLI, the action), not inside the analysis.
- */
-/** alignFixes() reading the module's files from a tree source. */
-export function alignFixesFrom(
-  report: Report,
-  source: TreeSource,
-  options: { assumePcimApi?: boolean } = {},
-): Promise<Report> {
-  return alignFixes(
-    report,
-    async (path) => (await source.read(path).catch(() => undefined))?.toString("utf8"),
-    options,
-  );
-}
-
-export async function alignFixes(
-  report: Report,
-  read: (path: string) => Promise<string | undefined>,
-  options: { assumePcimApi?: boolean } = {},
-): Promise<Report> {
-  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi === true;
-  const refused = new Map<string, string>();
-  for (const work of modulesNeedingWork(report)) {
-    if (work.status === "implicit-managed" && !convert) continue;
-    const files: ParsedFile[] = [];
-    for (const path of work.files) {
-      const text = await read(path);
-      if (text !== undefined) files.push(parseFile(path, text));
-    }
-    const plan = planModule(work, files, { convert });
-    if (plan.changes.length === 0 && plan.reason !== undefined)
-      refused.set(`${work.unit}\0${work.module}`, plan.reason);
-  }
-  return {
-    ...report,
-    drivers: report.drivers.map((driver) => {
-      const reason = refused.get(`${driver.unit}\0${driver.module}`);
-      if (reason === undefined) return driver;
-      return {
-        ...driver,
-        findings: driver.findings.map((finding) => ({
-          ...finding,
-          fix: {
-            description: `${finding.fix.description} Not a mechanical edit here: ${reason}.`,
-            edits: [],
-          },
-        })),
-      };
-    }),
-  };
 }

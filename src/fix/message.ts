@@ -118,9 +118,32 @@ function calls(names: readonly string[]): string {
   return list([...new Set(names)].sort().map((name) => `${name}()`));
 }
 
-/** `directory`: the name of the directory the module has to itself, if it has one. */
-export function subjectOf(plan: ModulePlan, directory?: string): string {
-  const prefix = subjectPrefix(plan.unit, plan.module, directory);
+/**
+ * The prefix the files' own history uses (`git log --format=%s -- FILE`, newest first): the
+ * most frequent one among subjects of the shapes `a: b: Summary` and `crypto: ccp - Summary`,
+ * the newest on a tie. Merges, reverts and treewide changes say nothing of the driver.
+ */
+export function historyPrefix(subjects: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const subject of subjects) {
+    if (/^(Merge|Revert|treewide:|tree-wide:)/i.test(subject)) continue;
+    const match = /^([\w./-]+:\s+[\w./-]+\s+-\s+)\S/.exec(subject) ?? /^((?:[\w./-]+:\s+)+)\S/.exec(subject);
+    if (match === null) continue;
+    const prefix = (match[1] as string).trim();
+    counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [prefix, count] of counts)
+    if (best === undefined || count > (counts.get(best) ?? 0)) best = prefix;
+  return best;
+}
+
+/**
+ * `directory`: the name of the directory the module has to itself, if it has one; `history`:
+ * the subjects of the module's files' recent commits, whose prefix wins over the path table.
+ */
+export function subjectOf(plan: ModulePlan, directory?: string, history: readonly string[] = []): string {
+  const prefix = historyPrefix(history) ?? subjectPrefix(plan.unit, plan.module, directory);
   if (plan.converted.length > 0) {
     const target = plan.converted.some((c) => c.callee.endsWith("_affinity"))
       ? "pcim_alloc_irq_vectors_affinity()"
@@ -172,26 +195,27 @@ export function bodyOf(plan: ModulePlan, treeHasApi: boolean): string {
   const devres =
     "pcim_enable_device() marks the device as managed, and on a managed device the MSI/MSI-X " +
     "allocators are devres-managed as a side effect: pcim_setup_msi_release() registers " +
-    "pcim_msi_release(), which frees the vectors when the driver detaches, after remove() or " +
-    "when probe() fails.";
+    "pcim_msi_release(), which releases the vectors when the driver detaches, after remove() " +
+    "or when probe() fails.";
   if (plan.removed.length > 0) {
     paragraphs.push(
       `The ${driver} driver enables its device with pcim_enable_device(), allocates the ` +
-        `interrupt vectors with ${allocators}, and frees them itself with ${releases} ${where(plan)}.`,
+        `interrupt vectors with ${allocators}, and releases them itself with ${releases} ${where(plan)}.`,
     );
     paragraphs.push(
-      `${devres} The explicit ${releases} ${new Set(plan.removed.map((r) => r.callee)).size > 1 ? "free" : "frees"} the vectors a first time and devres frees them ` +
-        "again at detach: the explicit release is redundant.",
+      `${devres} The explicit ${releases} ${new Set(plan.removed.map((r) => r.callee)).size > 1 ? "release" : "releases"} the vectors before devres does, and ` +
+        "devres' own release is then a no-op: the explicit release is redundant, and it leaves the " +
+        "ownership of the vectors ambiguous.",
     );
   } else {
     paragraphs.push(
       `The ${driver} driver enables its device with pcim_enable_device() and allocates the ` +
-        `interrupt vectors with ${allocators}, and never frees them.`,
+        `interrupt vectors with ${allocators}, and never releases them.`,
     );
     paragraphs.push(
       `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid ` +
         "behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors " +
-        "would then leak at every unbind.",
+        "would then no longer be released at unbind, and the next bind would fail to enable MSI.",
     );
   }
   const changes: string[] = [];
@@ -215,6 +239,10 @@ export function bodyOf(plan: ModulePlan, treeHasApi: boolean): string {
   if (plan.removedLocals.length > 0) {
     change += ` ${list(plan.removedLocals.map((name) => `'${name}'`))} ${plan.removedLocals.length > 1 ? "are no longer used and go" : "is no longer used and goes"}.`;
   }
+  if (plan.removed.length > 0 && plan.converted.length === 0) change += " This changes no behaviour.";
+  for (const kept of plan.kept)
+    change += ` ${kept.callee}() at ${kept.path.split("/").at(-1)}:${kept.line} stays: ${kept.why.replace(/ \(.*\)$/, "")}.`;
+
   if (plan.converted.length === 0 && plan.removed.length > 0) {
     change += treeHasApi
       ? ""

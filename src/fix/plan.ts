@@ -5,13 +5,12 @@
  * the hybrid allocators renamed. Anything that cannot be done mechanically and safely gives a
  * reason instead of a patch. Pure: parsed files in, new texts out.
  */
-import { catalogEntry } from "../catalog.js";
+import { allocatesMsi, catalogEntry, devmCallback } from "../catalog.js";
 import type { FunctionRef } from "../model/graph.js";
-import { allocatesMsi } from "../model/ownership.js";
 import type { Finding, Status } from "../report/types.js";
-import { RENAMEABLE_ALLOCATORS } from "./edits.js";
-import { DEVM_ACTION_REGISTRARS } from "../catalog.js";
-import { isStatement, ModuleCalls, releaseMustStay, statementAt } from "./safety.js";
+import { RENAMEABLE_ALLOCATORS, whyKept } from "./edits.js";
+import { isPure } from "../parse/pure.js";
+import { isStatement, ModuleCalls, statementAt } from "./safety.js";
 import { callAt, parseTree, syntaxErrors, type ParsedFile, type SyntaxNode } from "./syntax.js";
 
 export interface ModuleWork {
@@ -44,11 +43,15 @@ export interface ModulePlan {
   /** Why there is no patch (changes is empty), or why a patch does less than asked. */
   reason?: string;
   removed: RemovedRelease[];
+  /** Teardown releases that stay: the finding proposes no deletion, and says why. */
+  kept: { path: string; line: number; callee: string; why: string }[];
   converted: { callee: string; function: string }[];
   allocators: string[];
   /** Labels merged into the next one because their only statement went. */
   mergedLabels: { from: string; to: string }[];
   removedLocals: string[];
+  /** Locals a deletion left unused that stay (declared with others, or set with side effects). */
+  keptLocals: string[];
   /** Functions that only released the vectors, dropped with their calls or devm registrations. */
   removedFunctions: string[];
 }
@@ -59,17 +62,6 @@ export interface PlanOptions {
 }
 
 const TEARDOWN_RULES = new Set(["msi-double-release", "msi-converted-double-release"]);
-const PURE_CALLS = new Set([
-  "test_bit",
-  "pci_get_drvdata",
-  "dev_get_drvdata",
-  "to_pci_dev",
-  "container_of",
-  "netdev_priv",
-  "pci_dev_msi_enabled",
-  "mtk_wed_device_active",
-  "pci_dev_id",
-]);
 
 interface TextEdit {
   start: number;
@@ -86,6 +78,8 @@ class FileEditor {
   readonly edits: TextEdit[] = [];
   readonly mergedLabels: { from: string; to: string }[] = [];
   readonly removedLocals: string[] = [];
+  /** Locals left unused that could not go with a plain edit. */
+  readonly keptLocals: string[] = [];
 
   constructor(readonly file: ParsedFile) {}
 
@@ -108,12 +102,10 @@ class FileEditor {
       case "compound_statement": {
         const siblings = parent.namedChildren.filter(isStatement);
         if (siblings.every((sibling) => sibling.id === node.id || this.deleted.has(sibling.id))) {
-          if (parent.parent?.type === "function_definition")
-            this.fail(
-              node,
-              `removing it would leave ${functionName(parent.parent)}() empty; drop the function and its callers by hand`,
-            );
+          // A function left with an empty body is valid C: it stays so, unless dropWrapper()
+          // could drop it with its uses.
           this.deleted.set(node.id, node);
+          if (parent.parent?.type === "function_definition") return;
           this.remove(parent);
           return;
         }
@@ -153,6 +145,12 @@ class FileEditor {
     this.deleted.set(fn.id, fn);
   }
 
+  /** Deletes an initialiser field (`.remove = foo_remove,`) with its line. */
+  deleteField(pair: SyntaxNode): void {
+    const comma = pair.nextSibling?.type === "," ? pair.nextSibling : null;
+    this.deleteLines(pair.startIndex, (comma ?? pair).endIndex, pair);
+  }
+
   /** Replaces a statement's text in place. */
   replace(node: SyntaxNode, text: string): void {
     this.edits.push({ start: node.startIndex, end: node.endIndex, text });
@@ -172,15 +170,18 @@ class FileEditor {
             .descendantsOfType("identifier")
             .filter((use) => use.text === name && !this.inDeleted(use) && !within(use, declaration));
           if (uses.length > 0) {
-            if (uses.every(isAssigned))
-              this.fail(declaration, `removing the release would leave ${name} set but unused`);
+            if (uses.every(isAssigned)) this.keptLocals.push(`${name} (now set but unused)`);
             continue;
           }
+          // A local the deletion leaves unused goes, unless that is not a plain edit: then it
+          // stays, and the patch note says so (the deletion itself is what the finding proposes).
           const declarators = declaration.childrenForFieldName("declarator");
-          if (declarators.length !== 1) this.fail(declaration, `${name} is declared with other variables`);
           const value = declarators[0]?.childForFieldName("value");
-          if (value !== null && value !== undefined && !isPure(value))
-            this.fail(declaration, `${name} would be unused but its initialiser has side effects`);
+          if (declarators.length !== 1 || (value !== null && value !== undefined && !isPure(value))) {
+            if (!this.keptLocals.includes(`${name} (now unused)`))
+              this.keptLocals.push(`${name} (now unused)`);
+            continue;
+          }
           this.remove(declaration);
           this.removedLocals.push(name);
           changed = true;
@@ -367,15 +368,6 @@ function isAssigned(use: SyntaxNode): boolean {
   return parent?.type === "assignment_expression" && parent.childForFieldName("left")?.id === use.id;
 }
 
-/** No assignment, increment or call other than accessors and ALL-CAPS macros. */
-function isPure(node: SyntaxNode): boolean {
-  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
-  return node.descendantsOfType("call_expression").every((call) => {
-    const name = call.childForFieldName("function")?.text ?? "";
-    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
-  });
-}
-
 /** Identifiers a deleted node uses (not the functions it calls). */
 function identifiersIn(node: SyntaxNode): Set<string> {
   const names = new Set<string>();
@@ -439,17 +431,19 @@ function gotoLabel(jump: SyntaxNode): string {
 
 /** The release a teardown finding points at: its callee, from the last evidence step. */
 function releaseCallee(finding: Finding): string {
-  const last = finding.evidence.at(-1);
-  return /^(\w+)/.exec(last?.text ?? "")?.[1] ?? "";
+  const release = finding.evidence.findLast((step) => step.role === "release");
+  return /^(\w+)/.exec(release?.text ?? "")?.[1] ?? "";
 }
 
 function reachWord(finding: Finding): string {
-  const entry = finding.evidence.find((step) => step.role === "entry");
-  const text = entry?.text ?? "";
-  if (text.includes(".remove")) return "remove";
-  if (text.includes(".probe")) return "probe";
-  if (text.includes("devm action")) return "devm-action";
-  return "helper";
+  const kind = finding.evidence.find((step) => step.role === "entry")?.path;
+  return kind === "remove"
+    ? "remove"
+    : kind === "probe-error"
+      ? "probe"
+      : kind === "devm-action"
+        ? "devm-action"
+        : "helper";
 }
 
 export function planModule(work: ModuleWork, files: readonly ParsedFile[], options: PlanOptions): ModulePlan {
@@ -459,10 +453,12 @@ export function planModule(work: ModuleWork, files: readonly ParsedFile[], optio
     status: work.status,
     changes: [],
     removed: [],
+    kept: [],
     converted: [],
     allocators: [],
     mergedLabels: [],
     removedLocals: [],
+    keptLocals: [],
     removedFunctions: [],
   };
   const byPath = new Map(files.map((file, index) => [file.path, { file, index }]));
@@ -476,11 +472,24 @@ export function planModule(work: ModuleWork, files: readonly ParsedFile[], optio
         .map(({ call }) => call.callee),
     ),
   ].sort();
+  // The classification decided which releases may go: those whose finding proposes the
+  // deletion. The others stay, and the finding says what to do instead.
   const teardown = work.findings.filter((finding) => TEARDOWN_RULES.has(finding.ruleId));
+  const deletions = teardown.filter((finding) => finding.fix.edits.length > 0);
+  plan.kept = teardown
+    .filter((finding) => finding.fix.edits.length === 0)
+    .map((finding) => ({
+      path: finding.file,
+      line: finding.line,
+      callee: releaseCallee(finding),
+      why: whyKept(finding.fix),
+    }));
   const wantsConversion = options.convert && work.status !== "converted-double-release";
-  if (teardown.length === 0 && !wantsConversion) {
+  if (deletions.length === 0 && !wantsConversion) {
     plan.reason =
-      "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
+      teardown.length > 0
+        ? `no release can simply go: ${plan.kept.map((kept) => `${kept.callee}() at ${kept.path}:${kept.line}: ${kept.why}`).join("; ")}`
+        : "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
     return plan;
   }
   const calls = new ModuleCalls(files);
@@ -498,45 +507,33 @@ export function planModule(work: ModuleWork, files: readonly ParsedFile[], optio
     // Later releases first, so an else branch is gone before its if is looked at.
     const seeds: { editor: FileEditor; statement: SyntaxNode }[] = [];
     const seen = new Set<string>();
-    for (const finding of teardown) {
+    for (const finding of deletions) {
       const where = `${finding.file}:${finding.line}`;
       if (seen.has(where)) continue;
       seen.add(where);
       const entry = byPath.get(finding.file);
       if (entry === undefined) throw new FailedEdit(`${finding.file}: not readable`);
       const callee = releaseCallee(finding);
-      const node = callAt(entry.file, finding.line, finding.column, callee);
-      if (node === undefined) {
-        throw new FailedEdit(
-          `${where}: ${callee}() is registered as a devm action; drop the registration by hand`,
-        );
-      }
-      const statement = node.parent;
+      const statement = callAt(entry.file, finding.line, finding.column, callee)?.parent;
       if (statement?.type !== "expression_statement")
-        throw new FailedEdit(`${where}: ${callee}() is part of a larger expression`);
+        throw new FailedEdit(`${where}: ${callee}() is not the statement the finding names`);
       const fnIndex = entry.file.facts.functions.findIndex(
-        (fn) => fn.line - 1 <= node.startPosition.row && fn.endLine - 1 >= node.startPosition.row,
+        (fn) => fn.line - 1 <= statement.startPosition.row && fn.endLine - 1 >= statement.startPosition.row,
       );
       if (fnIndex < 0) throw new FailedEdit(`${where}: ${callee}() is outside a function`);
       const fnRef: FunctionRef = { file: entry.index, fn: fnIndex };
-      const why = releaseMustStay(calls, fnRef, statement);
-      if (why !== undefined) throw new FailedEdit(`${where}: ${callee}() stays: ${why}`);
       const fnNode = calls.nodeOfFunction(fnRef);
       const body = fnNode?.childForFieldName("body");
+      const statements = body?.namedChildren.filter(
+        (child) => isStatement(child) && child.type !== "declaration",
+      );
       const wrapper =
-        fnNode !== undefined &&
-        body !== null &&
-        body !== undefined &&
-        body.namedChildren
-          .filter(isStatement)
-          .every((child) => child.id === statement.id || child.type === "declaration");
-      if (wrapper) {
-        // A function that only frees the vectors goes whole, with its calls and registrations.
-        dropWrapper(calls, fnRef, fnNode, editorOf, seeds);
+        fnNode !== undefined && statements?.length === 1 && within(statement, statements[0] as SyntaxNode);
+      // A function that only frees the vectors goes whole, with its calls, devm registrations
+      // or `.remove =` field; where that is not a plain edit, it stays with an empty body.
+      if (wrapper && dropWrapper(calls, fnRef, fnNode, editorOf, seeds))
         plan.removedFunctions.push(calls.graph.fn(fnRef).name);
-      } else {
-        seeds.push({ editor: editorOf(entry.file), statement });
-      }
+      else seeds.push({ editor: editorOf(entry.file), statement });
       plan.removed.push({
         path: finding.file,
         line: finding.line,
@@ -554,6 +551,7 @@ export function planModule(work: ModuleWork, files: readonly ParsedFile[], optio
       editor.dropBraces();
       plan.mergedLabels.push(...editor.mergedLabels);
       plan.removedLocals.push(...editor.removedLocals);
+      plan.keptLocals.push(...editor.keptLocals);
     }
   } catch (error) {
     if (!(error instanceof FailedEdit)) throw error;
@@ -617,10 +615,12 @@ export function planModule(work: ModuleWork, files: readonly ParsedFile[], optio
 }
 
 /**
- * Drops a function whose only statement is the release: it must be static, and every use of
- * it a plain call statement or a devm_add_action*() registration in one of the kernel's two
- * shapes (`ret = devm_add_action_or_reset(...); if (ret) ...return ret;` or
- * `return devm_add_action(...);`).
+ * Drops a function whose only statement is the release, when every use of it goes with a
+ * plain edit: it must be static; a `.remove` callback loses its `.remove =` field (the PCI
+ * core runs nothing in its place); a helper loses its plain call statements and its
+ * devm_add_action*() registrations in one of the kernel's two shapes (`ret =
+ * devm_add_action_or_reset(...); if (ret) ...return ret;` or `return devm_add_action(...);`).
+ * False, with nothing changed, when one use is anything else.
  */
 function dropWrapper(
   calls: ModuleCalls,
@@ -628,42 +628,34 @@ function dropWrapper(
   fnNode: SyntaxNode,
   editorOf: (file: ParsedFile) => FileEditor,
   seeds: { editor: FileEditor; statement: SyntaxNode }[],
-): void {
+): boolean {
   const fn = calls.graph.fn(fnRef);
-  const home = calls.files[fnRef.file] as ParsedFile;
   const roles = [...calls.rolesOf(fnRef)].filter((role) => role !== "devm-action");
-  if (roles.length > 0)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty; kernel style drops the ${roles.join("/")} callback and its field, which is left to a person`,
-    );
-  if (!fn.isStatic)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty, and it is not static`,
-    );
+  if (!fn.isStatic || roles.some((role) => role !== "remove")) return false;
+  const actions: (() => void)[] = [];
   let uses = 0;
   for (const { caller, call } of calls.callersOf(fnRef)) {
     const site = calls.graph.call({ file: caller.file, call });
     const file = calls.files[caller.file] as ParsedFile;
     const node = statementAt(file, site.startByte);
     if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
-      throw new FailedEdit(
-        `${file.path}:${site.line}: ${fn.name}() would be empty, and this call of it is not a plain statement`,
-      );
-    seeds.push({ editor: editorOf(file), statement: node });
+      return false;
+    actions.push(() => seeds.push({ editor: editorOf(file), statement: node }));
     uses++;
   }
-  calls.files.forEach((file) => {
+  for (const file of calls.files) {
+    for (const pair of removeFields(file, fn.name)) {
+      actions.push(() => editorOf(file).deleteField(pair));
+      uses++;
+    }
     for (const site of file.facts.calls) {
-      if (!DEVM_ACTION_REGISTRARS.includes(site.callee)) continue;
-      if ((site.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1) !== fn.name) continue;
+      if (devmCallback(site) !== fn.name) continue;
       const registration = callAt(file, site.line, site.column, site.callee);
-      if (registration === undefined)
-        throw new FailedEdit(`${file.path}:${site.line}: cannot find the registration of ${fn.name}()`);
-      const editor = editorOf(file);
+      if (registration === undefined) return false;
       const parent = registration.parent;
       uses++;
       if (parent?.type === "return_statement") {
-        editor.replace(parent, "return 0;");
+        actions.push(() => editorOf(file).replace(parent, "return 0;"));
         continue;
       }
       const statement = parent?.type === "assignment_expression" ? parent.parent : null;
@@ -676,22 +668,31 @@ function dropWrapper(
         next?.type !== "if_statement" ||
         !checksOnly(next, variable)
       )
-        throw new FailedEdit(
-          `${file.path}:${site.line}: ${fn.name}() would be empty, and its ${site.callee}() registration is not a plain \`ret = ...; if (ret) return ret;\``,
-        );
-      seeds.push({ editor, statement }, { editor, statement: next });
+        return false;
+      const test = next;
+      actions.push(() =>
+        seeds.push({ editor: editorOf(file), statement }, { editor: editorOf(file), statement: test }),
+      );
     }
-  });
-  const named = calls.valueReferences(fn.name);
-  if (calls.callReferences(fn.name) !== calls.callersOf(fnRef).length + 1)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is declared or named elsewhere too`,
+  }
+  // Declared or named anywhere else (a prototype, an ops table): it stays.
+  if (calls.callReferences(fn.name) !== calls.callersOf(fnRef).length + 1) return false;
+  if (uses - calls.callersOf(fnRef).length !== calls.valueReferences(fn.name)) return false;
+  for (const action of actions) action();
+  editorOf(calls.files[fnRef.file] as ParsedFile).deleteFunction(fnNode);
+  return true;
+}
+
+/** The `.remove = name` fields of the file's struct pci_driver initialisers. */
+function removeFields(file: ParsedFile, name: string): SyntaxNode[] {
+  if (!file.facts.drivers.some((driver) => driver.remove === name)) return [];
+  return file.tree.rootNode
+    .descendantsOfType("initializer_pair")
+    .filter(
+      (pair) =>
+        pair.childForFieldName("designator")?.text.replace(/\s+/g, "") === ".remove" &&
+        pair.childForFieldName("value")?.text.trim() === name,
     );
-  if (uses - calls.callersOf(fnRef).length !== named)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is used other than by calls and devm registrations`,
-    );
-  editorOf(home).deleteFunction(fnNode);
 }
 
 /** `if (ret)` / `if (ret < 0)` with no else, whose body only logs and returns `ret`. */
@@ -761,7 +762,7 @@ function conversionProblem(
     ({ file, call }) => call.role === "release" && !removed.has(`${file.path}:${call.line}`),
   );
   if (kept !== undefined)
-    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (re-allocation, suspend or a path that is not a teardown), and would then free vectors devres owns`;
+    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (the finding proposes no deletion for it), and would then release vectors devres owns`;
   const allocs = allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call));
   const other = allocs.find(({ call }) => RENAMEABLE_ALLOCATORS[call.callee] === undefined);
   if (other !== undefined)

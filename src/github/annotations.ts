@@ -2,6 +2,7 @@
  * Findings as GitHub annotations: Checks API objects, or workflow commands when the token may
  * not write checks. Pure: the I/O is in checks.ts and main.ts.
  */
+import { evidenceLines } from "../report/evidence.js";
 import type { Finding } from "../report/types.js";
 
 export type AnnotationLevel = "notice" | "warning" | "failure";
@@ -33,13 +34,6 @@ export function annotationLevel(finding: Finding): AnnotationLevel {
 
 export function annotationTitle(finding: Finding): string {
   return finding.new === false ? `${finding.ruleId} (already at base)` : finding.ruleId;
-}
-
-/** The evidence chain, one step a line: `drivers/x/a.c:12 foo_probe: pcim_enable_device(pdev) [managed-enable]`. */
-export function evidenceLines(finding: Finding): string[] {
-  return finding.evidence.map(
-    (step) => `${step.file}:${step.line} ${step.function}: ${step.text} [${step.role}]`,
-  );
 }
 
 export function toCheckAnnotation(finding: Finding): CheckAnnotation {

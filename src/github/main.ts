@@ -4,7 +4,6 @@
  * summary, the report files and outputs, and the exit status by `fail-on`. Audit mode: the
  * whole `paths` audited, the report files and the summary. Inputs come from inputs.ts only.
  */
-import { alignFixesFrom } from "../fix/index.js";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile, realpath, unlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
@@ -336,11 +335,7 @@ async function runAudit(options: ActionOptions, octokit: Octokit | undefined): P
   await restoreFactsCache(options.factsCacheDir);
   const analysed = await analyze(source, { paths: options.paths, cache: options.factsCacheDir });
   await saveFactsCache(options.factsCacheDir, options.runId);
-  // The SARIF fixes carry only the edits `fix` would make in the whole module.
-  const report = await withBaseline(
-    options.sarifPath === undefined ? analysed : await alignFixesFrom(analysed, source),
-    options,
-  );
+  const report = await withBaseline(analysed, options);
   for (const warning of report.warnings ?? []) core.warning(`msi-ownership: ${warning}`);
   const findings = findingsOf(report);
   const sarif = await writeReports(report, options);

@@ -2,6 +2,7 @@
  * The job summary and check-run text of a pull request: every finding of the change, new ones
  * first, each linked to its line at the head commit, with its evidence. Pure.
  */
+import { evidenceLines, markdownStyle } from "../report/evidence.js";
 import type { FailOn } from "../commands/shared.js";
 import { findingsOf } from "../diff/check.js";
 import { NEEDS_CONVERSION, type Finding, type Report } from "../report/types.js";
@@ -52,12 +53,8 @@ function findingBlock(finding: Finding, link: RepositoryLink): string[] {
   const lines = [
     `- **${finding.severity}** ${code(finding.ruleId)} [${escapeMarkdown(where)}](${lineUrl(link, finding.file, finding.line)}): ${escapeMarkdown(finding.message)}`,
   ];
-  for (const step of finding.evidence) {
-    const at = `${step.file}:${step.line}`;
-    lines.push(
-      `  - [${escapeMarkdown(at)}](${lineUrl(link, step.file, step.line)}) in ${code(step.function)}: ${code(step.text)} (${step.role})`,
-    );
-  }
+  const style = markdownStyle((file, line) => lineUrl(link, file, line));
+  for (const line of evidenceLines(finding, style)) lines.push(`  - ${line}`);
   if (finding.fix.description !== "") lines.push(`  - Fix: ${escapeMarkdown(finding.fix.description)}`);
   return lines;
 }

@@ -3,7 +3,7 @@
  * their own file first, others anywhere in the module. Pure: FileFacts in, lookups out.
  */
 import type { CallSite, FileFacts, FunctionFacts } from "../parse/facts.js";
-import { ENTRY_NODE, EXIT_NODE } from "../parse/facts.js";
+import { ENTRY_NODE, EXIT_NODE, SUCCESS_RETURN } from "../parse/facts.js";
 
 export interface FunctionRef {
   file: number;
@@ -15,11 +15,19 @@ export interface CallRef {
   call: number;
 }
 
+/** How deep call chains are followed: kernel drivers nest helpers a few levels. */
+export const MAX_CALL_DEPTH = 12;
+
+export function key(ref: CallRef | FunctionRef): string {
+  return "call" in ref ? `${ref.file}/${ref.call}` : `${ref.file}:${ref.fn}`;
+}
+
 export class ModuleGraph {
   private readonly byName = new Map<string, FunctionRef[]>();
   private readonly nodeOfCall: Map<number, number>[];
   private readonly callsOfFunction: Map<string, number[]>;
   private readonly predecessors = new Map<string, number[][]>();
+  private callers: Map<string, CallRef[]> | undefined;
 
   constructor(readonly files: readonly FileFacts[]) {
     this.nodeOfCall = files.map(() => new Map());
@@ -80,6 +88,30 @@ export class ModuleGraph {
     }));
   }
 
+  /** The call sites in the module that call `ref`. */
+  callersOf(ref: FunctionRef): CallRef[] {
+    if (this.callers === undefined) {
+      const callers = new Map<string, CallRef[]>();
+      for (const caller of this.functions()) {
+        for (const site of this.callsIn(caller)) {
+          for (const callee of this.resolve(this.call(site).callee, caller.file)) {
+            const key = `${callee.file}:${callee.fn}`;
+            const list = callers.get(key) ?? [];
+            list.push(site);
+            callers.set(key, list);
+          }
+        }
+      }
+      this.callers = callers;
+    }
+    return this.callers.get(`${ref.file}:${ref.fn}`) ?? [];
+  }
+
+  /** The function a call site is in (its `fn` is never -1 for a call in the flow). */
+  callerOf(ref: CallRef): FunctionRef {
+    return { file: ref.file, fn: this.call(ref).fn };
+  }
+
   /** The flow node of a call site, or undefined for calls outside the flow (devm callbacks). */
   nodeOf(ref: CallRef): number | undefined {
     return (this.nodeOfCall[ref.file] as Map<number, number>).get(ref.call);
@@ -101,13 +133,14 @@ export class ModuleGraph {
 
   /**
    * Walks the flow of `ref` from `start` (exclusive), forwards or backwards, and returns the
-   * call nodes met, plus whether the function's exit (forwards) or entry (backwards) is met.
+   * call nodes met, whether the function's exit (forwards) or entry (backwards) is met, and
+   * whether a successful return is.
    */
   walk(
     ref: FunctionRef,
     start: number,
     direction: "forward" | "backward",
-  ): { calls: number[]; boundary: boolean } {
+  ): { calls: number[]; boundary: boolean; success: boolean } {
     const flow = this.fn(ref).flow;
     const edges = direction === "forward" ? flow.succ : this.preds(ref);
     const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;
@@ -115,6 +148,7 @@ export class ModuleGraph {
     const stack = [...(edges[start] ?? [])];
     const calls: number[] = [];
     let boundary = false;
+    let success = false;
     while (stack.length > 0) {
       const node = stack.pop() as number;
       if (seen.has(node)) continue;
@@ -125,8 +159,9 @@ export class ModuleGraph {
       }
       const call = flow.call[node] as number;
       if (call >= 0) calls.push(call);
+      else if (call === SUCCESS_RETURN) success = true;
       for (const next of edges[node] ?? []) stack.push(next);
     }
-    return { calls, boundary };
+    return { calls, boundary, success };
   }
 }

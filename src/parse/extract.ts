@@ -22,8 +22,10 @@ import {
   type FileFacts,
   type PciDriverFacts,
   type StatementSpan,
+  SUCCESS_RETURN,
 } from "./facts.js";
-import { stripComments } from "./text.js";
+import { isPure } from "./pure.js";
+import { replaceNonCode, stripComments } from "./text.js";
 
 type SyntaxNode = Parser.SyntaxNode;
 
@@ -93,6 +95,19 @@ const REGISTRATION = new RegExp(
 const STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
 const IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
 const CALLEE = /^([A-Za-z_]\w*)\s*\(/;
+/** `PTR_IF(false, foo)`: the kernel's way to name a function that is compiled out. */
+const DEAD_POINTER = /\bPTR_IF\s*\(\s*(?:false|0)\s*,\s*&?\s*([A-Za-z_]\w*)\s*\)/g;
+/**
+ * A name standing alone as an operand (after `=`, `,`, `(`, `&`, `?`, `:`, a cast or `return`,
+ * before `,`, `;`, `)`, `}`, `]` or `:`): a value, not a call, a field or a declaration's type.
+ */
+const OPERAND = /(?:[=,(&?:)]|\breturn)\s*([A-Za-z_]\w*)\s*(?=[,;)}\]:])/g;
+/** `if (0)` and `if (false)`: the body is not code. */
+const CONSTANT_FALSE = /^if\s*\(\s*(?:0|false)\s*\)$/;
+/** `return;`, `return 0;`, `return (0);`. */
+const SUCCESS = /^return\s*(?:\(\s*0\s*\)|0)?\s*;$/;
+const PCI_DEV_DECLARATION = /\bstruct\s+pci_dev\s*\*\s*(?:const\s+)?([A-Za-z_]\w*)\s*(=\s*([^;,]*))?/g;
+const BLANK = (match: string): string => " ".repeat(match.length);
 
 /**
  * How deep the recursive walks below may go (nested statements, calls, preprocessor blocks).
@@ -170,6 +185,8 @@ class Extractor {
       pmOps: [],
       registeredDrivers: [],
       otherDeviceFields: [],
+      valueRefs: {},
+      deadRefs: [],
       parseErrors: 0,
     };
     for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
@@ -181,8 +198,28 @@ class Extractor {
     this.topLevel(top);
     this.structDeclarations(root);
     this.textFacts();
+    this.valueReferences();
     this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
     return this.facts;
+  }
+
+  /** FileFacts.valueRefs and deadRefs, from the code without comments and literals. */
+  private valueReferences(): void {
+    const dead = new Set<string>();
+    const code = replaceNonCode(this.source, { literals: true }, BLANK).replace(
+      DEAD_POINTER,
+      (match, name) => {
+        dead.add(name as string);
+        return " ".repeat(match.length);
+      },
+    );
+    const refs: Record<string, number> = Object.create(null) as Record<string, number>;
+    for (const match of code.matchAll(OPERAND)) {
+      const name = match[1] as string;
+      refs[name] = (refs[name] ?? 0) + 1;
+    }
+    this.facts.valueRefs = { ...refs };
+    this.facts.deadRefs = [...dead].filter((name) => refs[name] === undefined).sort();
   }
 
   private position(index: number): { line: number; column: number } {
@@ -309,6 +346,8 @@ class Extractor {
       return;
     }
     const header = this.source.slice(light.start, body.start);
+    const nameAt = stripComments(header).search(new RegExp(`\\b${name}\\s*\\(`));
+    const namePosition = this.position(light.start + Math.max(0, nameAt));
     this.fnIndex = this.facts.functions.length;
     this.call = [-1, -1];
     this.succ = [[], []];
@@ -322,17 +361,41 @@ class Extractor {
       isStatic: /\bstatic\b/.test(stripComments(header)),
       line: this.position(light.start).line,
       endLine: this.position(light.end).line,
+      nameLine: namePosition.line,
+      nameColumn: namePosition.column,
       flow: { call: [], succ: [] },
       otherDeviceLocals: [],
     });
-    const first = this.statement(body, EXIT_NODE);
+    const first = this.statement(body, this.newNode(SUCCESS_RETURN, [EXIT_NODE]));
     this.succ[ENTRY_NODE] = [first];
+    this.otherDeviceVariables(header, this.text(body));
     const facts = this.facts.functions[this.fnIndex];
     if (facts !== undefined) {
       facts.flow = { call: this.call, succ: this.succ };
       facts.otherDeviceLocals = [...this.otherDeviceLocals].sort();
     }
     this.fnIndex = -1;
+  }
+
+  /**
+   * In a function handed a `struct pci_dev *`, a local `struct pci_dev *` set from anything but
+   * that parameter is another device (a second PCI function, a parent port): its vectors are
+   * not the probed device's.
+   */
+  private otherDeviceVariables(header: string, body: string): void {
+    const parameters = new Set([...stripComments(header).matchAll(PCI_DEV_DECLARATION)].map((m) => m[1]));
+    if (parameters.size === 0) return;
+    const code = stripComments(body);
+    for (const match of code.matchAll(PCI_DEV_DECLARATION)) {
+      const local = match[1] as string;
+      if (parameters.has(local)) continue;
+      const values = match[3] === undefined ? [] : [match[3]];
+      for (const assignment of code.matchAll(new RegExp(`(?<![\\w.>])${local}\\s*=(?!=)\\s*([^;]*);`, "g")))
+        values.push(assignment[1] as string);
+      const fromParameter = (value: string): boolean =>
+        parameters.has(value.replace(/^\s*\([^()]*\)\s*/, "").trim());
+      if (values.length > 0 && !values.every(fromParameter)) this.otherDeviceLocals.add(local);
+    }
   }
 
   // ---- flow graph -------------------------------------------------------------------------
@@ -405,8 +468,11 @@ class Extractor {
         const { head, body } = this.splitAtHead(light);
         const consequence = body.filter((child) => child.type !== "else_clause");
         const alternative = body.find((child) => child.type === "else_clause");
-        const thenEntry = this.sequence(consequence, next);
         const elseEntry = alternative === undefined ? next : this.sequence(alternative.children, next);
+        // `if (0)`: the body is not code, as under `#if 0`; its calls are not recorded.
+        if (CONSTANT_FALSE.test(this.source.slice(light.start, this.headEnd(light)).replace(/\s+/g, " ")))
+          return elseEntry;
+        const thenEntry = this.sequence(consequence, next);
         return this.expressions(head, this.newNode(-1, [thenEntry, elseEntry]));
       }
       case "while_statement":
@@ -456,7 +522,12 @@ class Extractor {
         return this.expressions(calls, dispatch);
       }
       case "return_statement":
-        return this.expressions(light.children, EXIT_NODE);
+        return this.expressions(
+          light.children,
+          SUCCESS.test(stripComments(this.text(light)).replace(/\s+/g, " ").trim())
+            ? this.newNode(SUCCESS_RETURN, [EXIT_NODE])
+            : EXIT_NODE,
+        );
       case "goto_statement": {
         const label = /goto\s+(\w+)/.exec(this.text(light))?.[1] ?? "";
         return this.labelNode(label);
@@ -707,14 +778,55 @@ function pciDriver(variable: string, list: SyntaxNode, line: number): PciDriverF
   return driver;
 }
 
-/** The statement a call stands alone in (`pci_free_irq_vectors(pdev);`), if it does. */
+/**
+ * What deleting a release takes: the statement it stands alone in (`pci_free_irq_vectors(pdev);`),
+ * or the `if` that only guards it, with no else and a condition that can go with it
+ * (`if (chip->msi_en) pci_free_irq_vectors(pci);`).
+ */
 function statementSpan(call: SyntaxNode): StatementSpan | undefined {
-  const statement = call.parent;
-  if (statement?.type !== "expression_statement") return undefined;
+  const expression = call.parent;
+  if (expression?.type !== "expression_statement") return undefined;
+  let statement = expression;
+  let body: SyntaxNode | null = expression;
+  if (
+    body.parent?.type === "compound_statement" &&
+    body.parent.namedChildren.filter((child) => child.type !== "comment").length === 1
+  )
+    body = body.parent;
+  const guard = body.parent;
+  // `else\n\trelease;`: the else branch goes, its if stays.
+  if (
+    guard?.type === "else_clause" &&
+    guard.namedChildren.filter((child) => child.type !== "comment").length === 1
+  ) {
+    const span = spanOf(guard);
+    const keyword = guard.firstChild;
+    span.ownLines &&=
+      keyword !== null && (guard.previousSibling?.endPosition.row ?? -1) < keyword.startPosition.row;
+    span.sole = false;
+    span.guarded = true;
+    return span;
+  }
+  if (
+    guard?.type === "if_statement" &&
+    guard.childForFieldName("consequence")?.id === body.id &&
+    guard.childForFieldName("alternative") === null &&
+    isPure(guard.childForFieldName("condition") ?? guard)
+  )
+    statement = guard;
+  const span = spanOf(statement);
+  if (statement !== expression) span.guarded = true;
+  return span;
+}
+
+function spanOf(statement: SyntaxNode): StatementSpan {
   const container = statement.parent;
   const siblings = container?.namedChildren.filter((child) => child.type !== "comment") ?? [];
+  // A label keeps something to label when a statement follows it in its block.
+  let following = container?.type === "labeled_statement" ? container.nextNamedSibling : null;
+  while (following?.type === "comment") following = following.nextNamedSibling;
   const sole =
-    container?.type === "labeled_statement" ||
+    (container?.type === "labeled_statement" && following === null) ||
     container?.type === "if_statement" ||
     container?.type === "else_clause" ||
     siblings.length === 1;
@@ -723,7 +835,7 @@ function statementSpan(call: SyntaxNode): StatementSpan | undefined {
   const ownLines =
     (previous === null || previous.endPosition.row < statement.startPosition.row) &&
     (next === null || next.startPosition.row > statement.endPosition.row);
-  return {
+  const span: StatementSpan = {
     startByte: statement.startIndex,
     endByte: statement.endIndex,
     line: statement.startPosition.row + 1,
@@ -731,4 +843,6 @@ function statementSpan(call: SyntaxNode): StatementSpan | undefined {
     ownLines,
     sole,
   };
+  if (siblings.length === 1 && container?.parent?.type === "function_definition") span.wholeBody = true;
+  return span;
 }

@@ -31,13 +31,21 @@ export interface StatementSpan {
   endLine: number;
   /** Nothing else shares the statement's lines. */
   ownLines: boolean;
-  /** The only statement of its block or label: removing it would leave an empty block. */
+  /**
+   * Removing it would leave an empty block, an if with no body, or a label at the end of its
+   * block (the first statement of a label that another statement follows is not sole).
+   */
   sole: boolean;
+  /** The statement is the whole body of its function: removing it leaves an empty function. */
+  wholeBody?: boolean;
+  /** The span is the `if` that only guards the call, which goes with it. */
+  guarded?: boolean;
 }
 
 /**
  * Control flow of one function over its call sites: node 0 is the entry, node 1 the exit;
- * `call[n]` is the CallSite index a node stands for, or -1 for a join point.
+ * `call[n]` is the CallSite index a node stands for, -1 for a join point, or SUCCESS_RETURN
+ * for a `return 0;`, a bare `return;` or the end of the body (the function succeeds there).
  */
 export interface FunctionFlow {
   call: number[];
@@ -49,6 +57,9 @@ export interface FunctionFacts {
   isStatic: boolean;
   line: number;
   endLine: number;
+  /** Where the function's name stands in its definition: what a reader looks for. */
+  nameLine: number;
+  nameColumn: number;
   flow: FunctionFlow;
   /** Local variables assigned a reference to another PCI device (pci_get_device() and friends). */
   otherDeviceLocals: string[];
@@ -84,9 +95,19 @@ export interface FileFacts {
   registeredDrivers: string[];
   /** Struct fields assigned a reference to another PCI device. */
   otherDeviceFields: string[];
+  /**
+   * How often each name stands as a value rather than called (`.reset = foo`,
+   * `INIT_WORK(&w, foo)`, `EXPORT_SYMBOL(foo)`): a function named so can run from places the
+   * call graph does not show. Names under `PTR_IF(false, ...)` are not counted.
+   */
+  valueRefs: Record<string, number>;
+  /** Names that stand only where a constant removes them (`PTR_IF(false, foo)`). */
+  deadRefs: string[];
   /** Number of ERROR or MISSING nodes tree-sitter produced (kernel macros). */
   parseErrors: number;
 }
 
 export const EXIT_NODE = 1;
 export const ENTRY_NODE = 0;
+/** FunctionFlow.call of a node where the function returns success. */
+export const SUCCESS_RETURN = -2;

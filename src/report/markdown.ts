@@ -4,16 +4,10 @@
  * section that covers them, with its maintainers and lists, each linked to its evidence, and,
  * given an earlier report, what was converted and what appeared since. Pure.
  */
+import { evidenceLines, markdownStyle } from "./evidence.js";
 import type { Maintainers, MaintainersSection } from "./maintainers.js";
 import { subsystemOf } from "./maintainers.js";
-import {
-  NEEDS_CONVERSION,
-  STATUSES,
-  type DriverReport,
-  type Finding,
-  type Report,
-  type Status,
-} from "./types.js";
+import { NEEDS_CONVERSION, STATUSES, type DriverReport, type Report, type Status } from "./types.js";
 
 export const SNAPSHOT_SCHEMA = "msi-ownership/snapshot@1";
 
@@ -125,49 +119,33 @@ function pieChart(summary: Record<Status, number>): string[] {
   ];
 }
 
-interface Step {
-  file: string;
-  line: number;
-  role: string;
-}
-
-function stepsOf(finding: Finding): Step[] {
-  return finding.evidence.length > 0
-    ? finding.evidence
-    : [{ file: finding.file, line: finding.line, role: "finding" }];
-}
-
-/** The file:line steps that make a finding true, linked. */
-function evidenceCell(steps: readonly Step[], linkBase: string | undefined): string {
-  return steps
-    .map((step) => {
-      const base = step.file.split("/").at(-1) ?? step.file;
-      return `${step.role} ${lineLink(linkBase, step.file, step.line, `${base}:${step.line}`)}`;
-    })
-    .join(" → ");
+/** The lines that make a driver's findings true; a later finding adds only the lines the earlier ones did not (the shared enable and allocation). */
+function driverEvidence(driver: DriverReport, linkBase: string | undefined): string {
+  if (driver.findings.length === 0) return "";
+  const style = markdownStyle((file, line) =>
+    linkBase === undefined
+      ? undefined
+      : `${linkBase}/${file.split("/").map(encodeURIComponent).join("/")}#L${line}`,
+  );
+  const seen = new Set<string>();
+  const cells: string[] = [];
+  for (const finding of driver.findings.slice(0, 3)) {
+    const lines = evidenceLines(finding, style);
+    const fresh = (
+      lines.length > 0
+        ? lines
+        : [lineLink(linkBase, finding.file, finding.line, `${finding.file}:${finding.line}`)]
+    ).filter((line) => !seen.has(line));
+    for (const line of fresh) seen.add(line);
+    if (fresh.length > 0) cells.push(fresh.join("<br>"));
+  }
+  const more = driver.findings.length - Math.min(3, driver.findings.length);
+  return cells.join("<br><br>") + (more > 0 ? `<br>and ${plural(more, "more finding")}` : "");
 }
 
 function driverLabel(driver: DriverReport): string {
   const name = driver.driver ?? driver.module;
   return `${code(driver.unit)} (${escapeMarkdown(name)})`;
-}
-
-/** Each finding's chain; a later finding shows only the steps the earlier ones did not (the shared enable and allocation). */
-function driverEvidence(driver: DriverReport, linkBase: string | undefined): string {
-  if (driver.findings.length === 0) return "";
-  const seen = new Set<string>();
-  const cells: string[] = [];
-  for (const finding of driver.findings.slice(0, 3)) {
-    const fresh = stepsOf(finding).filter((step) => {
-      const key = `${step.role}:${step.file}:${step.line}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    if (fresh.length > 0) cells.push(evidenceCell(fresh, linkBase));
-  }
-  const more = driver.findings.length - Math.min(3, driver.findings.length);
-  return cells.join("<br>") + (more > 0 ? `<br>and ${plural(more, "more finding")}` : "");
 }
 
 interface Group {

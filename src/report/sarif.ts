@@ -4,9 +4,10 @@
  * locations, the finding's fingerprint as a partial fingerprint, and the fix when it is
  * mechanical. Pure: the caller writes the file.
  */
+import { PLAIN_STYLE, stepLine } from "./evidence.js";
 import type * as sarif from "sarif";
 import { RULES, type Rule } from "../rules/index.js";
-import type { DriverReport, Edit, Evidence, Finding, Report, Severity } from "./types.js";
+import type { DriverReport, Edit, Finding, Report, Severity } from "./types.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 /** Where the sources are: results say `%SRCROOT%`, which upload-sarif maps to the checkout. */
@@ -30,16 +31,6 @@ const LEVEL: Record<Severity, sarif.ReportingConfiguration.level> = {
   error: "error",
   warning: "warning",
   note: "note",
-};
-
-const ROLE_LABEL: Record<Evidence["role"], string> = {
-  "managed-enable": "managed enable",
-  "unmanaged-enable": "unmanaged enable",
-  "hybrid-alloc": "hybrid allocation",
-  "managed-alloc": "managed allocation",
-  release: "explicit release",
-  entry: "entry point",
-  call: "call",
 };
 
 /** `msi-double-release` → `MsiDoubleRelease`: SARIF's `name` is an identifier-like word. */
@@ -92,16 +83,13 @@ function escapeLinkText(text: string): string {
   return text.replace(/[[\]\\]/g, (c) => `\\${c}`);
 }
 
-function evidenceMessage(step: Evidence): string {
-  return `${ROLE_LABEL[step.role]} in ${step.function}(): ${step.text}`;
-}
-
+/** The message with its evidence, each step linked to its related location. */
 function resultMessage(finding: Finding): string {
   if (finding.evidence.length === 0) return escapeLinkText(finding.message);
   const links = finding.evidence.map(
-    (step, index) => `[${escapeLinkText(`${ROLE_LABEL[step.role]} in ${step.function}()`)}](${index + 1})`,
+    (step, index) => `[${escapeLinkText(stepLine(step, PLAIN_STYLE, finding.file))}](${index + 1})`,
   );
-  return `${escapeLinkText(finding.message)} Evidence: ${links.join(" → ")}.`;
+  return `${escapeLinkText(finding.message)} Evidence: ${links.join("; ")}.`;
 }
 
 function fixOf(finding: Finding): sarif.Fix[] | undefined {
@@ -151,7 +139,7 @@ function resultOf(finding: Finding, driver: DriverReport, ruleIndex: number): sa
     result.relatedLocations = finding.evidence.map((step, index) => ({
       id: index + 1,
       physicalLocation: physicalLocation(step.file, step.line, step.column),
-      message: { text: evidenceMessage(step) },
+      message: { text: stepLine(step, PLAIN_STYLE, finding.file) },
     }));
   }
   const fixes = fixOf(finding);

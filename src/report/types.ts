@@ -29,6 +29,35 @@ export type Severity = "error" | "warning" | "note";
 /** What an evidence step shows: a catalog call, or the entry point / call that reaches it. */
 export type EvidenceRole = Role | "entry" | "call";
 
+/**
+ * How a release is reached, and what that makes it (KERNEL.md, "When a release is not a
+ * teardown"). Only the first three are teardowns, after which devres releases again.
+ */
+export const PATH_KINDS = [
+  /** The driver's `.remove`. */
+  "remove",
+  /** A probe error path after the allocation: probe fails, devres releases. */
+  "probe-error",
+  /** A devm action registered from probe: it runs at detach. */
+  "devm-action",
+  /** An allocation or INTx setup (`pdev->irq`) follows on the same path. */
+  "re-allocation",
+  /** Probe goes on to succeed after the release. */
+  "probe-continues",
+  /** A probe path on which nothing was allocated yet. */
+  "nothing-allocated",
+  /** `.shutdown`: devres does not run at shutdown. */
+  "shutdown",
+  /** A PM callback: suspend, freeze, and the like. */
+  "suspend",
+  /** Reached through a pointer: an ops table, a work item, a timer, a reset handler. */
+  "runtime",
+  /** Called from outside the module, or too deep to follow. */
+  "unknown",
+] as const;
+export type PathKind = (typeof PATH_KINDS)[number];
+export const TEARDOWN_PATHS: ReadonlySet<PathKind> = new Set(["remove", "probe-error", "devm-action"]);
+
 export interface Evidence {
   file: string;
   line: number;
@@ -38,6 +67,8 @@ export interface Evidence {
   function: string;
   /** Short text: the call (`pci_free_irq_vectors(pdev)`) or how it is reached. */
   text: string;
+  /** On an `entry` step: the kind of path it starts (a teardown, or why the release is needed there). */
+  path?: PathKind;
 }
 
 /** A text replacement, 1-based lines and columns, end exclusive. */
