@@ -630,13 +630,14 @@ function dropWrapper(
   seeds: { editor: FileEditor; statement: SyntaxNode }[],
 ): boolean {
   const fn = calls.graph.fn(fnRef);
-  const roles = [...calls.rolesOf(fnRef)].filter((role) => role !== "devm-action");
-  if (!fn.isStatic || roles.some((role) => role !== "remove")) return false;
+  // A devm action or a .remove can go with its registration; any other role cannot.
+  const roles = [...calls.rolesOf(fnRef)];
+  if (!fn.isStatic || roles.some((role) => role !== "remove" && role !== "devm-action")) return false;
   const actions: (() => void)[] = [];
   let uses = 0;
-  for (const { caller, call } of calls.callersOf(fnRef)) {
-    const site = calls.graph.call({ file: caller.file, call });
-    const file = calls.files[caller.file] as ParsedFile;
+  for (const ref of calls.callersOf(fnRef)) {
+    const site = calls.graph.call(ref);
+    const file = calls.files[ref.file] as ParsedFile;
     const node = statementAt(file, site.startByte);
     if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
       return false;
