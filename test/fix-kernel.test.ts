@@ -87,8 +87,8 @@ describe("fix on Linux 6.12", { skip }, () => {
 
   it("patches the double-release drivers it can, and says why not for the others", () => {
     assert.equal(report.tree.pcimAllocIrqVectors, false, "6.12 does not declare pcim_alloc_irq_vectors()");
-    // 34 on 6.12 when this was written; fewer means a regression in the edits or the checks.
-    assert.ok(result.patches.length >= 30, `${result.patches.length} patches`);
+    // 39 on 6.12 when this was written; fewer means a regression in the edits or the checks.
+    assert.ok(result.patches.length >= 35, `${result.patches.length} patches`);
     for (const patch of result.patches) {
       assert.match(patch.subject, /^[\w/ .:-]+[:-] Drop redundant pci_\w+\(\)/, patch.subject);
       assert.ok(
@@ -147,7 +147,7 @@ describe("fix on Linux 6.12", { skip }, () => {
     }
   });
 
-  it("leaves no double release in the patched drivers and no new kind of finding in their modules", async () => {
+  it("leaves no deletable double release in the patched drivers and no new kind of finding in their modules", async () => {
     const patchedFiles = new Map<string, string>();
     const scratch = await FsSource.open(repo);
     for (const patch of result.patches) {
@@ -175,13 +175,19 @@ describe("fix on Linux 6.12", { skip }, () => {
         );
         continue;
       }
-      assert.notEqual(driver.status, "double-release", `${driver.unit} ${driver.driver ?? ""}`);
+      // What stays is what the report kept (needed on another path, or no plain edit): those
+      // findings, with no edit, and the implicit cleanup waiting for pcim_alloc_irq_vectors().
+      const kept = new Set(
+        before?.findings
+          .filter((finding) => finding.fix.edits.length === 0)
+          .map((finding) => finding.fingerprint),
+      );
       for (const finding of driver.findings) {
-        assert.equal(
-          finding.ruleId,
-          "msi-implicit-managed",
+        assert.ok(
+          finding.ruleId === "msi-implicit-managed" || kept.has(finding.fingerprint),
           `${finding.file}:${finding.line}: ${finding.message}`,
         );
+        assert.deepEqual(finding.fix.edits, [], `${finding.file}:${finding.line}: still proposes an edit`);
       }
     }
     for (const unit of patchedUnits)
