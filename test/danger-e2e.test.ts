@@ -11,7 +11,12 @@ import { dirname, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
+import {
+  ACTIONS_BOT,
+  startFakeGitHub,
+  type FakeGitHub,
+  type RecordedRequest,
+} from "./helpers/fake-github.js";
 import { git } from "./helpers/git.js";
 
 const execFileAsync = promisify(execFile);
@@ -37,6 +42,11 @@ async function makeKernelRepository(dir: string): Promise<{ base: string; head: 
   // GitHub's `patch` field: the hunks, without the file headers.
   const patch = diff.slice(diff.indexOf("@@"));
   return { base, head, patch };
+}
+
+/** Requests as `METHOD /path`, for the messages of failed assertions. */
+function lines(requests: readonly RecordedRequest[]): string[] {
+  return requests.map((request) => `${request.method} ${request.path}`);
 }
 
 interface DangerRun {
@@ -94,13 +104,17 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
     github = await startFakeGitHub({
       owner: "acme",
       repo: "linux",
-      number: 7,
-      baseSha: change.base,
-      headSha: change.head,
-      files: [{ filename: DRIVER, status: "modified", patch: change.patch }],
-      commits: [
-        { sha: change.head, parents: [change.base], message: "skel: free the MSI vectors in remove()" },
-      ],
+      // Danger finds its own comments by the token's user.
+      login: ACTIONS_BOT,
+      pullRequest: {
+        number: 7,
+        baseSha: change.base,
+        headSha: change.head,
+        files: [{ filename: DRIVER, status: "modified", patch: change.patch }],
+        commits: [
+          { sha: change.head, parents: [change.base], message: "skel: free the MSI vectors in remove()" },
+        ],
+      },
     });
     const event = join(work, "event.json");
     await writeFile(
@@ -165,16 +179,16 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       DANGER_DISABLE_TRANSPILATION: "true",
       MSI_OWNERSHIP_REPORT: report,
     });
-    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${github.requests.join("\n")}`;
+    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${lines(github.requests).join("\n")}`;
     assert.doesNotMatch(run.stdout + run.stderr, /Unable to evaluate the Dangerfile/, context);
-    assert.deepEqual(github.rejected, [], context);
+    github.assertNoViolations(context);
 
     assert.equal(github.reviewComments.length, 1, context);
     const inline = github.reviewComments[0];
     assert.ok(inline);
     assert.equal(inline.path, DRIVER);
     assert.equal(inline.line, 41, "on the added pci_free_irq_vectors() line");
-    assert.equal(inline.commit_id, change.head);
+    assert.equal(inline.commitId, change.head);
     assert.match(inline.body, /msi-double-release/);
     assert.match(inline.body, /:no_entry_sign:/, "an error under fail-on new is a Danger failure");
     // The fix deletes the line: an empty suggestion block.
@@ -200,10 +214,10 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
     const firstInlineId = github.reviewComments[0]?.id;
     const before = github.requests.length;
     const run = await runDanger(kernel, join(action, "dangerfile.ts"), baseEnv);
-    const requests = github.requests.slice(before);
+    const requests = lines(github.requests.slice(before));
     const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${requests.join("\n")}`;
     assert.doesNotMatch(run.stdout + run.stderr, /Unable to evaluate the Dangerfile/, context);
-    assert.deepEqual(github.rejected, [], context);
+    github.assertNoViolations(context);
 
     assert.equal(github.issueComments.length, 1, context);
     assert.equal(github.issueComments[0]?.id, firstSummaryId);
@@ -232,9 +246,9 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       ...baseEnv,
       MSI_OWNERSHIP_REPORT: moved,
     });
-    const requests = github.requests.slice(before);
+    const requests = lines(github.requests.slice(before));
     const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${requests.join("\n")}`;
-    assert.deepEqual(github.rejected, [], context);
+    github.assertNoViolations(context);
     // Danger removes its inline comment that no longer applies, and lists the finding in its table.
     assert.equal(github.reviewComments.length, 0, context);
     assert.equal(github.issueComments.length, 1, context);

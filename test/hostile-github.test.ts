@@ -23,9 +23,10 @@ import {
 } from "../src/github/checks.js";
 import {
   startFakeGitHub,
+  type FakePullRequest,
   type FakeResponse,
+  type Intercept,
   type RecordedRequest,
-  type Route,
 } from "./helpers/fake-github.js";
 import { git } from "./helpers/git.js";
 
@@ -36,7 +37,6 @@ const TOKEN = "ghs_hostileTOKEN0123456789abcdef";
 const OWNER = "acme";
 const REPO = "linux";
 const PR = 7;
-const CHECK_RUN = 55;
 
 /** Short waits for tests: 20 ms steps, a 300 ms limit per attempt. */
 const FAST: ApiPolicy = {
@@ -58,35 +58,46 @@ const serverError: FakeResponse = { status: 500, body: { message: "Server Error"
 /** Longer than FAST.timeoutMs: the client must give up on it and retry. */
 const hang = (then: FakeResponse): FakeResponse => ({ ...then, delayMs: 3000 });
 
-/** Answers from a script per endpoint: the n-th request gets the n-th answer (the last repeats). */
-function scripted(script: Record<string, FakeResponse[]>, fallback?: Route): Route {
+/** In a script: the fake GitHub's own answer. */
+const asGitHub = undefined;
+
+/**
+ * Faults from a script per operation: the n-th request gets the n-th answer (the last repeats),
+ * `asGitHub` letting the fake GitHub answer; operations not in the script get `otherwise`.
+ */
+function scripted(script: Record<string, (FakeResponse | undefined)[]>, otherwise?: FakeResponse): Intercept {
   const seen = new Map<string, number>();
-  return (request, baseUrl) => {
-    const key = `${request.method} ${request.path}`;
+  return (request) => {
+    const key = request.operationId ?? "";
     const answers = script[key];
-    if (answers === undefined) return fallback?.(request, baseUrl);
+    if (answers === undefined) return otherwise;
     const index = seen.get(key) ?? 0;
     seen.set(key, index + 1);
     return answers[Math.min(index, answers.length - 1)];
   };
 }
 
-const FILES_PATH = `/repos/${OWNER}/${REPO}/pulls/${PR}/files`;
-const CREATE_PATH = `/repos/${OWNER}/${REPO}/check-runs`;
-const UPDATE_PATH = `/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN}`;
+const LIST_FILES = "pulls/list-files";
+const CREATE = "checks/create";
+const UPDATE = "checks/update";
 
-function count(requests: readonly RecordedRequest[], method: string, path: string): number {
-  return requests.filter((request) => request.method === method && request.path === path).length;
+function count(requests: readonly RecordedRequest[], operationId: string): number {
+  return requests.filter((request) => request.operationId === operationId).length;
+}
+
+function pullRequest(baseSha: string, headSha: string, filename: string): FakePullRequest {
+  return { number: PR, baseSha, headSha, files: [{ filename, status: "modified" }] };
 }
 
 describe("the API client under faults", () => {
   const repository = { owner: OWNER, repo: REPO };
-  const files = [{ filename: "drivers/a/a.c", status: "modified" }];
+  const changed = pullRequest("b".repeat(40), "a".repeat(40), "drivers/a/a.c");
 
   test("500s are retried with backoff until an answer comes", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`GET ${FILES_PATH}`]: [serverError, serverError, { status: 200, body: files }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [LIST_FILES]: [serverError, serverError, asGitHub] }),
+    });
     try {
       const started = performance.now();
       const octokit = createOctokit(
@@ -97,7 +108,7 @@ describe("the API client under faults", () => {
       );
       const listed = await listChangedFiles(octokit, repository, PR);
       assert.deepEqual(listed.files, [{ path: "drivers/a/a.c", status: "modified" }]);
-      assert.equal(count(github.requests, "GET", FILES_PATH), 3);
+      assert.equal(count(github.requests, LIST_FILES), 3);
       // Backoff: 20 ms × 1, then × 4.
       assert.ok(performance.now() - started >= 90, "retried without waiting");
     } finally {
@@ -106,9 +117,10 @@ describe("the API client under faults", () => {
   });
 
   test("a request that hangs is cut by the time limit and retried", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`GET ${FILES_PATH}`]: [hang(serverError), { status: 200, body: files }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [LIST_FILES]: [hang(serverError), asGitHub] }),
+    });
     try {
       const octokit = createOctokit(
         TOKEN,
@@ -119,7 +131,7 @@ describe("the API client under faults", () => {
       const started = performance.now();
       const listed = await listChangedFiles(octokit, repository, PR);
       assert.deepEqual(listed.files, [{ path: "drivers/a/a.c", status: "modified" }]);
-      assert.equal(count(github.requests, "GET", FILES_PATH), 2);
+      assert.equal(count(github.requests, LIST_FILES), 2);
       assert.ok(performance.now() - started < 2500, "waited for the hanging answer");
     } finally {
       await github.close();
@@ -127,9 +139,10 @@ describe("the API client under faults", () => {
   });
 
   test("a secondary rate limit (403 + retry-after) is waited out, saying so", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`POST ${CREATE_PATH}`]: [secondaryRateLimit, { status: 201, body: { id: CHECK_RUN } }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [CREATE]: [secondaryRateLimit, asGitHub] }),
+    });
     try {
       const warnings: string[] = [];
       const octokit = createOctokit(
@@ -140,10 +153,10 @@ describe("the API client under faults", () => {
       );
       const started = performance.now();
       assert.deepEqual(await startCheckRun(octokit, repository, "a".repeat(40), undefined), {
-        id: CHECK_RUN,
+        id: github.checkRuns[0]?.id,
       });
       assert.ok(performance.now() - started >= 40, "retry-after: 2 is 2 units of 20 ms");
-      assert.equal(count(github.requests, "POST", CREATE_PATH), 2);
+      assert.equal(count(github.requests, CREATE), 2);
       assert.match(warnings.join("\n"), /secondary rate limit on POST .*check-runs; retrying in 2s/);
     } finally {
       await github.close();
@@ -151,9 +164,10 @@ describe("the API client under faults", () => {
   });
 
   test("a rate limit that asks for longer than the job should wait fails instead of stalling", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`POST ${CREATE_PATH}`]: [{ ...secondaryRateLimit, headers: { "retry-after": "3600" } }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [CREATE]: [{ ...secondaryRateLimit, headers: { "retry-after": "3600" } }] }),
+    });
     try {
       const warnings: string[] = [];
       const octokit = createOctokit(
@@ -173,12 +187,13 @@ describe("the API client under faults", () => {
   });
 
   test("a 404 is not retried; an API that stays down gives a reason, not an exception", async () => {
-    const github = await startFakeGitHub(
-      scripted({
-        [`GET ${FILES_PATH}`]: [{ status: 404, body: { message: "Not Found" } }],
-        [`POST ${CREATE_PATH}`]: [serverError],
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({
+        [LIST_FILES]: [{ status: 404, body: { message: "Not Found" } }],
+        [CREATE]: [serverError],
       }),
-    );
+    });
     try {
       const octokit = createOctokit(
         TOKEN,
@@ -188,13 +203,13 @@ describe("the API client under faults", () => {
       );
       const listed = await listChangedFiles(octokit, repository, PR);
       assert.equal(listed.files, undefined);
-      assert.equal(count(github.requests, "GET", FILES_PATH), 1);
+      assert.equal(count(github.requests, LIST_FILES), 1);
       const started = await startCheckRun(octokit, repository, "a".repeat(40), undefined);
       assert.deepEqual(
         { id: started.id, status: (started as { status: number }).status },
         { id: undefined, status: 500 },
       );
-      assert.equal(count(github.requests, "POST", CREATE_PATH), 1 + FAST.retries);
+      assert.equal(count(github.requests, CREATE), 1 + FAST.retries);
     } finally {
       await github.close();
     }
@@ -255,11 +270,14 @@ describe("the action under API faults", { concurrency: false }, () => {
   });
 
   async function runAction(
-    route: Route,
+    intercept: Intercept,
     inputs: Record<string, string>,
     mode: "pr" | "audit" = "pr",
   ): Promise<{ run: Run; requests: RecordedRequest[] }> {
-    const github = await startFakeGitHub(route);
+    const github = await startFakeGitHub({
+      pullRequest: pullRequest(baseSha, headSha, "drivers/misc/demo/demo.c"),
+      intercept,
+    });
     const runner = join(scratch, `runner-${++runs}`);
     await mkdir(runner, { recursive: true });
     const event = join(runner, "event.json");
@@ -356,13 +374,10 @@ describe("the action under API faults", { concurrency: false }, () => {
     run.stdout.split("\n").filter((line) => line.startsWith("::error "));
 
   test("every endpoint answers 500: git gives the files, workflow commands the annotations", async () => {
-    const { run, requests } = await runAction(
-      scripted({}, () => serverError),
-      {},
-    );
+    const { run, requests } = await runAction(scripted({}, serverError), {});
     assertDelivered(run, 1);
-    assert.equal(count(requests, "GET", FILES_PATH), 1 + FAST.retries);
-    assert.equal(count(requests, "POST", CREATE_PATH), 1 + FAST.retries);
+    assert.equal(count(requests, LIST_FILES), 1 + FAST.retries);
+    assert.equal(count(requests, CREATE), 1 + FAST.retries);
     assert.match(run.stdout, /pulls\.listFiles failed.*using git diff/);
     assert.match(run.stdout, /check run could not be created \(HTTP 500/);
     assert.equal(commandAnnotations(run).length, 1);
@@ -370,26 +385,21 @@ describe("the action under API faults", { concurrency: false }, () => {
   });
 
   test("the same outage with fail-on never: success, because the exit status is the findings'", async () => {
-    const { run } = await runAction(
-      scripted({}, () => serverError),
-      { "fail-on": "never" },
-    );
+    const { run } = await runAction(scripted({}, serverError), { "fail-on": "never" });
     assertDelivered(run, 0);
   });
 
   test("a fork's token: 403 on check runs and 404 on the files fall back to commands and git", async () => {
     const { run, requests } = await runAction(
       scripted({
-        [`GET ${FILES_PATH}`]: [{ status: 404, body: { message: "Not Found" } }],
-        [`POST ${CREATE_PATH}`]: [
-          { status: 403, body: { message: "Resource not accessible by integration" } },
-        ],
+        [LIST_FILES]: [{ status: 404, body: { message: "Not Found" } }],
+        [CREATE]: [{ status: 403, body: { message: "Resource not accessible by integration" } }],
       }),
       {},
     );
     assertDelivered(run, 1);
-    assert.equal(count(requests, "GET", FILES_PATH), 1, "a 404 is not retried");
-    assert.equal(count(requests, "POST", CREATE_PATH), 1, "a 403 without rate limit is not retried");
+    assert.equal(count(requests, LIST_FILES), 1, "a 404 is not retried");
+    assert.equal(count(requests, CREATE), 1, "a 403 without rate limit is not retried");
     assert.match(run.summary, /may not create check runs \(HTTP 403/);
     assert.equal(commandAnnotations(run).length, 1);
   });
@@ -397,20 +407,16 @@ describe("the action under API faults", { concurrency: false }, () => {
   test("rate limits and 500s that pass: waited out, retried, the check run completes", async () => {
     const { run, requests } = await runAction(
       scripted({
-        [`GET ${FILES_PATH}`]: [
-          serverError,
-          hang(serverError),
-          { status: 200, body: [{ filename: "drivers/misc/demo/demo.c", status: "modified" }] },
-        ],
-        [`POST ${CREATE_PATH}`]: [secondaryRateLimit, { status: 201, body: { id: CHECK_RUN } }],
-        [`PATCH ${UPDATE_PATH}`]: [serverError, { status: 200, body: { id: CHECK_RUN } }],
+        [LIST_FILES]: [serverError, hang(serverError), asGitHub],
+        [CREATE]: [secondaryRateLimit, asGitHub],
+        [UPDATE]: [serverError, asGitHub],
       }),
       {},
     );
     assertDelivered(run, 1);
-    assert.equal(count(requests, "GET", FILES_PATH), 3);
-    assert.equal(count(requests, "POST", CREATE_PATH), 2);
-    assert.equal(count(requests, "PATCH", UPDATE_PATH), 2);
+    assert.equal(count(requests, LIST_FILES), 3);
+    assert.equal(count(requests, CREATE), 2);
+    assert.equal(count(requests, UPDATE), 2);
     const completed = requests.filter((r) => r.method === "PATCH").at(-1)?.body as {
       conclusion?: string;
       output?: { annotations: unknown[] };
@@ -424,23 +430,21 @@ describe("the action under API faults", { concurrency: false }, () => {
   test("the check run is created but cannot be completed: commands carry the annotations", async () => {
     const { run, requests } = await runAction(
       scripted({
-        [`GET ${FILES_PATH}`]: [
-          { status: 200, body: [{ filename: "drivers/misc/demo/demo.c", status: "modified" }] },
-        ],
-        [`POST ${CREATE_PATH}`]: [{ status: 201, body: { id: CHECK_RUN } }],
-        [`PATCH ${UPDATE_PATH}`]: [hang(serverError)],
+        [LIST_FILES]: [asGitHub],
+        [CREATE]: [asGitHub],
+        [UPDATE]: [hang(serverError)],
       }),
       {},
     );
     assertDelivered(run, 1);
-    assert.equal(count(requests, "PATCH", UPDATE_PATH), 1 + FAST.retries);
+    assert.equal(count(requests, UPDATE), 1 + FAST.retries);
     assert.equal(commandAnnotations(run).length, 1);
     assert.match(run.summary, /could not be completed/);
   });
 
   test("audit mode: a tracking issue the API will not take costs the issue, not the run", async () => {
     const { run } = await runAction(
-      scripted({}, () => serverError),
+      scripted({}, serverError),
       { "tracking-issue": "MSI ownership" },
       "audit",
     );
