@@ -25,8 +25,14 @@ const fixtures = join(projectRoot, "test", "fixtures", "danger");
 const dangerBin = join(projectRoot, "node_modules", ".bin", "danger");
 const DRIVER = "drivers/misc/skel/skel_main.c";
 
-/** A kernel-style tree: base has an implicit-managed driver, the head adds a double release. */
-async function makeKernelRepository(dir: string): Promise<{ base: string; head: string; patch: string }> {
+/**
+ * A kernel-style tree: base has an implicit-managed driver, the head adds a double release
+ * (and `appended`, lines added at the end of the driver).
+ */
+async function makeKernelRepository(
+  dir: string,
+  appended = "",
+): Promise<{ base: string; head: string; patch: string }> {
   await mkdir(join(dir, "drivers/misc/skel"), { recursive: true });
   await git(dir, "init", "-q", "-b", "main");
   await copyFile(join(fixtures, "Makefile"), join(dir, "drivers/misc/skel/Makefile"));
@@ -35,7 +41,7 @@ async function makeKernelRepository(dir: string): Promise<{ base: string; head: 
   await git(dir, "commit", "-q", "-m", "skel: add the skel driver");
   const base = await git(dir, "rev-parse", "HEAD");
   await git(dir, "checkout", "-q", "-b", "topic");
-  await copyFile(join(fixtures, "skel_main-head.c"), join(dir, DRIVER));
+  await writeFile(join(dir, DRIVER), (await readFile(join(fixtures, "skel_main-head.c"), "utf8")) + appended);
   await git(dir, "commit", "-q", "-a", "-m", "skel: free the MSI vectors in remove()");
   const head = await git(dir, "rev-parse", "HEAD");
   const diff = await git(dir, "diff", base, head, "--", DRIVER);
@@ -261,5 +267,59 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       summary,
     );
     assert.doesNotMatch(summary, /```suggestion/);
+  });
+
+  it("a hundred findings on lines of the diff: one review with a hundred inline comments, accepted", async () => {
+    // A second pull request whose driver gains 120 lines at the end, each one commentable.
+    const big = join(work, "linux-big");
+    await mkdir(big);
+    const padding = Array.from({ length: 120 }, (_, index) => `/* skel: register ${index} */\n`).join("");
+    const bigChange = await makeKernelRepository(big, padding);
+    const firstAdded = (await readFile(join(fixtures, "skel_main-head.c"), "utf8")).split("\n").length;
+    const parsed = JSON.parse(await readFile(report, "utf8")) as {
+      drivers: { findings: { line: number; fingerprint: string }[] }[];
+    };
+    const driver = parsed.drivers[0];
+    const finding = driver?.findings[0];
+    assert.ok(driver && finding);
+    driver.findings = Array.from({ length: 100 }, (_, index) => ({
+      ...finding,
+      line: firstAdded + index,
+      fingerprint: `${finding.fingerprint}-${index}`,
+    }));
+    const hundred = join(work, "hundred.json");
+    await writeFile(hundred, JSON.stringify(parsed));
+    const bigGitHub = await startFakeGitHub({
+      owner: "acme",
+      repo: "linux",
+      login: ACTIONS_BOT,
+      pullRequest: {
+        number: 7,
+        baseSha: bigChange.base,
+        headSha: bigChange.head,
+        files: [{ filename: DRIVER, status: "modified", patch: bigChange.patch }],
+        commits: [{ sha: bigChange.head, parents: [bigChange.base], message: "skel: many lines" }],
+      },
+    });
+    try {
+      const run = await runDanger(big, join(action, "dangerfile.ts"), {
+        ...baseEnv,
+        GITHUB_SHA: bigChange.head,
+        DANGER_GITHUB_API_BASE_URL: bigGitHub.url,
+        MSI_OWNERSHIP_REPORT: hundred,
+      });
+      const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${lines(bigGitHub.requests).join("\n")}`;
+      bigGitHub.assertNoViolations(context);
+      assert.equal(bigGitHub.reviewComments.length, 100, context);
+      assert.deepEqual(
+        bigGitHub.reviewComments.map((comment) => comment.line).sort((a, b) => a - b),
+        Array.from({ length: 100 }, (_, index) => firstAdded + index),
+      );
+      const reviews = bigGitHub.requests.filter((request) => request.operationId === "pulls/create-review");
+      assert.equal(reviews.length, 1, context);
+      assert.equal((reviews[0]?.body as { comments: unknown[] }).comments.length, 100);
+    } finally {
+      await bigGitHub.close();
+    }
   });
 });
