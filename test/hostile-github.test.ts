@@ -7,13 +7,11 @@
  * the production defaults are checked for sanity.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import {
   createOctokit,
   DEFAULT_API_POLICY,
@@ -29,8 +27,8 @@ import {
   type RecordedRequest,
 } from "./helpers/fake-github.js";
 import { git } from "./helpers/git.js";
+import { runActionSource, type ActionRun } from "./helpers/run-action-source.js";
 
-const execFileAsync = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = join(ROOT, "test/fixtures/action");
 const TOKEN = "ghs_hostileTOKEN0123456789abcdef";
@@ -231,15 +229,7 @@ describe("the API client under faults", () => {
 // ---------------------------------------------------------------------------------------------
 // The whole action, run() in a child process as the runner would, against a failing API.
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  summary: string;
-  outputs: string;
-  report: string;
-  sarif: string;
-}
+type Run = ActionRun;
 
 describe("the action under API faults", { concurrency: false }, () => {
   let scratch: string;
@@ -278,79 +268,28 @@ describe("the action under API faults", { concurrency: false }, () => {
       pullRequest: pullRequest(baseSha, headSha, "drivers/misc/demo/demo.c"),
       intercept,
     });
-    const runner = join(scratch, `runner-${++runs}`);
-    await mkdir(runner, { recursive: true });
-    const event = join(runner, "event.json");
-    await writeFile(
-      event,
-      JSON.stringify(
-        mode === "pr"
-          ? {
-              number: PR,
-              pull_request: { number: PR, head: { sha: headSha }, base: { sha: baseSha, ref: "main" } },
-            }
-          : {},
-      ),
-    );
-    await writeFile(join(runner, "output"), "");
-    await writeFile(join(runner, "summary.md"), "");
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      XDG_CACHE_HOME: join(runner, "cache"),
-      GITHUB_ACTIONS: "true",
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
-      GITHUB_EVENT_NAME: mode === "pr" ? "pull_request" : "schedule",
-      GITHUB_EVENT_PATH: event,
-      GITHUB_SHA: "f".repeat(40),
-      GITHUB_OUTPUT: join(runner, "output"),
-      GITHUB_STEP_SUMMARY: join(runner, "summary.md"),
-      GITHUB_API_URL: github.url,
-      GITHUB_RUN_ID: "9",
-      RUNNER_TEMP: runner,
-      INPUT_TOKEN: TOKEN,
-      INPUT_PATHS: "drivers",
-      INPUT_ANNOTATIONS: "auto",
-      INPUT_REPORT: join(runner, "report.json"),
-      INPUT_SARIF: join(runner, "report.sarif"),
-      INPUT_MODE: "auto",
-    };
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-    const main = new URL("../src/github/main.ts", import.meta.url).href;
-    const script = `import(${JSON.stringify(main)}).then((m) => m.run(${JSON.stringify(FAST)}));`;
-    let code = 0;
-    let stdout = "";
-    let stderr = "";
     try {
-      ({ stdout, stderr } = await execFileAsync(
-        process.execPath,
-        ["--import", import.meta.resolve("tsx"), "-e", script],
-        {
-          cwd: workspace,
-          env,
-          maxBuffer: 1 << 26,
-        },
-      ));
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      ({ code, stdout, stderr } = failed);
+      const run = await runActionSource({
+        runner: join(scratch, `runner-${++runs}`),
+        workspace,
+        apiUrl: github.url,
+        token: TOKEN,
+        repository: `${OWNER}/${REPO}`,
+        eventName: mode === "pr" ? "pull_request" : "schedule",
+        payload:
+          mode === "pr"
+            ? {
+                number: PR,
+                pull_request: { number: PR, head: { sha: headSha }, base: { sha: baseSha, ref: "main" } },
+              }
+            : {},
+        inputs,
+        policy: FAST,
+      });
+      return { run, requests: github.requests };
     } finally {
       await github.close();
     }
-    const read = (name: string): Promise<string> => readFile(join(runner, name), "utf8").catch(() => "");
-    return {
-      run: {
-        code,
-        stdout,
-        stderr,
-        summary: await read("summary.md"),
-        outputs: await read("output"),
-        report: await read("report.json"),
-        sarif: await read("report.sarif"),
-      },
-      requests: github.requests,
-    };
   }
 
   function assertDelivered(run: Run, expectedCode: number): void {

@@ -13,6 +13,12 @@ export const MAX_ANNOTATION_TITLE = 255;
 /** An annotation's message and raw details: "The maximum size is 64 KB." */
 export const MAX_ANNOTATION_BYTES = 64 * 1024;
 
+/**
+ * A step's job summary (GITHUB_STEP_SUMMARY): "each step is restricted to a maximum size of
+ * 1MiB"; a larger one is not shown. Not an API request: the runner uploads the file.
+ */
+export const MAX_STEP_SUMMARY_BYTES = 1024 * 1024;
+
 type Body = Record<string, unknown>;
 
 function bodyTooLong(where: string, text: unknown): string[] {
