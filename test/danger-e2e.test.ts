@@ -269,7 +269,7 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
     assert.doesNotMatch(summary, /```suggestion/);
   });
 
-  it("a hundred findings on lines of the diff: one review with a hundred inline comments, accepted", async () => {
+  it("a hundred findings on the diff: one review of a hundred inline comments; three hundred off it: a main comment GitHub takes", async () => {
     // A second pull request whose driver gains 120 lines at the end, each one commentable.
     const big = join(work, "linux-big");
     await mkdir(big);
@@ -318,6 +318,27 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       const reviews = bigGitHub.requests.filter((request) => request.operationId === "pulls/create-review");
       assert.equal(reviews.length, 1, context);
       assert.equal((reviews[0]?.body as { comments: unknown[] }).comments.length, 100);
+
+      // Three hundred findings outside the diff: Danger's main comment must stay one GitHub takes.
+      driver.findings = Array.from({ length: 300 }, (_, index) => ({
+        ...finding,
+        line: 2 + (index % 20),
+        fingerprint: `${finding.fingerprint}-off-${index}`,
+      }));
+      const offDiff = join(work, "off-diff.json");
+      await writeFile(offDiff, JSON.stringify(parsed));
+      const second = await runDanger(big, join(action, "dangerfile.ts"), {
+        ...baseEnv,
+        GITHUB_SHA: bigChange.head,
+        DANGER_GITHUB_API_BASE_URL: bigGitHub.url,
+        MSI_OWNERSHIP_REPORT: offDiff,
+      });
+      const secondContext = `danger ci output:\n${second.stdout}\n${second.stderr}`;
+      bigGitHub.assertNoViolations(secondContext);
+      const main = bigGitHub.issueComments[0]?.body ?? "";
+      assert.ok(main.length <= 65_536, `${main.length} characters`);
+      assert.match(main, /\d+ more findings outside the diff are not listed/, secondContext);
+      assert.equal(second.code, 1, "the findings left out still fail the step");
     } finally {
       await bigGitHub.close();
     }
