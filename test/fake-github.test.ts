@@ -102,6 +102,24 @@ describe(`the fake GitHub refuses what GitHub refuses (@octokit/openapi ${OPENAP
     assert.equal(github.checkRuns[0]?.annotations.length, 50);
   });
 
+  test("an annotation title over 255 characters, or columns on an annotation that spans lines (422)", async () => {
+    const [status, violations] = await refused(
+      github,
+      update({
+        title: "t",
+        summary: "s",
+        annotations: [
+          { ...annotation, annotation_level: "notice", title: "t".repeat(256) },
+          { ...annotation, annotation_level: "notice", end_line: 12, start_column: 2, end_column: 5 },
+        ],
+      }),
+    );
+    assert.equal(status, 422);
+    const text = rules(violations, "checks/update");
+    assert.match(text, /annotations\/0\/title is longer than 255 characters/);
+    assert.match(text, /annotations\/1 has columns but spans lines/);
+  });
+
   test("a 70,000-character summary (422); 65,535 is taken", async () => {
     const [status, violations] = await refused(github, update({ title: "t", summary: "x".repeat(70_000) }));
     assert.equal(status, 422);

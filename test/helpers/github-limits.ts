@@ -38,6 +38,11 @@ function checkRunViolations(input: Body): string[] {
       `output.annotations has ${annotations.length} items; at most ${MAX_ANNOTATIONS_PER_REQUEST} a request`,
     );
   annotations.forEach((annotation, index) => {
+    if (
+      (annotation.start_column !== undefined || annotation.end_column !== undefined) &&
+      annotation.start_line !== annotation.end_line
+    )
+      violations.push(`output.annotations/${index} has columns but spans lines (columns are for one line)`);
     if (typeof annotation.title === "string" && annotation.title.length > MAX_ANNOTATION_TITLE)
       violations.push(`output.annotations/${index}/title is longer than ${MAX_ANNOTATION_TITLE} characters`);
     for (const field of ["message", "raw_details"]) {
