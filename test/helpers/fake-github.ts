@@ -308,7 +308,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     (request.body ?? {}) as Record<string, unknown>;
   const ours = (params: Record<string, string>): boolean => params.owner === owner && params.repo === repo;
   const isPr = (params: Record<string, string>): boolean =>
-    ours(params) && pr !== undefined && Number(params.pull_number ?? params.issue_number) === pr.number;
+    pr !== undefined && Number(params.pull_number ?? params.issue_number) === pr.number;
 
   const editComment =
     <T extends StoredComment>(comments: T[], json: (comment: T) => unknown): Handler =>
@@ -473,9 +473,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         };
       }
       const issue = state.issues.find((candidate) => candidate.number === Number(params.issue_number));
-      return issue === undefined || !ours(params)
-        ? notFound(operation)
-        : { status: 200, body: issueJson(issue) };
+      return issue === undefined ? notFound(operation) : { status: 200, body: issueJson(issue) };
     },
     "issues/list-for-repo": (request) => {
       const creator = request.query.get("creator");
@@ -589,16 +587,19 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       response = unprocessable(operation, refused);
     } else {
       const handler = handlers[operation.id];
-      response =
-        options.intercept?.(request) ??
-        (handler !== undefined
-          ? handler(request, params, operation)
-          : (violations.push({
-              operation: operation.id,
-              request: where,
-              rule: "the fake GitHub does not serve this operation yet",
-            }),
-            notFound(operation)));
+      const answered = options.intercept?.(request);
+      if (answered !== undefined) response = answered;
+      // Another repository is one GitHub does not show this token.
+      else if (params.owner !== undefined && !ours(params)) response = notFound(operation);
+      else if (handler !== undefined) response = handler(request, params, operation);
+      else {
+        violations.push({
+          operation: operation.id,
+          request: where,
+          rule: "the fake GitHub does not serve this operation yet",
+        });
+        response = notFound(operation);
+      }
     }
     for (const rule of responseViolations(operation, response.status, response.body)) {
       violations.push({ operation: operation.id, request: where, rule: `the fake's answer: ${rule}` });
