@@ -12,8 +12,8 @@ import {
   startCheckRun,
   type Octokit,
 } from "../src/github/checks.js";
-import { escapeMarkdown, lineUrl, prSummaryMarkdown } from "../src/github/summary.js";
-import { paginate, startFakeGitHub, type FakeGitHub } from "./helpers/fake-github.js";
+import { escapeMarkdown, lineUrl, prSummaryMarkdown, truncateForCheckRun } from "../src/github/summary.js";
+import { startFakeGitHub, type FakeGitHub, type PullRequestFile } from "./helpers/fake-github.js";
 import { driver, finding, report } from "./helpers/sample-report.js";
 
 const repository = { owner: "acme", repo: "linux" };
@@ -22,7 +22,7 @@ const quiet = { info: () => undefined, warning: () => undefined };
 describe("GitHub API edge", () => {
   let github: FakeGitHub;
   let octokit: Octokit;
-  const files = [
+  const files: PullRequestFile[] = [
     { filename: "drivers/a/a.c", status: "modified" },
     { filename: "drivers/a/b_new.c", status: "renamed", previous_filename: "drivers/a/b.c" },
     { filename: "drivers/a/c.c", status: "copied" },
@@ -30,20 +30,15 @@ describe("GitHub API edge", () => {
   ];
 
   before(async () => {
-    github = await startFakeGitHub((request, baseUrl) => {
-      if (request.path === "/repos/acme/linux/pulls/1/files") return paginate(request, baseUrl, files, 3);
-      if (request.path === "/repos/acme/linux/pulls/3/files")
-        return { status: 404, body: { message: "Not Found" } };
-      if (request.method === "POST" && request.path === "/repos/acme/linux/check-runs") {
-        const sha = (request.body as { head_sha: string }).head_sha;
-        return sha === "denied"
-          ? { status: 404, body: { message: "Not Found" } }
-          : { status: 201, body: { id: 9 } };
-      }
-      if (request.method === "PATCH" && request.path === "/repos/acme/linux/check-runs/9") {
-        return { status: 200, body: { id: 9 } };
-      }
-      return undefined;
+    github = await startFakeGitHub({
+      pullRequest: { number: 1, baseSha: "b".repeat(40), headSha: "a".repeat(40), files },
+      pageSize: 3,
+      // A token without `checks: write` on this commit: GitHub answers 404.
+      intercept: (request) =>
+        request.operationId === "checks/create" &&
+        (request.body as { head_sha: string }).head_sha === "denied"
+          ? { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" } }
+          : undefined,
     });
     octokit = createOctokit("t0ken", github.url, quiet);
   });
@@ -59,6 +54,7 @@ describe("GitHub API edge", () => {
       { path: "drivers/a/c.c", status: "added" },
       { path: "drivers/a/d.c", status: "removed" },
     ]);
+    assert.equal(github.requests.filter((r) => r.operationId === "pulls/list-files").length, 2);
   });
 
   test("listChangedFiles gives a reason instead of files when the API fails", async () => {
@@ -73,15 +69,19 @@ describe("GitHub API edge", () => {
       { id: denied.id, status: (denied as { status: number }).status },
       { id: undefined, status: 404 },
     );
-    assert.deepEqual(await startCheckRun(octokit, repository, "abc", "https://x/run"), { id: 9 });
+    const started = await startCheckRun(octokit, repository, "abc", "https://x/run");
+    assert.deepEqual(started, { id: github.checkRuns.at(-1)?.id });
+    assert.equal(github.checkRuns.at(-1)?.status, "in_progress");
   });
 
   test("finishCheckRun: batches of 50, only the last completes; none still completes once", async () => {
+    const started = await startCheckRun(octokit, repository, "abc", undefined);
+    assert.ok(started.id !== undefined);
     const annotations = Array.from({ length: 101 }, (_, index) =>
       toCheckAnnotation(finding({ file: `d/f${index}.c`, line: index + 1 })),
     );
     const before = github.requests.length;
-    const requests = await finishCheckRun(octokit, repository, 9, {
+    const requests = await finishCheckRun(octokit, repository, started.id, {
       conclusion: "failure",
       title: "t",
       summary: "s",
@@ -99,9 +99,11 @@ describe("GitHub API edge", () => {
         [1, "completed"],
       ],
     );
+    const run = github.checkRuns.find((candidate) => candidate.id === started.id);
+    assert.deepEqual([run?.annotations.length, run?.conclusion], [101, "failure"]);
     const empty = github.requests.length;
     assert.equal(
-      await finishCheckRun(octokit, repository, 9, {
+      await finishCheckRun(octokit, repository, started.id, {
         conclusion: "success",
         title: "t",
         summary: "s",
@@ -110,6 +112,38 @@ describe("GitHub API edge", () => {
       1,
     );
     assert.deepEqual((github.requests[empty]?.body as { conclusion: string }).conclusion, "success");
+  });
+
+  test("a check run with hundreds of long annotations and a summary at the limit is accepted", async () => {
+    const started = await startCheckRun(octokit, repository, "c".repeat(40), undefined);
+    assert.ok(started.id !== undefined);
+    const evidence = Array.from({ length: 12 }, (_, index) => ({
+      file: `drivers/net/ethernet/vendor/very_long_driver_name/part_${index}.c`,
+      line: 1000 + index,
+      column: 9,
+      role: "managed-enable" as const,
+      function: `very_long_driver_name_probe_step_${index}`,
+      text: "pcim_enable_device(pdev)",
+    }));
+    const annotations = Array.from({ length: 300 }, (_, index) =>
+      toCheckAnnotation(
+        finding({
+          file: `drivers/net/ethernet/vendor/very_long_driver_name/file_${index}.c`,
+          line: index + 1,
+          new: index % 3 !== 0,
+          evidence,
+        }),
+      ),
+    );
+    const requests = await finishCheckRun(octokit, repository, started.id, {
+      conclusion: "failure",
+      title: "300 new findings",
+      summary: truncateForCheckRun("| a | table |\n".repeat(10_000)),
+      annotations,
+    });
+    assert.equal(requests, 6);
+    github.assertNoViolations();
+    assert.equal(github.checkRuns.find((run) => run.id === started.id)?.annotations.length, 300);
   });
 });
 

@@ -14,7 +14,12 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { paginate, startFakeGitHub, type RecordedRequest, type Route } from "./helpers/fake-github.js";
+import {
+  startFakeGitHub,
+  type FakeGitHubOptions,
+  type PullRequestFile,
+  type RecordedRequest,
+} from "./helpers/fake-github.js";
 import { git } from "./helpers/git.js";
 
 const execFileAsync = promisify(execFile);
@@ -25,7 +30,6 @@ const OWNER = "acme";
 const REPO = "linux";
 const TOKEN = "ghs_testtoken0123456789";
 const PR_NUMBER = 7;
-const CHECK_RUN_ID = 101;
 /** On pull_request events GITHUB_SHA is the test merge commit: never the one to annotate. */
 const MERGE_SHA = "f".repeat(40);
 
@@ -103,7 +107,7 @@ interface PullRequestRepo {
   baseSha: string;
   headSha: string;
   /** The PR's files as pulls.listFiles returns them. */
-  apiFiles: { filename: string; status: string }[];
+  apiFiles: PullRequestFile[];
 }
 
 /**
@@ -124,7 +128,7 @@ async function pullRequestRepo(scratch: string, base: Files, head: Files): Promi
   const headSha = await git(origin, "rev-parse", "HEAD");
   const workspace = join(scratch, "workspace");
   await git(scratch, "clone", "-q", "--depth", "1", `file://${origin}`, workspace);
-  const apiFiles = Object.entries(head).map(([filename, content]) => ({
+  const apiFiles = Object.entries(head).map(([filename, content]): PullRequestFile => ({
     filename,
     status: content === null ? "removed" : filename in base ? "modified" : "added",
   }));
@@ -222,22 +226,32 @@ function pullRequestPayload(repo: PullRequestRepo): unknown {
   };
 }
 
-/** The API as the action needs it; `checksWritable: false` is a fork's read-only token. */
-function githubApi(files: () => readonly unknown[], checksWritable: boolean, pageSize = 30): Route {
-  return (request, baseUrl) => {
-    if (request.method === "GET" && request.path === `/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/files`) {
-      // Fewer per page than asked for, as GitHub may: the action must follow the Link header.
-      return paginate(request, baseUrl, files(), pageSize);
-    }
-    if (request.method === "POST" && request.path === `/repos/${OWNER}/${REPO}/check-runs`) {
-      return checksWritable
-        ? { status: 201, body: { id: CHECK_RUN_ID, ...(request.body as object) } }
-        : { status: 403, body: { message: "Resource not accessible by integration" } };
-    }
-    if (request.method === "PATCH" && request.path === `/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN_ID}`) {
-      return { status: 200, body: { id: CHECK_RUN_ID } };
-    }
-    return undefined;
+/**
+ * The API as the action needs it: the pull request with these files; `checksWritable: false` is
+ * a fork's read-only token, which GitHub refuses check runs (403).
+ */
+function githubApi(
+  repo: PullRequestRepo,
+  checksWritable: boolean,
+  files: readonly PullRequestFile[] = repo.apiFiles,
+  pageSize = 30,
+): FakeGitHubOptions {
+  return {
+    owner: OWNER,
+    repo: REPO,
+    // Fewer per page than asked for, as GitHub may: the action must follow the Link header.
+    pageSize,
+    pullRequest: { number: PR_NUMBER, baseSha: repo.baseSha, headSha: repo.headSha, files: [...files] },
+    intercept: (request) =>
+      !checksWritable && request.operationId === "checks/create"
+        ? {
+            status: 403,
+            body: {
+              message: "Resource not accessible by integration",
+              documentation_url: "https://docs.github.com/rest/checks/runs#create-a-check-run",
+            },
+          }
+        : undefined,
   };
 }
 
@@ -318,7 +332,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
     const inputs = workflows.get("msi-ownership.yml");
     assert.ok(inputs, "the README has no msi-ownership.yml workflow");
     const repo = await doubleReleaseRepo("pr");
-    const github = await startFakeGitHub(githubApi(() => repo.apiFiles, true));
+    const github = await startFakeGitHub(githubApi(repo, true));
     let result: RunResult;
     try {
       result = await runAction({
@@ -411,7 +425,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
       head[`drivers/misc/many/${name}.c`] = await driverSource("managed-free-in-remove.c", name);
     }
     const repo = await pullRequestRepo(join(scratchRoot, "gate"), base, head);
-    const github = await startFakeGitHub(githubApi(() => repo.apiFiles, true));
+    const github = await startFakeGitHub(githubApi(repo, true));
     let result: RunResult;
     try {
       result = await runAction({
@@ -456,7 +470,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
     const inputs = workflows.get("msi-ownership.yml");
     assert.ok(inputs);
     const repo = await doubleReleaseRepo("fork");
-    const github = await startFakeGitHub(githubApi(() => repo.apiFiles, false));
+    const github = await startFakeGitHub(githubApi(repo, false));
     let result: RunResult;
     try {
       result = await runAction({
@@ -491,11 +505,11 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
     assert.ok(inputs);
     const repo = await doubleReleaseRepo("huge");
     // The API's list is capped at 3000 and here does not even contain the driver.
-    const listed = Array.from({ length: 3000 }, (_, index) => ({
+    const listed = Array.from({ length: 3000 }, (_, index): PullRequestFile => ({
       filename: `Documentation/f${index}.rst`,
       status: "added",
     }));
-    const github = await startFakeGitHub(githubApi(() => listed, true, 100));
+    const github = await startFakeGitHub(githubApi(repo, true, listed, 100));
     let result: RunResult;
     try {
       result = await runAction({
@@ -537,7 +551,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
       { "drivers/misc/demo/Makefile": makefile, "drivers/misc/demo/demo.c": probe },
       { "drivers/misc/demo/demo.c": edited },
     );
-    const github = await startFakeGitHub(githubApi(() => repo.apiFiles, true));
+    const github = await startFakeGitHub(githubApi(repo, true));
     let result: RunResult;
     try {
       result = await runAction({
@@ -575,7 +589,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
     const publish = workflows.get("msi-ownership-publish.yml");
     assert.ok(analyse && publish, "the README lacks the analyse/publish workflows");
     const repo = await doubleReleaseRepo("split");
-    const readOnly = await startFakeGitHub(githubApi(() => repo.apiFiles, false));
+    const readOnly = await startFakeGitHub(githubApi(repo, false));
     let first: RunResult;
     try {
       first = await runAction({
@@ -602,7 +616,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
     const publishWorkspace = join(scratchRoot, "split", "publish");
     await mkdir(publishWorkspace, { recursive: true });
     await copyFile(first.outputs.report as string, join(publishWorkspace, "msi-ownership.json"));
-    const writable = await startFakeGitHub(githubApi(() => repo.apiFiles, true));
+    const writable = await startFakeGitHub(githubApi(repo, true));
     let second: RunResult;
     try {
       second = await runAction({
@@ -641,7 +655,7 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
     const inputs = workflows.get("msi-ownership-gate.yml");
     assert.ok(inputs);
     const repo = await doubleReleaseRepo("broken");
-    const github = await startFakeGitHub(githubApi(() => repo.apiFiles, true));
+    const github = await startFakeGitHub(githubApi(repo, true));
     const missing = "0".repeat(40);
     let result: RunResult;
     try {
@@ -678,39 +692,9 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
       "drivers/net/other/Makefile": "obj-$(CONFIG_OTHER) += other.o\n",
       "drivers/net/other/other.c": await driverSource("managed-no-release.c", "other"),
     });
-    const issues: {
-      number: number;
-      title: string;
-      body: string;
-      user: { login: string };
-      html_url: string;
-    }[] = [];
-    const route: Route = (request) => {
-      const issuesPath = `/repos/${OWNER}/${REPO}/issues`;
-      if (request.method === "GET" && request.path === "/user")
-        return { status: 403, body: { message: "Resource not accessible by integration" } };
-      if (request.method === "GET" && request.path === issuesPath) return { status: 200, body: issues };
-      if (request.method === "POST" && request.path === issuesPath) {
-        const body = request.body as { title: string; body: string };
-        const issue = {
-          number: issues.length + 1,
-          ...body,
-          user: { login: "github-actions[bot]" },
-          html_url: `https://github.com/${OWNER}/${REPO}/issues/${issues.length + 1}`,
-        };
-        issues.push(issue);
-        return { status: 201, body: issue };
-      }
-      const match = /^\/repos\/acme\/linux\/issues\/(\d+)$/.exec(request.path);
-      if (request.method === "PATCH" && match) {
-        const issue = issues.find((candidate) => candidate.number === Number(match[1]));
-        if (issue === undefined) return undefined;
-        Object.assign(issue, request.body);
-        return { status: 200, body: issue };
-      }
-      return undefined;
-    };
-    const github = await startFakeGitHub(route);
+    // No pull request, no issues yet; the workflow token may not read /user.
+    const github = await startFakeGitHub({ owner: OWNER, repo: REPO });
+    const { issues } = github;
     const runs: RunResult[] = [];
     try {
       for (const run of ["run1", "run2"]) {

@@ -11,7 +11,12 @@ import { dirname, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startFakeGitHub, type FakeGitHub } from "./support/fake-github.js";
+import {
+  ACTIONS_BOT,
+  startFakeGitHub,
+  type FakeGitHub,
+  type RecordedRequest,
+} from "./helpers/fake-github.js";
 import { git } from "./helpers/git.js";
 
 const execFileAsync = promisify(execFile);
@@ -20,8 +25,14 @@ const fixtures = join(projectRoot, "test", "fixtures", "danger");
 const dangerBin = join(projectRoot, "node_modules", ".bin", "danger");
 const DRIVER = "drivers/misc/skel/skel_main.c";
 
-/** A kernel-style tree: base has an implicit-managed driver, the head adds a double release. */
-async function makeKernelRepository(dir: string): Promise<{ base: string; head: string; patch: string }> {
+/**
+ * A kernel-style tree: base has an implicit-managed driver, the head adds a double release
+ * (and `appended`, lines added at the end of the driver).
+ */
+async function makeKernelRepository(
+  dir: string,
+  appended = "",
+): Promise<{ base: string; head: string; patch: string }> {
   await mkdir(join(dir, "drivers/misc/skel"), { recursive: true });
   await git(dir, "init", "-q", "-b", "main");
   await copyFile(join(fixtures, "Makefile"), join(dir, "drivers/misc/skel/Makefile"));
@@ -30,13 +41,18 @@ async function makeKernelRepository(dir: string): Promise<{ base: string; head: 
   await git(dir, "commit", "-q", "-m", "skel: add the skel driver");
   const base = await git(dir, "rev-parse", "HEAD");
   await git(dir, "checkout", "-q", "-b", "topic");
-  await copyFile(join(fixtures, "skel_main-head.c"), join(dir, DRIVER));
+  await writeFile(join(dir, DRIVER), (await readFile(join(fixtures, "skel_main-head.c"), "utf8")) + appended);
   await git(dir, "commit", "-q", "-a", "-m", "skel: free the MSI vectors in remove()");
   const head = await git(dir, "rev-parse", "HEAD");
   const diff = await git(dir, "diff", base, head, "--", DRIVER);
   // GitHub's `patch` field: the hunks, without the file headers.
   const patch = diff.slice(diff.indexOf("@@"));
   return { base, head, patch };
+}
+
+/** Requests as `METHOD /path`, for the messages of failed assertions. */
+function lines(requests: readonly RecordedRequest[]): string[] {
+  return requests.map((request) => `${request.method} ${request.path}`);
 }
 
 interface DangerRun {
@@ -94,13 +110,17 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
     github = await startFakeGitHub({
       owner: "acme",
       repo: "linux",
-      number: 7,
-      baseSha: change.base,
-      headSha: change.head,
-      files: [{ filename: DRIVER, status: "modified", patch: change.patch }],
-      commits: [
-        { sha: change.head, parents: [change.base], message: "skel: free the MSI vectors in remove()" },
-      ],
+      // Danger finds its own comments by the token's user.
+      login: ACTIONS_BOT,
+      pullRequest: {
+        number: 7,
+        baseSha: change.base,
+        headSha: change.head,
+        files: [{ filename: DRIVER, status: "modified", patch: change.patch }],
+        commits: [
+          { sha: change.head, parents: [change.base], message: "skel: free the MSI vectors in remove()" },
+        ],
+      },
     });
     const event = join(work, "event.json");
     await writeFile(
@@ -165,16 +185,16 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       DANGER_DISABLE_TRANSPILATION: "true",
       MSI_OWNERSHIP_REPORT: report,
     });
-    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${github.requests.join("\n")}`;
+    const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${lines(github.requests).join("\n")}`;
     assert.doesNotMatch(run.stdout + run.stderr, /Unable to evaluate the Dangerfile/, context);
-    assert.deepEqual(github.rejected, [], context);
+    github.assertNoViolations(context);
 
     assert.equal(github.reviewComments.length, 1, context);
     const inline = github.reviewComments[0];
     assert.ok(inline);
     assert.equal(inline.path, DRIVER);
     assert.equal(inline.line, 41, "on the added pci_free_irq_vectors() line");
-    assert.equal(inline.commit_id, change.head);
+    assert.equal(inline.commitId, change.head);
     assert.match(inline.body, /msi-double-release/);
     assert.match(inline.body, /:no_entry_sign:/, "an error under fail-on new is a Danger failure");
     // The fix deletes the line: an empty suggestion block.
@@ -204,10 +224,10 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
     const firstInlineId = github.reviewComments[0]?.id;
     const before = github.requests.length;
     const run = await runDanger(kernel, join(action, "dangerfile.ts"), baseEnv);
-    const requests = github.requests.slice(before);
+    const requests = lines(github.requests.slice(before));
     const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${requests.join("\n")}`;
     assert.doesNotMatch(run.stdout + run.stderr, /Unable to evaluate the Dangerfile/, context);
-    assert.deepEqual(github.rejected, [], context);
+    github.assertNoViolations(context);
 
     assert.equal(github.issueComments.length, 1, context);
     assert.equal(github.issueComments[0]?.id, firstSummaryId);
@@ -236,9 +256,9 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       ...baseEnv,
       MSI_OWNERSHIP_REPORT: moved,
     });
-    const requests = github.requests.slice(before);
+    const requests = lines(github.requests.slice(before));
     const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${requests.join("\n")}`;
-    assert.deepEqual(github.rejected, [], context);
+    github.assertNoViolations(context);
     // Danger removes its inline comment that no longer applies, and lists the finding in its table.
     assert.equal(github.reviewComments.length, 0, context);
     assert.equal(github.issueComments.length, 1, context);
@@ -251,5 +271,80 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
       summary,
     );
     assert.doesNotMatch(summary, /```suggestion/);
+  });
+
+  it("a hundred findings on the diff: one review of a hundred inline comments; three hundred off it: a main comment GitHub takes", async () => {
+    // A second pull request whose driver gains 120 lines at the end, each one commentable.
+    const big = join(work, "linux-big");
+    await mkdir(big);
+    const padding = Array.from({ length: 120 }, (_, index) => `/* skel: register ${index} */\n`).join("");
+    const bigChange = await makeKernelRepository(big, padding);
+    const firstAdded = (await readFile(join(fixtures, "skel_main-head.c"), "utf8")).split("\n").length;
+    const parsed = JSON.parse(await readFile(report, "utf8")) as {
+      drivers: { findings: { line: number; fingerprint: string }[] }[];
+    };
+    const driver = parsed.drivers[0];
+    const finding = driver?.findings[0];
+    assert.ok(driver && finding);
+    driver.findings = Array.from({ length: 100 }, (_, index) => ({
+      ...finding,
+      line: firstAdded + index,
+      fingerprint: `${finding.fingerprint}-${index}`,
+    }));
+    const hundred = join(work, "hundred.json");
+    await writeFile(hundred, JSON.stringify(parsed));
+    const bigGitHub = await startFakeGitHub({
+      owner: "acme",
+      repo: "linux",
+      login: ACTIONS_BOT,
+      pullRequest: {
+        number: 7,
+        baseSha: bigChange.base,
+        headSha: bigChange.head,
+        files: [{ filename: DRIVER, status: "modified", patch: bigChange.patch }],
+        commits: [{ sha: bigChange.head, parents: [bigChange.base], message: "skel: many lines" }],
+      },
+    });
+    try {
+      const run = await runDanger(big, join(action, "dangerfile.ts"), {
+        ...baseEnv,
+        GITHUB_SHA: bigChange.head,
+        DANGER_GITHUB_API_BASE_URL: bigGitHub.url,
+        MSI_OWNERSHIP_REPORT: hundred,
+      });
+      const context = `danger ci output:\n${run.stdout}\n${run.stderr}\nrequests:\n${lines(bigGitHub.requests).join("\n")}`;
+      bigGitHub.assertNoViolations(context);
+      assert.equal(bigGitHub.reviewComments.length, 100, context);
+      assert.deepEqual(
+        bigGitHub.reviewComments.map((comment) => comment.line).sort((a, b) => a - b),
+        Array.from({ length: 100 }, (_, index) => firstAdded + index),
+      );
+      const reviews = bigGitHub.requests.filter((request) => request.operationId === "pulls/create-review");
+      assert.equal(reviews.length, 1, context);
+      assert.equal((reviews[0]?.body as { comments: unknown[] }).comments.length, 100);
+
+      // Three hundred findings outside the diff: Danger's main comment must stay one GitHub takes.
+      driver.findings = Array.from({ length: 300 }, (_, index) => ({
+        ...finding,
+        line: 2 + (index % 20),
+        fingerprint: `${finding.fingerprint}-off-${index}`,
+      }));
+      const offDiff = join(work, "off-diff.json");
+      await writeFile(offDiff, JSON.stringify(parsed));
+      const second = await runDanger(big, join(action, "dangerfile.ts"), {
+        ...baseEnv,
+        GITHUB_SHA: bigChange.head,
+        DANGER_GITHUB_API_BASE_URL: bigGitHub.url,
+        MSI_OWNERSHIP_REPORT: offDiff,
+      });
+      const secondContext = `danger ci output:\n${second.stdout}\n${second.stderr}`;
+      bigGitHub.assertNoViolations(secondContext);
+      const main = bigGitHub.issueComments[0]?.body ?? "";
+      assert.ok(main.length <= 65_536, `${main.length} characters`);
+      assert.match(main, /\d+ more findings outside the diff are not listed/, secondContext);
+      assert.equal(second.code, 1, "the findings left out still fail the step");
+    } finally {
+      await bigGitHub.close();
+    }
   });
 });

@@ -15,6 +15,7 @@ import { msiOwnership, optionsFromEnv } from "../src/danger/index.js";
 import {
   headLinesOfDiff,
   isFullAudit,
+  MAIN_COMMENT_BUDGET,
   planReview,
   suggestedLine,
   suggestionBlock,
@@ -328,6 +329,28 @@ describe("planReview", () => {
     );
     // Evidence shared by several findings is listed once.
     assert.equal(markdown.split("skel_main.c:19]").length - 1, 1);
+  });
+
+  it("keeps Danger's main comment within GitHub's limit, counting the findings left out", () => {
+    const findings = [
+      finding({ line: 41 }),
+      ...Array.from({ length: 300 }, (_, index) => finding({ line: 100 + index, severity: "warning" })),
+      finding({ line: 900 }),
+    ];
+    const plan = planReview(input({ report: report([driver({ findings })]) }));
+    const main = plan.violations.filter((violation) => violation.file === undefined);
+    const listed = main.reduce((sum, violation) => sum + violation.message.length + 100, 0);
+    assert.ok(listed + (plan.markdown?.length ?? 0) <= MAIN_COMMENT_BUDGET, `${listed} characters listed`);
+    assert.equal(
+      plan.violations.filter((violation) => violation.file !== undefined).length,
+      1,
+      "inline kept",
+    );
+    const last = main.at(-1);
+    const left = 301 - (main.length - 1);
+    assert.ok(left > 0 && left < 301);
+    assert.equal(last?.message.startsWith(`${left} more findings outside the diff are not listed`), true);
+    assert.equal(last?.kind, "fail", "a failure left out still fails");
   });
 
   it("says nothing when the touched drivers need no conversion", () => {

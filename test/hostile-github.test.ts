@@ -7,13 +7,11 @@
  * the production defaults are checked for sanity.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import {
   createOctokit,
   DEFAULT_API_POLICY,
@@ -23,20 +21,20 @@ import {
 } from "../src/github/checks.js";
 import {
   startFakeGitHub,
+  type FakePullRequest,
   type FakeResponse,
+  type Intercept,
   type RecordedRequest,
-  type Route,
 } from "./helpers/fake-github.js";
 import { git } from "./helpers/git.js";
+import { runActionSource, type ActionRun } from "./helpers/run-action-source.js";
 
-const execFileAsync = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = join(ROOT, "test/fixtures/action");
 const TOKEN = "ghs_hostileTOKEN0123456789abcdef";
 const OWNER = "acme";
 const REPO = "linux";
 const PR = 7;
-const CHECK_RUN = 55;
 
 /** Short waits for tests: 20 ms steps, a 300 ms limit per attempt. */
 const FAST: ApiPolicy = {
@@ -58,35 +56,46 @@ const serverError: FakeResponse = { status: 500, body: { message: "Server Error"
 /** Longer than FAST.timeoutMs: the client must give up on it and retry. */
 const hang = (then: FakeResponse): FakeResponse => ({ ...then, delayMs: 3000 });
 
-/** Answers from a script per endpoint: the n-th request gets the n-th answer (the last repeats). */
-function scripted(script: Record<string, FakeResponse[]>, fallback?: Route): Route {
+/** In a script: the fake GitHub's own answer. */
+const asGitHub = undefined;
+
+/**
+ * Faults from a script per operation: the n-th request gets the n-th answer (the last repeats),
+ * `asGitHub` letting the fake GitHub answer; operations not in the script get `otherwise`.
+ */
+function scripted(script: Record<string, (FakeResponse | undefined)[]>, otherwise?: FakeResponse): Intercept {
   const seen = new Map<string, number>();
-  return (request, baseUrl) => {
-    const key = `${request.method} ${request.path}`;
+  return (request) => {
+    const key = request.operationId ?? "";
     const answers = script[key];
-    if (answers === undefined) return fallback?.(request, baseUrl);
+    if (answers === undefined) return otherwise;
     const index = seen.get(key) ?? 0;
     seen.set(key, index + 1);
     return answers[Math.min(index, answers.length - 1)];
   };
 }
 
-const FILES_PATH = `/repos/${OWNER}/${REPO}/pulls/${PR}/files`;
-const CREATE_PATH = `/repos/${OWNER}/${REPO}/check-runs`;
-const UPDATE_PATH = `/repos/${OWNER}/${REPO}/check-runs/${CHECK_RUN}`;
+const LIST_FILES = "pulls/list-files";
+const CREATE = "checks/create";
+const UPDATE = "checks/update";
 
-function count(requests: readonly RecordedRequest[], method: string, path: string): number {
-  return requests.filter((request) => request.method === method && request.path === path).length;
+function count(requests: readonly RecordedRequest[], operationId: string): number {
+  return requests.filter((request) => request.operationId === operationId).length;
+}
+
+function pullRequest(baseSha: string, headSha: string, filename: string): FakePullRequest {
+  return { number: PR, baseSha, headSha, files: [{ filename, status: "modified" }] };
 }
 
 describe("the API client under faults", () => {
   const repository = { owner: OWNER, repo: REPO };
-  const files = [{ filename: "drivers/a/a.c", status: "modified" }];
+  const changed = pullRequest("b".repeat(40), "a".repeat(40), "drivers/a/a.c");
 
   test("500s are retried with backoff until an answer comes", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`GET ${FILES_PATH}`]: [serverError, serverError, { status: 200, body: files }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [LIST_FILES]: [serverError, serverError, asGitHub] }),
+    });
     try {
       const started = performance.now();
       const octokit = createOctokit(
@@ -97,7 +106,7 @@ describe("the API client under faults", () => {
       );
       const listed = await listChangedFiles(octokit, repository, PR);
       assert.deepEqual(listed.files, [{ path: "drivers/a/a.c", status: "modified" }]);
-      assert.equal(count(github.requests, "GET", FILES_PATH), 3);
+      assert.equal(count(github.requests, LIST_FILES), 3);
       // Backoff: 20 ms × 1, then × 4.
       assert.ok(performance.now() - started >= 90, "retried without waiting");
     } finally {
@@ -106,9 +115,10 @@ describe("the API client under faults", () => {
   });
 
   test("a request that hangs is cut by the time limit and retried", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`GET ${FILES_PATH}`]: [hang(serverError), { status: 200, body: files }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [LIST_FILES]: [hang(serverError), asGitHub] }),
+    });
     try {
       const octokit = createOctokit(
         TOKEN,
@@ -119,7 +129,7 @@ describe("the API client under faults", () => {
       const started = performance.now();
       const listed = await listChangedFiles(octokit, repository, PR);
       assert.deepEqual(listed.files, [{ path: "drivers/a/a.c", status: "modified" }]);
-      assert.equal(count(github.requests, "GET", FILES_PATH), 2);
+      assert.equal(count(github.requests, LIST_FILES), 2);
       assert.ok(performance.now() - started < 2500, "waited for the hanging answer");
     } finally {
       await github.close();
@@ -127,9 +137,10 @@ describe("the API client under faults", () => {
   });
 
   test("a secondary rate limit (403 + retry-after) is waited out, saying so", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`POST ${CREATE_PATH}`]: [secondaryRateLimit, { status: 201, body: { id: CHECK_RUN } }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [CREATE]: [secondaryRateLimit, asGitHub] }),
+    });
     try {
       const warnings: string[] = [];
       const octokit = createOctokit(
@@ -140,10 +151,10 @@ describe("the API client under faults", () => {
       );
       const started = performance.now();
       assert.deepEqual(await startCheckRun(octokit, repository, "a".repeat(40), undefined), {
-        id: CHECK_RUN,
+        id: github.checkRuns[0]?.id,
       });
       assert.ok(performance.now() - started >= 40, "retry-after: 2 is 2 units of 20 ms");
-      assert.equal(count(github.requests, "POST", CREATE_PATH), 2);
+      assert.equal(count(github.requests, CREATE), 2);
       assert.match(warnings.join("\n"), /secondary rate limit on POST .*check-runs; retrying in 2s/);
     } finally {
       await github.close();
@@ -151,9 +162,10 @@ describe("the API client under faults", () => {
   });
 
   test("a rate limit that asks for longer than the job should wait fails instead of stalling", async () => {
-    const github = await startFakeGitHub(
-      scripted({ [`POST ${CREATE_PATH}`]: [{ ...secondaryRateLimit, headers: { "retry-after": "3600" } }] }),
-    );
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({ [CREATE]: [{ ...secondaryRateLimit, headers: { "retry-after": "3600" } }] }),
+    });
     try {
       const warnings: string[] = [];
       const octokit = createOctokit(
@@ -173,12 +185,13 @@ describe("the API client under faults", () => {
   });
 
   test("a 404 is not retried; an API that stays down gives a reason, not an exception", async () => {
-    const github = await startFakeGitHub(
-      scripted({
-        [`GET ${FILES_PATH}`]: [{ status: 404, body: { message: "Not Found" } }],
-        [`POST ${CREATE_PATH}`]: [serverError],
+    const github = await startFakeGitHub({
+      pullRequest: changed,
+      intercept: scripted({
+        [LIST_FILES]: [{ status: 404, body: { message: "Not Found" } }],
+        [CREATE]: [serverError],
       }),
-    );
+    });
     try {
       const octokit = createOctokit(
         TOKEN,
@@ -188,13 +201,13 @@ describe("the API client under faults", () => {
       );
       const listed = await listChangedFiles(octokit, repository, PR);
       assert.equal(listed.files, undefined);
-      assert.equal(count(github.requests, "GET", FILES_PATH), 1);
+      assert.equal(count(github.requests, LIST_FILES), 1);
       const started = await startCheckRun(octokit, repository, "a".repeat(40), undefined);
       assert.deepEqual(
         { id: started.id, status: (started as { status: number }).status },
         { id: undefined, status: 500 },
       );
-      assert.equal(count(github.requests, "POST", CREATE_PATH), 1 + FAST.retries);
+      assert.equal(count(github.requests, CREATE), 1 + FAST.retries);
     } finally {
       await github.close();
     }
@@ -216,15 +229,7 @@ describe("the API client under faults", () => {
 // ---------------------------------------------------------------------------------------------
 // The whole action, run() in a child process as the runner would, against a failing API.
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  summary: string;
-  outputs: string;
-  report: string;
-  sarif: string;
-}
+type Run = ActionRun;
 
 describe("the action under API faults", { concurrency: false }, () => {
   let scratch: string;
@@ -255,84 +260,36 @@ describe("the action under API faults", { concurrency: false }, () => {
   });
 
   async function runAction(
-    route: Route,
+    intercept: Intercept,
     inputs: Record<string, string>,
     mode: "pr" | "audit" = "pr",
   ): Promise<{ run: Run; requests: RecordedRequest[] }> {
-    const github = await startFakeGitHub(route);
-    const runner = join(scratch, `runner-${++runs}`);
-    await mkdir(runner, { recursive: true });
-    const event = join(runner, "event.json");
-    await writeFile(
-      event,
-      JSON.stringify(
-        mode === "pr"
-          ? {
-              number: PR,
-              pull_request: { number: PR, head: { sha: headSha }, base: { sha: baseSha, ref: "main" } },
-            }
-          : {},
-      ),
-    );
-    await writeFile(join(runner, "output"), "");
-    await writeFile(join(runner, "summary.md"), "");
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      XDG_CACHE_HOME: join(runner, "cache"),
-      GITHUB_ACTIONS: "true",
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
-      GITHUB_EVENT_NAME: mode === "pr" ? "pull_request" : "schedule",
-      GITHUB_EVENT_PATH: event,
-      GITHUB_SHA: "f".repeat(40),
-      GITHUB_OUTPUT: join(runner, "output"),
-      GITHUB_STEP_SUMMARY: join(runner, "summary.md"),
-      GITHUB_API_URL: github.url,
-      GITHUB_RUN_ID: "9",
-      RUNNER_TEMP: runner,
-      INPUT_TOKEN: TOKEN,
-      INPUT_PATHS: "drivers",
-      INPUT_ANNOTATIONS: "auto",
-      INPUT_REPORT: join(runner, "report.json"),
-      INPUT_SARIF: join(runner, "report.sarif"),
-      INPUT_MODE: "auto",
-    };
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-    const main = new URL("../src/github/main.ts", import.meta.url).href;
-    const script = `import(${JSON.stringify(main)}).then((m) => m.run(${JSON.stringify(FAST)}));`;
-    let code = 0;
-    let stdout = "";
-    let stderr = "";
+    const github = await startFakeGitHub({
+      pullRequest: pullRequest(baseSha, headSha, "drivers/misc/demo/demo.c"),
+      intercept,
+    });
     try {
-      ({ stdout, stderr } = await execFileAsync(
-        process.execPath,
-        ["--import", import.meta.resolve("tsx"), "-e", script],
-        {
-          cwd: workspace,
-          env,
-          maxBuffer: 1 << 26,
-        },
-      ));
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      ({ code, stdout, stderr } = failed);
+      const run = await runActionSource({
+        runner: join(scratch, `runner-${++runs}`),
+        workspace,
+        apiUrl: github.url,
+        token: TOKEN,
+        repository: `${OWNER}/${REPO}`,
+        eventName: mode === "pr" ? "pull_request" : "schedule",
+        payload:
+          mode === "pr"
+            ? {
+                number: PR,
+                pull_request: { number: PR, head: { sha: headSha }, base: { sha: baseSha, ref: "main" } },
+              }
+            : {},
+        inputs,
+        policy: FAST,
+      });
+      return { run, requests: github.requests };
     } finally {
       await github.close();
     }
-    const read = (name: string): Promise<string> => readFile(join(runner, name), "utf8").catch(() => "");
-    return {
-      run: {
-        code,
-        stdout,
-        stderr,
-        summary: await read("summary.md"),
-        outputs: await read("output"),
-        report: await read("report.json"),
-        sarif: await read("report.sarif"),
-      },
-      requests: github.requests,
-    };
   }
 
   function assertDelivered(run: Run, expectedCode: number): void {
@@ -356,13 +313,10 @@ describe("the action under API faults", { concurrency: false }, () => {
     run.stdout.split("\n").filter((line) => line.startsWith("::error "));
 
   test("every endpoint answers 500: git gives the files, workflow commands the annotations", async () => {
-    const { run, requests } = await runAction(
-      scripted({}, () => serverError),
-      {},
-    );
+    const { run, requests } = await runAction(scripted({}, serverError), {});
     assertDelivered(run, 1);
-    assert.equal(count(requests, "GET", FILES_PATH), 1 + FAST.retries);
-    assert.equal(count(requests, "POST", CREATE_PATH), 1 + FAST.retries);
+    assert.equal(count(requests, LIST_FILES), 1 + FAST.retries);
+    assert.equal(count(requests, CREATE), 1 + FAST.retries);
     assert.match(run.stdout, /pulls\.listFiles failed.*using git diff/);
     assert.match(run.stdout, /check run could not be created \(HTTP 500/);
     assert.equal(commandAnnotations(run).length, 1);
@@ -370,26 +324,21 @@ describe("the action under API faults", { concurrency: false }, () => {
   });
 
   test("the same outage with fail-on never: success, because the exit status is the findings'", async () => {
-    const { run } = await runAction(
-      scripted({}, () => serverError),
-      { "fail-on": "never" },
-    );
+    const { run } = await runAction(scripted({}, serverError), { "fail-on": "never" });
     assertDelivered(run, 0);
   });
 
   test("a fork's token: 403 on check runs and 404 on the files fall back to commands and git", async () => {
     const { run, requests } = await runAction(
       scripted({
-        [`GET ${FILES_PATH}`]: [{ status: 404, body: { message: "Not Found" } }],
-        [`POST ${CREATE_PATH}`]: [
-          { status: 403, body: { message: "Resource not accessible by integration" } },
-        ],
+        [LIST_FILES]: [{ status: 404, body: { message: "Not Found" } }],
+        [CREATE]: [{ status: 403, body: { message: "Resource not accessible by integration" } }],
       }),
       {},
     );
     assertDelivered(run, 1);
-    assert.equal(count(requests, "GET", FILES_PATH), 1, "a 404 is not retried");
-    assert.equal(count(requests, "POST", CREATE_PATH), 1, "a 403 without rate limit is not retried");
+    assert.equal(count(requests, LIST_FILES), 1, "a 404 is not retried");
+    assert.equal(count(requests, CREATE), 1, "a 403 without rate limit is not retried");
     assert.match(run.summary, /may not create check runs \(HTTP 403/);
     assert.equal(commandAnnotations(run).length, 1);
   });
@@ -397,20 +346,16 @@ describe("the action under API faults", { concurrency: false }, () => {
   test("rate limits and 500s that pass: waited out, retried, the check run completes", async () => {
     const { run, requests } = await runAction(
       scripted({
-        [`GET ${FILES_PATH}`]: [
-          serverError,
-          hang(serverError),
-          { status: 200, body: [{ filename: "drivers/misc/demo/demo.c", status: "modified" }] },
-        ],
-        [`POST ${CREATE_PATH}`]: [secondaryRateLimit, { status: 201, body: { id: CHECK_RUN } }],
-        [`PATCH ${UPDATE_PATH}`]: [serverError, { status: 200, body: { id: CHECK_RUN } }],
+        [LIST_FILES]: [serverError, hang(serverError), asGitHub],
+        [CREATE]: [secondaryRateLimit, asGitHub],
+        [UPDATE]: [serverError, asGitHub],
       }),
       {},
     );
     assertDelivered(run, 1);
-    assert.equal(count(requests, "GET", FILES_PATH), 3);
-    assert.equal(count(requests, "POST", CREATE_PATH), 2);
-    assert.equal(count(requests, "PATCH", UPDATE_PATH), 2);
+    assert.equal(count(requests, LIST_FILES), 3);
+    assert.equal(count(requests, CREATE), 2);
+    assert.equal(count(requests, UPDATE), 2);
     const completed = requests.filter((r) => r.method === "PATCH").at(-1)?.body as {
       conclusion?: string;
       output?: { annotations: unknown[] };
@@ -424,23 +369,21 @@ describe("the action under API faults", { concurrency: false }, () => {
   test("the check run is created but cannot be completed: commands carry the annotations", async () => {
     const { run, requests } = await runAction(
       scripted({
-        [`GET ${FILES_PATH}`]: [
-          { status: 200, body: [{ filename: "drivers/misc/demo/demo.c", status: "modified" }] },
-        ],
-        [`POST ${CREATE_PATH}`]: [{ status: 201, body: { id: CHECK_RUN } }],
-        [`PATCH ${UPDATE_PATH}`]: [hang(serverError)],
+        [LIST_FILES]: [asGitHub],
+        [CREATE]: [asGitHub],
+        [UPDATE]: [hang(serverError)],
       }),
       {},
     );
     assertDelivered(run, 1);
-    assert.equal(count(requests, "PATCH", UPDATE_PATH), 1 + FAST.retries);
+    assert.equal(count(requests, UPDATE), 1 + FAST.retries);
     assert.equal(commandAnnotations(run).length, 1);
     assert.match(run.summary, /could not be completed/);
   });
 
   test("audit mode: a tracking issue the API will not take costs the issue, not the run", async () => {
     const { run } = await runAction(
-      scripted({}, () => serverError),
+      scripted({}, serverError),
       { "tracking-issue": "MSI ownership" },
       "audit",
     );

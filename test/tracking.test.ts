@@ -12,80 +12,17 @@ import {
   trackingIssueBody,
   updateTrackingIssue,
 } from "../src/github/tracking.js";
-import { paginate, startFakeGitHub, type FakeGitHub, type RecordedRequest } from "./helpers/fake-github.js";
+import { startFakeGitHub, type FakeGitHub, type StoredIssue } from "./helpers/fake-github.js";
 import { driver, finding, report, sampleReport } from "./helpers/sample-report.js";
 import { assertNumbersMatch } from "./helpers/markdown-numbers.js";
 
-interface StoredIssue {
-  number: number;
-  title: string;
-  body: string;
-  state: "open" | "closed";
-  user: { login: string };
-  html_url: string;
-  pull_request?: object;
-}
-
-/**
- * Issues of one repository, in memory, behind the REST endpoints the tracking issue uses.
- * Lists come 2 per page so pagination is exercised; `creator` and `state` filter like GitHub.
- */
-function issuesApi(issues: StoredIssue[], options: { login?: string } = {}) {
-  return (request: RecordedRequest, baseUrl: string) => {
-    if (request.method === "GET" && request.path === "/user") {
-      return options.login
-        ? { status: 200, body: { login: options.login } }
-        : { status: 403, body: { message: "Resource not accessible by integration" } };
-    }
-    const match = /^\/repos\/fork\/linux\/issues(?:\/(\d+))?$/.exec(request.path);
-    if (!match) return undefined;
-    if (request.method === "GET" && match[1] === undefined) {
-      const creator = request.query.get("creator");
-      const state = request.query.get("state") ?? "open";
-      const listed = issues.filter(
-        (issue) => (creator === null || issue.user.login === creator) && issue.state === state,
-      );
-      return paginate(request, baseUrl, listed, 2);
-    }
-    if (request.method === "POST" && match[1] === undefined) {
-      const body = request.body as { title: string; body: string };
-      const number = issues.length + 1;
-      const issue: StoredIssue = {
-        number,
-        title: body.title,
-        body: body.body,
-        state: "open",
-        user: { login: options.login ?? ACTIONS_BOT },
-        html_url: `https://github.example/fork/linux/issues/${number}`,
-      };
-      issues.push(issue);
-      return { status: 201, body: issue };
-    }
-    if (request.method === "PATCH" && match[1] !== undefined) {
-      const issue = issues.find((candidate) => candidate.number === Number(match[1]));
-      if (!issue) return { status: 404, body: { message: "Not Found" } };
-      Object.assign(issue, request.body as Partial<StoredIssue>);
-      return { status: 200, body: issue };
-    }
-    return undefined;
-  };
-}
-
 function otherIssue(
   number: number,
-  login: string,
+  author: string,
   body: string,
   extra: Partial<StoredIssue> = {},
 ): StoredIssue {
-  return {
-    number,
-    title: `issue ${number}`,
-    body,
-    state: "open",
-    user: { login },
-    html_url: `https://github.example/fork/linux/issues/${number}`,
-    ...extra,
-  };
+  return { number, title: `issue ${number}`, body, state: "open", author, ...extra };
 }
 
 describe("updateTrackingIssue against a local GitHub", () => {
@@ -97,12 +34,13 @@ describe("updateTrackingIssue against a local GitHub", () => {
     // Issues before ours: a human's that copies the marker, a pull request, unrelated bot issues.
     issues.push(
       otherIssue(1, "mallory", `${TRACKING_MARKER}\nnot yours ${snapshotComment(snapshotOf(report([])))}`),
-      otherIssue(2, ACTIONS_BOT, `${TRACKING_MARKER} a pull request`, { pull_request: {} }),
+      otherIssue(2, ACTIONS_BOT, `${TRACKING_MARKER} a pull request`, { pullRequest: true }),
       otherIssue(3, ACTIONS_BOT, "unrelated"),
       otherIssue(4, ACTIONS_BOT, "unrelated too"),
       otherIssue(5, ACTIONS_BOT, `${TRACKING_MARKER} closed long ago`, { state: "closed" }),
     );
-    server = await startFakeGitHub(issuesApi(issues));
+    // Lists come 2 a page, so pagination is exercised; GET /user is refused, as to a workflow token.
+    server = await startFakeGitHub({ owner: "fork", issues, pageSize: 2 });
     octokit = getOctokit("test-token", { baseUrl: server.url });
   });
   after(() => server.close());
@@ -195,9 +133,9 @@ describe("updateTrackingIssue against a local GitHub", () => {
       issues.filter(
         (issue) =>
           issue.body.includes(TRACKING_MARKER) &&
-          issue.user.login === ACTIONS_BOT &&
+          issue.author === ACTIONS_BOT &&
           issue.state === "open" &&
-          !issue.pull_request,
+          issue.pullRequest !== true,
       ).length,
       1,
     );
@@ -217,7 +155,7 @@ describe("updateTrackingIssue against a local GitHub", () => {
 describe("tracking issue with a personal token", () => {
   it("uses the token's login to find its issue", async () => {
     const issues: StoredIssue[] = [otherIssue(1, "kernel-bot", `${TRACKING_MARKER}\nold body`)];
-    const server = await startFakeGitHub(issuesApi(issues, { login: "kernel-bot" }));
+    const server = await startFakeGitHub({ owner: "fork", issues, login: "kernel-bot" });
     try {
       const octokit = getOctokit("pat", { baseUrl: server.url });
       const result = await updateTrackingIssue(octokit, {

@@ -281,10 +281,50 @@ export function summaryMarkdown(
   return lines.join("\n");
 }
 
+/**
+ * What Danger's main comment may hold of ours: GitHub refuses a comment over 65,536 characters
+ * (and Danger then posts nothing), and Danger adds its tables, a row around each violation, and
+ * its signature. Inline violations are comments of their own and do not count.
+ */
+export const MAIN_COMMENT_BUDGET = 60_000;
+const TABLE_ROW = 100;
+
+/**
+ * The violations that fit in the main comment beside the summary, in order; the rest are
+ * counted in one last violation, a failure when any of them is.
+ */
+export function withinMainComment(
+  violations: readonly Violation[],
+  markdown: string | undefined,
+): Violation[] {
+  let used = markdown?.length ?? 0;
+  const kept: Violation[] = [];
+  const left: Violation[] = [];
+  for (const violation of violations) {
+    const cost = violation.file === undefined ? violation.message.length + TABLE_ROW : 0;
+    if (left.length === 0 && used + cost <= MAIN_COMMENT_BUDGET - 2 * TABLE_ROW) {
+      used += cost;
+      kept.push(violation);
+    } else if (cost === 0) kept.push(violation);
+    else left.push(violation);
+  }
+  if (left.length === 0) return kept;
+  return [
+    ...kept,
+    {
+      kind: left.some((violation) => violation.kind === "fail") ? "fail" : "warn",
+      message:
+        `${plural(left.length, "more finding")} outside the diff ${left.length === 1 ? "is" : "are"} not listed: ` +
+        "GitHub takes at most 65,536 characters in a comment. The report has every one (`npx msi-ownership check`).",
+    },
+  ];
+}
+
 export function planReview(input: ReviewInput): ReviewPlan {
   const drivers = touchedDrivers(input.report, input.changedFiles);
+  const markdown = summaryMarkdown(drivers, input.link, input.treeWide);
   const violations = findingsToPost(drivers, input.options.failOn).map((finding) =>
     violationFor(finding, input),
   );
-  return { violations, markdown: summaryMarkdown(drivers, input.link, input.treeWide) };
+  return { violations: withinMainComment(violations, markdown), markdown };
 }
