@@ -22,7 +22,8 @@ export function managedForm(call: CallSite): { call: string; also?: string } {
   const renamed = RENAMEABLE_ALLOCATORS[call.callee];
   if (renamed !== undefined) return { call: `${renamed}(${call.args.join(", ")})` };
   const returnsCount = "it returns the number of vectors, not 0, so test the result with `< 0`";
-  const noEntries = `it takes no entries array: read each vector with pci_irq_vector(${dev}, i) instead of ${a}[i].vector`;
+  const entries = a.replace(/^&\s*/, "");
+  const noEntries = `it takes no entries array: read each vector with pci_irq_vector(${dev}, i) instead of ${entries}[i].vector`;
   switch (call.callee) {
     case "pci_enable_msi":
       return { call: `pcim_alloc_irq_vectors(${dev}, 1, 1, PCI_IRQ_MSI)`, also: returnsCount };

@@ -71,7 +71,7 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
       default:
         return path.chain.length === 0 && path.via.startsWith("where")
           ? `registered as a devm action in ${entryName(path)}`
-          : `in ${entryName(path)}, ${path.via}`;
+          : `in ${entryName(path)} (${path.via})`;
     }
   };
 
