@@ -17,6 +17,7 @@ import { ModuleOwnership } from "../src/model/ownership.js";
 import { toSarif } from "../src/report/sarif.js";
 import type { Edit, Finding, Report } from "../src/report/types.js";
 import { FsSource } from "../src/scan/source.js";
+import { removedLines } from "./helpers/patch-lines.js";
 
 const TREE = process.env.KERNEL_TREE;
 const skip =
@@ -24,25 +25,6 @@ const skip =
     ? "KERNEL_TREE is not set to an unpacked linux-source-6.12 (scripts/install-kernel-tree.sh): finding-truth kernel-tree tests skipped"
     : false;
 if (skip !== false) process.stderr.write(`# ${skip}\n`);
-
-/** Old-side line numbers each file's hunks remove. */
-function removedLines(patch: string): Map<string, Set<number>> {
-  const removed = new Map<string, Set<number>>();
-  let file = "";
-  let line = 0;
-  for (const text of patch.split("\n")) {
-    if (text === "-- ") break;
-    const header = /^@@ -(\d+)/.exec(text);
-    if (text.startsWith("--- a/")) file = text.slice(6);
-    else if (header !== null) line = Number(header[1]);
-    else if (text.startsWith("-") && !text.startsWith("---")) {
-      const set = removed.get(file) ?? new Set<number>();
-      set.add(line++);
-      removed.set(file, set);
-    } else if (text.startsWith(" ")) line++;
-  }
-  return removed;
-}
 
 function editedLines(edit: Edit): number[] {
   const last = edit.endColumn === 1 ? edit.endLine - 1 : edit.endLine;

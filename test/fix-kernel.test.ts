@@ -15,6 +15,7 @@ import { analyze } from "../src/analyze.js";
 import { buildPatches, type FixResult } from "../src/fix/index.js";
 import type { Report } from "../src/report/types.js";
 import { FsSource, type SourceFile, type TreeSource } from "../src/scan/source.js";
+import { removedLines } from "./helpers/patch-lines.js";
 
 const TREE = process.env.KERNEL_TREE;
 const skip =
@@ -39,25 +40,6 @@ class PatchedSource implements TreeSource {
     const text = this.patched.get(path);
     return text === undefined ? this.base.read(path) : Buffer.from(text, "latin1");
   }
-}
-
-/** Old-side line numbers each file's hunks remove. */
-function removedLines(patch: string): Map<string, Set<number>> {
-  const removed = new Map<string, Set<number>>();
-  let file = "";
-  let line = 0;
-  for (const text of patch.split("\n")) {
-    if (text === "-- ") break;
-    const header = /^@@ -(\d+)/.exec(text);
-    if (text.startsWith("--- a/")) file = text.slice(6);
-    else if (header !== null) line = Number(header[1]);
-    else if (text.startsWith("-") && !text.startsWith("---")) {
-      const set = removed.get(file) ?? new Set<number>();
-      set.add(line++);
-      removed.set(file, set);
-    } else if (text.startsWith(" ")) line++;
-  }
-  return removed;
 }
 
 function git(cwd: string, ...args: string[]): string {
