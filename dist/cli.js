@@ -27,9 +27,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key3 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key3) && key3 !== except)
-        __defProp(to, key3, { get: () => from[key3], enumerable: !(desc = __getOwnPropDesc(from, key3)) || desc.enumerable });
+    for (let key2 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key2) && key2 !== except)
+        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
   }
   return to;
 };
@@ -72,11 +72,11 @@ function platformKey() {
   return `${process.platform}-${process.arch}`;
 }
 function loadEmbeddedAddon(name, payloads) {
-  const key3 = platformKey();
-  const payload = payloads[key3];
+  const key2 = platformKey();
+  const payload = payloads[key2];
   if (payload === void 0) {
     throw new Error(
-      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key3}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
+      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key2}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
     );
   }
   const failures = [];
@@ -96,7 +96,7 @@ function loadEmbeddedAddon(name, payloads) {
       failures.push(`${file}: ${error.message}`);
     }
   }
-  throw new Error(`cannot load the bundled ${name} native addon (${key3}): ${failures.join("; ")}`);
+  throw new Error(`cannot load the bundled ${name} native addon (${key2}): ${failures.join("; ")}`);
 }
 function addonDirectories() {
   const user = typeof process.getuid === "function" ? String(process.getuid()) : "user";
@@ -986,7 +986,31 @@ var require_node = __commonJS({
 function catalogEntry(name) {
   return Object.hasOwn(CATALOG, name) ? CATALOG[name] : void 0;
 }
-var CATALOG, MSI_FLAGS, OTHER_DEVICE_LOOKUPS, DEVM_ACTION_REGISTRARS, PCI_DRIVER_REGISTRARS, CATALOG_NAMES, MSI_NAMES;
+function allocatesMsi(call) {
+  const entry = catalogEntry(call.callee);
+  if (entry?.flagsArg === void 0) return true;
+  const flags = call.args[entry.flagsArg];
+  if (flags === void 0) return true;
+  const names = flags.match(/\b[A-Za-z_]\w*\b/g) ?? [];
+  if (names.some((name) => MSI_FLAGS.includes(name))) return true;
+  return !(names.length > 0 && names.every((name) => INTX_ONLY_FLAGS.has(name)));
+}
+function devmCallback(call) {
+  if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) return void 0;
+  return (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
+}
+function msiKinds(call) {
+  const entry = catalogEntry(call.callee);
+  if (entry?.kinds !== void 0) return entry.kinds;
+  const flags = entry?.flagsArg === void 0 ? void 0 : call.args[entry.flagsArg];
+  const named = (flags?.match(/\b[A-Za-z_]\w*\b/g) ?? []).flatMap((name) => FLAG_KINDS[name] ?? []);
+  return named.length > 0 ? [...new Set(named)] : ["msi", "msix"];
+}
+function releasesKind(release) {
+  const released = msiKinds(release);
+  return (allocation) => msiKinds(allocation).some((kind) => released.includes(kind));
+}
+var CATALOG, MSI_FLAGS, OTHER_DEVICE_LOOKUPS, DEVM_ACTION_REGISTRARS, PCI_DRIVER_REGISTRARS, CATALOG_NAMES, MSI_NAMES, INTX_SETUP_CALLS, INTX_ONLY_FLAGS, FLAG_KINDS;
 var init_catalog = __esm({
   "src/catalog.ts"() {
     "use strict";
@@ -997,18 +1021,18 @@ var init_catalog = __esm({
       pci_enable_device_io: { role: "unmanaged-enable", deviceArg: 0 },
       pci_alloc_irq_vectors: { role: "hybrid-alloc", deviceArg: 0, flagsArg: 3 },
       pci_alloc_irq_vectors_affinity: { role: "hybrid-alloc", deviceArg: 0, flagsArg: 3 },
-      pci_enable_msi: { role: "hybrid-alloc", deviceArg: 0 },
-      pci_enable_msix_range: { role: "hybrid-alloc", deviceArg: 0 },
-      pci_enable_msix_exact: { role: "hybrid-alloc", deviceArg: 0 },
-      pci_enable_msi_range: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-      pci_enable_msi_exact: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-      pci_enable_msix: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-      pci_enable_msi_block: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
+      pci_enable_msi: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msi"] },
+      pci_enable_msix_range: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msix"] },
+      pci_enable_msix_exact: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msix"] },
+      pci_enable_msi_range: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
+      pci_enable_msi_exact: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
+      pci_enable_msix: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msix"] },
+      pci_enable_msi_block: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
       pcim_alloc_irq_vectors: { role: "managed-alloc", deviceArg: 0, flagsArg: 3 },
       pcim_alloc_irq_vectors_affinity: { role: "managed-alloc", deviceArg: 0, flagsArg: 3 },
       pci_free_irq_vectors: { role: "release", deviceArg: 0 },
-      pci_disable_msi: { role: "release", deviceArg: 0 },
-      pci_disable_msix: { role: "release", deviceArg: 0 }
+      pci_disable_msi: { role: "release", deviceArg: 0, kinds: ["msi"] },
+      pci_disable_msix: { role: "release", deviceArg: 0, kinds: ["msix"] }
     };
     MSI_FLAGS = ["PCI_IRQ_MSI", "PCI_IRQ_MSIX", "PCI_IRQ_ALL_TYPES"];
     OTHER_DEVICE_LOOKUPS = [
@@ -1033,16 +1057,58 @@ var init_catalog = __esm({
       const role = CATALOG[name]?.role;
       return role === "hybrid-alloc" || role === "managed-alloc" || role === "release";
     });
+    INTX_SETUP_CALLS = [
+      "request_irq",
+      "request_threaded_irq",
+      "request_any_context_irq",
+      "devm_request_irq",
+      "devm_request_threaded_irq",
+      "devm_request_any_context_irq",
+      "pci_request_irq"
+    ];
+    INTX_ONLY_FLAGS = /* @__PURE__ */ new Set(["PCI_IRQ_INTX", "PCI_IRQ_LEGACY"]);
+    FLAG_KINDS = {
+      PCI_IRQ_MSI: ["msi"],
+      PCI_IRQ_MSIX: ["msix"],
+      PCI_IRQ_ALL_TYPES: ["msi", "msix"]
+    };
   }
 });
 
 // src/parse/facts.ts
-var EXIT_NODE, ENTRY_NODE;
+var EXIT_NODE, ENTRY_NODE, SUCCESS_RETURN;
 var init_facts = __esm({
   "src/parse/facts.ts"() {
     "use strict";
     EXIT_NODE = 1;
     ENTRY_NODE = 0;
+    SUCCESS_RETURN = -2;
+  }
+});
+
+// src/parse/pure.ts
+function isPure(node) {
+  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
+  return node.descendantsOfType("call_expression").every((call) => {
+    const name = call.childForFieldName("function")?.text ?? "";
+    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
+  });
+}
+var PURE_CALLS;
+var init_pure = __esm({
+  "src/parse/pure.ts"() {
+    "use strict";
+    PURE_CALLS = /* @__PURE__ */ new Set([
+      "test_bit",
+      "pci_get_drvdata",
+      "dev_get_drvdata",
+      "to_pci_dev",
+      "container_of",
+      "netdev_priv",
+      "pci_dev_msi_enabled",
+      "mtk_wed_device_active",
+      "pci_dev_id"
+    ]);
   }
 });
 
@@ -1246,15 +1312,37 @@ function pciDriver(variable, list2, line) {
   return driver;
 }
 function statementSpan(call) {
-  const statement = call.parent;
-  if (statement?.type !== "expression_statement") return void 0;
+  const expression = call.parent;
+  if (expression?.type !== "expression_statement") return void 0;
+  let statement = expression;
+  let body = expression;
+  if (body.parent?.type === "compound_statement" && body.parent.namedChildren.filter((child) => child.type !== "comment").length === 1)
+    body = body.parent;
+  const guard = body.parent;
+  if (guard?.type === "else_clause" && guard.namedChildren.filter((child) => child.type !== "comment").length === 1) {
+    const span2 = spanOf(guard);
+    const keyword = guard.firstChild;
+    span2.ownLines &&= keyword !== null && (guard.previousSibling?.endPosition.row ?? -1) < keyword.startPosition.row;
+    span2.sole = false;
+    span2.guarded = true;
+    return span2;
+  }
+  if (guard?.type === "if_statement" && guard.childForFieldName("consequence")?.id === body.id && guard.childForFieldName("alternative") === null && isPure(guard.childForFieldName("condition") ?? guard))
+    statement = guard;
+  const span = spanOf(statement);
+  if (statement !== expression) span.guarded = true;
+  return span;
+}
+function spanOf(statement) {
   const container = statement.parent;
   const siblings = container?.namedChildren.filter((child) => child.type !== "comment") ?? [];
-  const sole = container?.type === "labeled_statement" || container?.type === "if_statement" || container?.type === "else_clause" || siblings.length === 1;
+  let following = container?.type === "labeled_statement" ? container.nextNamedSibling : null;
+  while (following?.type === "comment") following = following.nextNamedSibling;
+  const sole = container?.type === "labeled_statement" && following === null || container?.type === "if_statement" || container?.type === "else_clause" || siblings.length === 1;
   const previous = statement.previousSibling;
   const next = statement.nextSibling;
   const ownLines = (previous === null || previous.endPosition.row < statement.startPosition.row) && (next === null || next.startPosition.row > statement.endPosition.row);
-  return {
+  const span = {
     startByte: statement.startIndex,
     endByte: statement.endIndex,
     line: statement.startPosition.row + 1,
@@ -1262,13 +1350,16 @@ function statementSpan(call) {
     ownLines,
     sole
   };
+  if (siblings.length === 1 && container?.parent?.type === "function_definition") span.wholeBody = true;
+  return span;
 }
-var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, STRUCT_DECLARATION, IDENTIFIER, CALLEE, MAX_NESTING, NestingError, Extractor;
+var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, STRUCT_DECLARATION, IDENTIFIER, CALLEE, DEAD_POINTER, OPERAND, CONSTANT_FALSE, SUCCESS, PCI_DEV_DECLARATION, BLANK, MAX_NESTING, NestingError, Extractor;
 var init_extract = __esm({
   "src/parse/extract.ts"() {
     "use strict";
     init_catalog();
     init_facts();
+    init_pure();
     init_text();
     KEPT = [
       "function_definition",
@@ -1320,6 +1411,12 @@ var init_extract = __esm({
     STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
     IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
     CALLEE = /^([A-Za-z_]\w*)\s*\(/;
+    DEAD_POINTER = /\bPTR_IF\s*\(\s*(?:false|0)\s*,\s*&?\s*([A-Za-z_]\w*)\s*\)/g;
+    OPERAND = /(?:[=,(&?:)]|\breturn)\s*([A-Za-z_]\w*)\s*(?=[,;)}\]:])/g;
+    CONSTANT_FALSE = /^if\s*\(\s*(?:0|false)\s*\)$/;
+    SUCCESS = /^return\s*(?:\(\s*0\s*\)|0)?\s*;$/;
+    PCI_DEV_DECLARATION = /\bstruct\s+pci_dev\s*\*\s*(?:const\s+)?([A-Za-z_]\w*)\s*(=\s*([^;,]*))?/g;
+    BLANK = (match) => " ".repeat(match.length);
     MAX_NESTING = 1e3;
     NestingError = class extends Error {
       constructor() {
@@ -1337,6 +1434,8 @@ var init_extract = __esm({
           pmOps: [],
           registeredDrivers: [],
           otherDeviceFields: [],
+          valueRefs: {},
+          deadRefs: [],
           parseErrors: 0
         };
         for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
@@ -1361,8 +1460,27 @@ var init_extract = __esm({
         this.topLevel(top);
         this.structDeclarations(root);
         this.textFacts();
+        this.valueReferences();
         this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
         return this.facts;
+      }
+      /** FileFacts.valueRefs and deadRefs, from the code without comments and literals. */
+      valueReferences() {
+        const dead = /* @__PURE__ */ new Set();
+        const code2 = replaceNonCode(this.source, { literals: true }, BLANK).replace(
+          DEAD_POINTER,
+          (match, name) => {
+            dead.add(name);
+            return " ".repeat(match.length);
+          }
+        );
+        const refs = /* @__PURE__ */ Object.create(null);
+        for (const match of code2.matchAll(OPERAND)) {
+          const name = match[1];
+          refs[name] = (refs[name] ?? 0) + 1;
+        }
+        this.facts.valueRefs = { ...refs };
+        this.facts.deadRefs = [...dead].filter((name) => refs[name] === void 0).sort();
       }
       position(index) {
         let low = 0;
@@ -1475,6 +1593,8 @@ var init_extract = __esm({
           return;
         }
         const header = this.source.slice(light.start, body.start);
+        const nameAt = stripComments(header).search(new RegExp(`\\b${name}\\s*\\(`));
+        const namePosition = this.position(light.start + Math.max(0, nameAt));
         this.fnIndex = this.facts.functions.length;
         this.call = [-1, -1];
         this.succ = [[], []];
@@ -1487,17 +1607,39 @@ var init_extract = __esm({
           isStatic: /\bstatic\b/.test(stripComments(header)),
           line: this.position(light.start).line,
           endLine: this.position(light.end).line,
+          nameLine: namePosition.line,
+          nameColumn: namePosition.column,
           flow: { call: [], succ: [] },
           otherDeviceLocals: []
         });
-        const first = this.statement(body, EXIT_NODE);
+        const first = this.statement(body, this.newNode(SUCCESS_RETURN, [EXIT_NODE]));
         this.succ[ENTRY_NODE] = [first];
+        this.otherDeviceVariables(header, this.text(body));
         const facts = this.facts.functions[this.fnIndex];
         if (facts !== void 0) {
           facts.flow = { call: this.call, succ: this.succ };
           facts.otherDeviceLocals = [...this.otherDeviceLocals].sort();
         }
         this.fnIndex = -1;
+      }
+      /**
+       * In a function handed a `struct pci_dev *`, a local `struct pci_dev *` set from anything but
+       * that parameter is another device (a second PCI function, a parent port): its vectors are
+       * not the probed device's.
+       */
+      otherDeviceVariables(header, body) {
+        const parameters = new Set([...stripComments(header).matchAll(PCI_DEV_DECLARATION)].map((m) => m[1]));
+        if (parameters.size === 0) return;
+        const code2 = stripComments(body);
+        for (const match of code2.matchAll(PCI_DEV_DECLARATION)) {
+          const local = match[1];
+          if (parameters.has(local)) continue;
+          const values = match[3] === void 0 ? [] : [match[3]];
+          for (const assignment of code2.matchAll(new RegExp(`(?<![\\w.>])${local}\\s*=(?!=)\\s*([^;]*);`, "g")))
+            values.push(assignment[1]);
+          const fromParameter = (value) => parameters.has(value.replace(/^\s*\([^()]*\)\s*/, "").trim());
+          if (values.length > 0 && !values.every(fromParameter)) this.otherDeviceLocals.add(local);
+        }
       }
       // ---- flow graph -------------------------------------------------------------------------
       newNode(callIndex, next) {
@@ -1562,8 +1704,10 @@ var init_extract = __esm({
             const { head, body } = this.splitAtHead(light);
             const consequence = body.filter((child) => child.type !== "else_clause");
             const alternative = body.find((child) => child.type === "else_clause");
-            const thenEntry = this.sequence(consequence, next);
             const elseEntry = alternative === void 0 ? next : this.sequence(alternative.children, next);
+            if (CONSTANT_FALSE.test(this.source.slice(light.start, this.headEnd(light)).replace(/\s+/g, " ")))
+              return elseEntry;
+            const thenEntry = this.sequence(consequence, next);
             return this.expressions(head, this.newNode(-1, [thenEntry, elseEntry]));
           }
           case "while_statement":
@@ -1608,7 +1752,10 @@ var init_extract = __esm({
             return this.expressions(calls2, dispatch);
           }
           case "return_statement":
-            return this.expressions(light.children, EXIT_NODE);
+            return this.expressions(
+              light.children,
+              SUCCESS.test(stripComments(this.text(light)).replace(/\s+/g, " ").trim()) ? this.newNode(SUCCESS_RETURN, [EXIT_NODE]) : EXIT_NODE
+            );
           case "goto_statement": {
             const label = /goto\s+(\w+)/.exec(this.text(light))?.[1] ?? "";
             return this.labelNode(label);
@@ -1808,7 +1955,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "ed525f4e1bb54a51";
+    return "092ba4110dd1ccab";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1837,9 +1984,9 @@ function decodeEntry(hash, entry) {
   if (newline < 0) {
     return void 0;
   }
-  const [header, format, key3, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
+  const [header, format, key2, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
   const body = entry.subarray(newline + 1);
-  if (header !== HEADER || format !== String(FACTS_FORMAT) || key3 !== hash || bodyHash !== sha2562(body)) {
+  if (header !== HEADER || format !== String(FACTS_FORMAT) || key2 !== hash || bodyHash !== sha2562(body)) {
     return void 0;
   }
   try {
@@ -2744,13 +2891,13 @@ function parseBatch(batch, cache, warnings = []) {
     (input) => input.shifts?.length ? contentHash(Buffer.concat([input.source, Buffer.from(`\0${input.shifts.join(",")}`)])) : contentHash(input.source)
   );
   const results = inputs.map((input, index) => {
-    const key3 = keys[index];
-    const cached = cache.get(key3, input.path);
+    const key2 = keys[index];
+    const cached = cache.get(key2, input.path);
     if (cached !== void 0) return cached;
     const result = parseOne(input.path, input.source);
     if (isParseFailure(result)) return result;
     const facts = remapOffsets(result, input.shifts ?? []);
-    cache.set(key3, facts);
+    cache.set(key2, facts);
     return facts;
   });
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
@@ -3868,9 +4015,9 @@ var require_option = __commonJS({
             this.positiveOptions.set(option.attributeName(), option);
           }
         });
-        this.negativeOptions.forEach((value, key3) => {
-          if (this.positiveOptions.has(key3)) {
-            this.dualOptions.add(key3);
+        this.negativeOptions.forEach((value, key2) => {
+          if (this.positiveOptions.has(key2)) {
+            this.dualOptions.add(key2);
           }
         });
       }
@@ -4801,11 +4948,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {object} value
        */
-      getOptionValue(key3) {
+      getOptionValue(key2) {
         if (this._storeOptionsAsProperties) {
-          return this[key3];
+          return this[key2];
         }
-        return this._optionValues[key3];
+        return this._optionValues[key2];
       }
       /**
        * Store option value.
@@ -4814,8 +4961,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {object} value
        * @return {Command} `this` command for chaining
        */
-      setOptionValue(key3, value) {
-        return this.setOptionValueWithSource(key3, value, void 0);
+      setOptionValue(key2, value) {
+        return this.setOptionValueWithSource(key2, value, void 0);
       }
       /**
        * Store option value and where the value came from.
@@ -4825,13 +4972,13 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} source - expected values are default/config/env/cli/implied
        * @return {Command} `this` command for chaining
        */
-      setOptionValueWithSource(key3, value, source) {
+      setOptionValueWithSource(key2, value, source) {
         if (this._storeOptionsAsProperties) {
-          this[key3] = value;
+          this[key2] = value;
         } else {
-          this._optionValues[key3] = value;
+          this._optionValues[key2] = value;
         }
-        this._optionValueSources[key3] = source;
+        this._optionValueSources[key2] = source;
         return this;
       }
       /**
@@ -4841,8 +4988,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSource(key3) {
-        return this._optionValueSources[key3];
+      getOptionValueSource(key2) {
+        return this._optionValueSources[key2];
       }
       /**
        * Get source of option value. See also .optsWithGlobals().
@@ -4851,11 +4998,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSourceWithGlobals(key3) {
+      getOptionValueSourceWithGlobals(key2) {
         let source;
         this._getCommandAndAncestors().forEach((cmd) => {
-          if (cmd.getOptionValueSource(key3) !== void 0) {
-            source = cmd.getOptionValueSource(key3);
+          if (cmd.getOptionValueSource(key2) !== void 0) {
+            source = cmd.getOptionValueSource(key2);
           }
         });
         return source;
@@ -5581,8 +5728,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
           const result = {};
           const len = this.options.length;
           for (let i = 0; i < len; i++) {
-            const key3 = this.options[i].attributeName();
-            result[key3] = key3 === this._versionOptionName ? this._version : this[key3];
+            const key2 = this.options[i].attributeName();
+            result[key2] = key2 === this._versionOptionName ? this._version : this[key2];
           }
           return result;
         }
@@ -6310,2291 +6457,6 @@ var init_esm = __esm({
   }
 });
 
-// src/report/types.ts
-var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION;
-var init_types = __esm({
-  "src/report/types.ts"() {
-    "use strict";
-    REPORT_SCHEMA = "msi-ownership/report@1";
-    STATUSES = [
-      "double-release",
-      "converted-double-release",
-      "implicit-managed",
-      "unmanaged",
-      "converted",
-      "no-msi"
-    ];
-    NEEDS_CONVERSION = [
-      "double-release",
-      "converted-double-release",
-      "implicit-managed"
-    ];
-  }
-});
-
-// src/fix/message.ts
-function driverName(unit, module2, directory) {
-  const dir = unit.includes("/") ? unit.slice(0, unit.lastIndexOf("/")) : unit;
-  for (const [path, name] of Object.entries(DRIVER_NAMES)) {
-    if (unit === path || unit.startsWith(`${path}/`) || dir === path) {
-      return name;
-    }
-  }
-  const mt76 = /mt76\/(mt\w+)\//.exec(`${unit}/`);
-  if (mt76 !== null) return mt76[1];
-  if (unit.startsWith("drivers/misc/mei/")) return module2.replace(/^mei-/, "");
-  if (directory !== void 0) return directory;
-  return module2.replace(/^(i2c|spi|mmc|hid|gpio|pinctrl)[-_]/, "").replace(/_pci$|-pci$/, (suffix) => module2.startsWith("8250") ? suffix : "");
-}
-function subjectPrefix(unit, module2, directory) {
-  const path = `${unit}/`;
-  const name = driverName(unit, module2, directory);
-  for (const [prefix2, template] of PREFIXES) {
-    if (path.startsWith(prefix2)) return template.replace("%", name);
-  }
-  const subsystem = /^drivers\/([^/]+)\//.exec(path)?.[1] ?? path.split("/")[0] ?? "drivers";
-  return name === subsystem ? `${subsystem}:` : `${subsystem}: ${name}:`;
-}
-function list(items) {
-  if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
-}
-function calls(names) {
-  return list([...new Set(names)].sort().map((name) => `${name}()`));
-}
-function subjectOf(plan, directory) {
-  const prefix2 = subjectPrefix(plan.unit, plan.module, directory);
-  if (plan.converted.length > 0) {
-    const target = plan.converted.some((c) => c.callee.endsWith("_affinity")) ? "pcim_alloc_irq_vectors_affinity()" : "pcim_alloc_irq_vectors()";
-    return `${prefix2} Use ${target}`;
-  }
-  return `${prefix2} Drop redundant ${calls(plan.removed.map((release) => release.callee))}`;
-}
-function wrap(paragraph, width = 72) {
-  const lines = [];
-  let current = "";
-  for (const word of paragraph.split(/\s+/).filter((w) => w !== "")) {
-    if (current !== "" && current.length + 1 + word.length > width) {
-      lines.push(current);
-      current = word;
-    } else current = current === "" ? word : `${current} ${word}`;
-  }
-  if (current !== "") lines.push(current);
-  return lines.join("\n");
-}
-function where(plan) {
-  const places = /* @__PURE__ */ new Map();
-  for (const release of plan.removed) {
-    const label = release.reach === "probe" ? `on the error path of ${release.function}()` : release.reach === "devm-action" ? `in ${release.function}(), a devm action` : `in ${release.function}()`;
-    const names = places.get(label) ?? [];
-    names.push(release.callee);
-    places.set(label, names);
-  }
-  return list([...places.keys()]);
-}
-function bodyOf(plan, treeHasApi) {
-  const driver = plan.module;
-  const allocators = calls(plan.allocators.length > 0 ? plan.allocators : ["pci_alloc_irq_vectors"]);
-  const releases = calls(plan.removed.map((release) => release.callee));
-  const paragraphs = [];
-  const devres = "pcim_enable_device() marks the device as managed, and on a managed device the MSI/MSI-X allocators are devres-managed as a side effect: pcim_setup_msi_release() registers pcim_msi_release(), which frees the vectors when the driver detaches, after remove() or when probe() fails.";
-  if (plan.removed.length > 0) {
-    paragraphs.push(
-      `The ${driver} driver enables its device with pcim_enable_device(), allocates the interrupt vectors with ${allocators}, and frees them itself with ${releases} ${where(plan)}.`
-    );
-    paragraphs.push(
-      `${devres} The explicit ${releases} ${new Set(plan.removed.map((r) => r.callee)).size > 1 ? "free" : "frees"} the vectors a first time and devres frees them again at detach: the explicit release is redundant.`
-    );
-  } else {
-    paragraphs.push(
-      `The ${driver} driver enables its device with pcim_enable_device() and allocates the interrupt vectors with ${allocators}, and never frees them.`
-    );
-    paragraphs.push(
-      `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors would then leak at every unbind.`
-    );
-  }
-  const changes = [];
-  if (plan.converted.length > 0) {
-    const renamed = calls(plan.converted.map((c) => c.callee));
-    changes.push(
-      `Allocate with ${calls(plan.converted.map((c) => c.callee.replace(/^pci_/, "pcim_")))} instead of ${renamed}, so the vectors are devres-managed by what the code says`
-    );
-  }
-  if (plan.removed.length > 0) changes.push(`drop the explicit ${releases} and leave the release to devres`);
-  let change = `${changes.join(", and ")}.`;
-  change = change.charAt(0).toUpperCase() + change.slice(1);
-  if (plan.mergedLabels.length > 0) {
-    change += ` The error label${plan.mergedLabels.length > 1 ? "s" : ""} ${list(plan.mergedLabels.map((m) => m.from))} now label${plan.mergedLabels.length > 1 ? "" : "s"} nothing and ${plan.mergedLabels.length > 1 ? "are" : "is"} folded into the next one.`;
-  }
-  if (plan.removedFunctions.length > 0) {
-    const many = plan.removedFunctions.length > 1;
-    change += ` ${list(plan.removedFunctions.map((name) => `${name}()`))} did nothing else and ${many ? "go" : "goes"}, with ${many ? "their" : "its"} registration.`;
-  }
-  if (plan.removedLocals.length > 0) {
-    change += ` ${list(plan.removedLocals.map((name) => `'${name}'`))} ${plan.removedLocals.length > 1 ? "are no longer used and go" : "is no longer used and goes"}.`;
-  }
-  if (plan.converted.length === 0 && plan.removed.length > 0) {
-    change += treeHasApi ? "" : " Converting the allocation to pcim_alloc_irq_vectors() follows once that API is available.";
-  } else if (plan.converted.length > 0 && !treeHasApi) {
-    change += ' This depends on pcim_alloc_irq_vectors() from "PCI/MSI: Add Devres managed IRQ vectors allocation".';
-  }
-  paragraphs.push(change);
-  return paragraphs.map((paragraph) => wrap(paragraph)).join("\n\n");
-}
-var PREFIXES, DRIVER_NAMES;
-var init_message = __esm({
-  "src/fix/message.ts"() {
-    "use strict";
-    PREFIXES = [
-      ["drivers/net/wireless/mediatek/mt76/", "wifi: mt76: %:"],
-      ["drivers/net/wireless/", "wifi: %:"],
-      ["drivers/net/wwan/", "net: wwan: %:"],
-      ["drivers/net/can/", "can: %:"],
-      ["drivers/net/ethernet/", "net: %:"],
-      ["drivers/net/", "net: %:"],
-      ["drivers/gpu/drm/", "drm/%:"],
-      ["drivers/accel/", "accel/%:"],
-      ["drivers/crypto/", "crypto: % -"],
-      ["drivers/input/", "Input: % -"],
-      ["drivers/dma/", "dmaengine: %:"],
-      ["drivers/bluetooth/", "Bluetooth: %:"],
-      ["drivers/scsi/", "scsi: %:"],
-      ["drivers/ata/", "ata: %:"],
-      ["drivers/block/", "block: %:"],
-      ["drivers/nvme/", "nvme-pci:"],
-      ["drivers/spi/", "spi: %:"],
-      ["drivers/i2c/", "i2c: %:"],
-      ["drivers/mmc/", "mmc: %:"],
-      ["drivers/mfd/", "mfd: %:"],
-      ["drivers/misc/mei/", "mei: %:"],
-      ["drivers/misc/", "misc: %:"],
-      ["drivers/tty/serial/", "serial: %:"],
-      ["drivers/tty/", "tty: %:"],
-      ["drivers/usb/", "usb: %:"],
-      ["drivers/staging/media/", "media: %:"],
-      ["drivers/staging/", "staging: %:"],
-      ["drivers/media/", "media: %:"],
-      ["drivers/thermal/intel/", "thermal: intel: %:"],
-      ["drivers/thermal/", "thermal: %:"],
-      ["drivers/vdpa/", "vdpa/%:"],
-      ["drivers/perf/", "drivers/perf: %:"],
-      ["drivers/ntb/", "NTB: %:"],
-      ["drivers/hwtracing/intel_th/", "intel_th: %:"],
-      ["drivers/hwtracing/", "hwtracing: %:"],
-      ["drivers/firewire/", "firewire: %:"],
-      ["drivers/fpga/", "fpga: %:"],
-      ["drivers/platform/x86/", "platform/x86: %:"],
-      ["drivers/edac/", "EDAC/%:"],
-      ["drivers/hid/intel-ish-hid/", "HID: intel-ish-hid: %:"],
-      ["drivers/hid/", "HID: %:"],
-      ["drivers/cxl/", "cxl/%:"],
-      ["drivers/pci/", "PCI: %:"],
-      ["drivers/iio/", "iio: %:"],
-      ["drivers/gpio/", "gpio: %:"],
-      ["drivers/vfio/", "vfio/%:"],
-      ["drivers/infiniband/", "RDMA/%:"]
-    ];
-    DRIVER_NAMES = {
-      "drivers/gpu/drm/hisilicon/hibmc": "hisilicon/hibmc",
-      "drivers/hwtracing/intel_th": "pci",
-      "drivers/net/wwan/t7xx": "t7xx",
-      "drivers/firewire": "ohci",
-      "drivers/cxl/cxl_pci": "pci",
-      "drivers/fpga/dfl-pci": "dfl-pci",
-      "drivers/thermal/intel/int340x_thermal": "int340x",
-      "drivers/dma/dw-edma": "dw-edma",
-      "drivers/net/ethernet/marvell/octeontx2": "octeontx2",
-      "drivers/net/ethernet/amd/xgbe": "amd-xgbe",
-      "drivers/staging/media/atomisp": "atomisp",
-      "drivers/vdpa/solidrun": "snet",
-      "drivers/vdpa/alibaba": "eni_vdpa",
-      "drivers/vdpa/virtio_pci": "vp_vdpa",
-      "drivers/vdpa/octeon_ep": "octeon_ep",
-      "drivers/scsi/hisi_sas": "hisi_sas",
-      "drivers/crypto/ccp": "ccp"
-    };
-  }
-});
-
-// src/fix/patch.ts
-function splitLines(text) {
-  const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  return lines;
-}
-function changedRegions(before, after2) {
-  let prefix2 = 0;
-  while (prefix2 < before.length && prefix2 < after2.length && before[prefix2] === after2[prefix2]) prefix2++;
-  let suffix = 0;
-  while (suffix < before.length - prefix2 && suffix < after2.length - prefix2 && before[before.length - 1 - suffix] === after2[after2.length - 1 - suffix])
-    suffix++;
-  const a = before.slice(prefix2, before.length - suffix);
-  const b = after2.slice(prefix2, after2.length - suffix);
-  const n = a.length;
-  const m = b.length;
-  const offset = n + m + 1;
-  const v = new Array(2 * offset + 1).fill(0);
-  const trace = [];
-  search: for (let d = 0; d <= n + m; d++) {
-    trace.push(v.slice());
-    for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || k !== d && v[offset + k - 1] < v[offset + k + 1];
-      let x2 = down ? v[offset + k + 1] : v[offset + k - 1] + 1;
-      let y2 = x2 - k;
-      while (x2 < n && y2 < m && a[x2] === b[y2]) {
-        x2++;
-        y2++;
-      }
-      v[offset + k] = x2;
-      if (x2 >= n && y2 >= m) break search;
-    }
-  }
-  const ops = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 1; d > 0; d--) {
-    const previous = trace[d];
-    const k = x - y;
-    const down = k === -d || k !== d && previous[offset + k - 1] < previous[offset + k + 1];
-    const prevK = down ? k + 1 : k - 1;
-    const prevX = previous[offset + prevK];
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      ops.push("=");
-      x--;
-      y--;
-    }
-    ops.push(down ? "+" : "-");
-    if (down) y--;
-    else x--;
-  }
-  while (x > 0 && y > 0) {
-    ops.push("=");
-    x--;
-    y--;
-  }
-  ops.reverse();
-  const regions = [];
-  let i = 0;
-  let j = 0;
-  let current;
-  for (const op of ops) {
-    if (op === "=") {
-      current = void 0;
-      i++;
-      j++;
-      continue;
-    }
-    if (current === void 0) {
-      current = { oldStart: prefix2 + i, oldLines: [], newLines: [] };
-      regions.push(current);
-    }
-    if (op === "-") current.oldLines.push(a[i++]);
-    else current.newLines.push(b[j++]);
-  }
-  return regions;
-}
-function funcname(lines, before) {
-  for (let k = before - 1; k >= 0; k--) {
-    const line = lines[k];
-    if (/^[A-Za-z_$]/.test(line)) return ` ${line.replace(/\s+$/, "").slice(0, 80)}`;
-  }
-  return "";
-}
-function range(start, count) {
-  return count === 1 ? `${start}` : `${start},${count}`;
-}
-function fileDiff(change) {
-  const before = splitLines(change.before);
-  const after2 = splitLines(change.after);
-  const regions = changedRegions(before, after2);
-  let added = 0;
-  let removed = 0;
-  const out = [
-    `diff --git a/${change.path} b/${change.path}`,
-    `index ${blobId(change.before).slice(0, 12)}..${blobId(change.after).slice(0, 12)} 100644`,
-    `--- a/${change.path}`,
-    `+++ b/${change.path}`
-  ];
-  let index = 0;
-  while (index < regions.length) {
-    let last = index;
-    while (last + 1 < regions.length && regions[last + 1].oldStart - (regions[last].oldStart + regions[last].oldLines.length) <= 2 * CONTEXT)
-      last++;
-    const first = regions[index];
-    const end = regions[last];
-    const oldFrom = Math.max(0, first.oldStart - CONTEXT);
-    const oldTo = Math.min(before.length, end.oldStart + end.oldLines.length + CONTEXT);
-    const body = [];
-    let cursor = oldFrom;
-    for (let k = index; k <= last; k++) {
-      const region = regions[k];
-      for (; cursor < region.oldStart; cursor++) body.push(` ${before[cursor]}`);
-      body.push(...region.oldLines.map((line) => `-${line}`));
-      body.push(...region.newLines.map((line) => `+${line}`));
-      removed += region.oldLines.length;
-      added += region.newLines.length;
-      cursor = region.oldStart + region.oldLines.length;
-    }
-    for (; cursor < oldTo; cursor++) body.push(` ${before[cursor]}`);
-    const newCount = body.filter((line) => !line.startsWith("-")).length;
-    const oldCount = oldTo - oldFrom;
-    const shift = regions.slice(0, index).reduce((sum, region) => sum + region.newLines.length - region.oldLines.length, 0);
-    const oldStart = oldCount === 0 ? oldFrom : oldFrom + 1;
-    const newStart = newCount === 0 ? oldFrom + shift : oldFrom + shift + 1;
-    const marks = /* @__PURE__ */ new Set();
-    const lastOf = (sign) => body.findLastIndex((line) => line[0] === " " || line[0] === sign);
-    if (oldTo === before.length && before.length > 0 && !change.before.endsWith("\n")) marks.add(lastOf("-"));
-    if (newStart - 1 + newCount === after2.length && after2.length > 0 && !change.after.endsWith("\n"))
-      marks.add(lastOf("+"));
-    for (const at of [...marks].sort((a, b) => b - a)) body.splice(at + 1, 0, "\\ No newline at end of file");
-    out.push(`@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@${funcname(before, oldFrom)}`);
-    out.push(...body);
-    index = last + 1;
-  }
-  return { text: `${out.join("\n")}
-`, added, removed };
-}
-function blobId(latin1) {
-  const bytes = Buffer.from(latin1, "latin1");
-  return (0, import_node_crypto3.createHash)("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
-}
-function rfc2822(date) {
-  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const two = (n) => String(n).padStart(2, "0");
-  return `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
-}
-function diffstat(files) {
-  const width = Math.max(...files.map((file) => file.path.length));
-  const countWidth = Math.max(...files.map((file) => String(file.added + file.removed).length));
-  const lines = files.map((file) => {
-    const total = file.added + file.removed;
-    const scale = total > 50 ? 50 / total : 1;
-    const plus = "+".repeat(Math.round(file.added * scale));
-    const minus = "-".repeat(Math.round(file.removed * scale));
-    return ` ${file.path.padEnd(width)} | ${String(total).padStart(countWidth)} ${plus}${minus}`;
-  });
-  const added = files.reduce((sum, file) => sum + file.added, 0);
-  const removed = files.reduce((sum, file) => sum + file.removed, 0);
-  const parts = [`${files.length} file${files.length === 1 ? "" : "s"} changed`];
-  if (added > 0) parts.push(`${added} insertion${added === 1 ? "" : "s"}(+)`);
-  if (removed > 0) parts.push(`${removed} deletion${removed === 1 ? "" : "s"}(-)`);
-  return `${lines.join("\n")}
- ${parts.join(", ")}
-`;
-}
-function foldHeader(line) {
-  const words = line.split(" ");
-  const out = [];
-  let current = "";
-  for (const word of words) {
-    if (current !== "" && current.length + 1 + word.length > 77) {
-      out.push(current);
-      current = word;
-    } else {
-      current = current === "" ? word : `${current} ${word}`;
-    }
-  }
-  out.push(current);
-  return out.join("\n ");
-}
-function formatPatch(header, changes) {
-  const diffs = [...changes].sort((a, b) => a.path < b.path ? -1 : 1).map((change) => ({ change, ...fileDiff(change) }));
-  const stat2 = diffstat(diffs.map(({ change, added, removed }) => ({ path: change.path, added, removed })));
-  const message = `${header.body.trimEnd()}
-`;
-  const eightBit = /[\u0080-\uffff]/.test(
-    header.from + header.subject + message + diffs.map((d) => d.text).join("")
-  );
-  const mime = eightBit ? "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n" : "";
-  return `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
-From: ${header.from}
-Date: ${rfc2822(header.date)}
-${foldHeader(`Subject: [PATCH] ${header.subject}`)}
-` + mime + `
-${message}---
-${stat2}
-` + diffs.map((diff) => diff.text).join("") + `-- 
-${header.signature}
-
-`;
-}
-var import_node_crypto3, CONTEXT;
-var init_patch = __esm({
-  "src/fix/patch.ts"() {
-    "use strict";
-    import_node_crypto3 = require("node:crypto");
-    CONTEXT = 3;
-  }
-});
-
-// src/rules/converted-double-release.ts
-var convertedDoubleRelease;
-var init_converted_double_release = __esm({
-  "src/rules/converted-double-release.ts"() {
-    "use strict";
-    convertedDoubleRelease = {
-      id: "msi-converted-double-release",
-      severity: "error",
-      status: "converted-double-release",
-      title: "Vectors from pcim_alloc_irq_vectors() are also released explicitly",
-      rationale: "pcim_alloc_irq_vectors() hands the vectors to devres, which frees them when the driver detaches. The explicit release on this teardown path frees them a first time; devres frees them again.",
-      example: [
-        "	ret = pcim_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
-        "	...",
-        "static void foo_remove(struct pci_dev *pdev)",
-        "{",
-        "	pci_free_irq_vectors(pdev);	/* devres frees them again */",
-        "}"
-      ].join("\n"),
-      fix: "Drop the explicit release: devres owns the vectors."
-    };
-  }
-});
-
-// src/rules/double-release.ts
-var doubleRelease;
-var init_double_release = __esm({
-  "src/rules/double-release.ts"() {
-    "use strict";
-    doubleRelease = {
-      id: "msi-double-release",
-      severity: "error",
-      status: "double-release",
-      title: "MSI vectors of a managed device are released twice",
-      rationale: "The device is enabled with pcim_enable_device(), so pci_alloc_irq_vectors() (and the older pci_enable_msi*() allocators) registered a devres action that frees the vectors when the driver detaches: after remove(), or when probe() fails. The explicit release on this teardown path frees them a first time; devres frees them again.",
-      example: [
-        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
-        "{",
-        "	ret = pcim_enable_device(pdev);",
-        "	...",
-        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
-        "	...",
-        "}",
-        "",
-        "static void foo_remove(struct pci_dev *pdev)",
-        "{",
-        "	pci_free_irq_vectors(pdev);	/* devres frees them again */",
-        "}"
-      ].join("\n"),
-      fix: "Drop the explicit release on the teardown path and allocate with pcim_alloc_irq_vectors() where the tree has it, so the ownership is explicit; or enable the device with pci_enable_device() if the driver wants to manage the vectors itself."
-    };
-  }
-});
-
-// src/rules/implicit-managed.ts
-var implicitManaged;
-var init_implicit_managed = __esm({
-  "src/rules/implicit-managed.ts"() {
-    "use strict";
-    implicitManaged = {
-      id: "msi-implicit-managed",
-      severity: "warning",
-      status: "implicit-managed",
-      title: "MSI vectors rely on the hidden devres cleanup of pcim_enable_device()",
-      rationale: "The device is enabled with pcim_enable_device() and its vectors come from a hybrid allocator (pci_alloc_irq_vectors(), pci_enable_msi*()), which is devres-managed only because the device is. Nothing in the driver releases them: it relies on that hidden behaviour, which upstream is removing in favour of pcim_alloc_irq_vectors(). Once it is gone, the vectors leak at every unbind.",
-      example: [
-        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
-        "{",
-        "	ret = pcim_enable_device(pdev);",
-        "	...",
-        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);	/* freed by devres, silently */",
-        "}"
-      ].join("\n"),
-      fix: "Allocate with pcim_alloc_irq_vectors() (same arguments), which says that devres owns the vectors; on trees that do not have it yet, nothing is wrong today, but the driver must be converted before the hybrid behaviour is removed."
-    };
-  }
-});
-
-// src/rules/index.ts
-function findRule(id) {
-  return RULES.find((rule) => rule.id === id);
-}
-function explainRule(rule) {
-  return [
-    `${rule.id} (${rule.severity}): ${rule.title}`,
-    "",
-    rule.rationale,
-    "",
-    "Example:",
-    rule.example.replace(/^/gm, "    "),
-    "",
-    `Fix: ${rule.fix}`,
-    ""
-  ].join("\n");
-}
-var RULES;
-var init_rules = __esm({
-  "src/rules/index.ts"() {
-    "use strict";
-    init_converted_double_release();
-    init_double_release();
-    init_implicit_managed();
-    RULES = [doubleRelease, convertedDoubleRelease, implicitManaged];
-  }
-});
-
-// src/fix/edits.ts
-function convertFix(file, call, pcimAllocIrqVectors) {
-  const description = implicitManaged.fix;
-  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
-  if (!pcimAllocIrqVectors || renamed === void 0) return { description, edits: [] };
-  return {
-    description,
-    edits: [
-      {
-        file,
-        startLine: call.line,
-        startColumn: call.column,
-        endLine: call.line,
-        endColumn: call.column + call.callee.length,
-        replacement: renamed
-      }
-    ]
-  };
-}
-function removeReleaseFix(file, call) {
-  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
-  const statement = call.statement;
-  if (statement === void 0 || !statement.ownLines || statement.sole || call.devmAction === true) {
-    return { description, edits: [] };
-  }
-  const edit = {
-    file,
-    startLine: statement.line,
-    startColumn: 1,
-    endLine: statement.endLine + 1,
-    endColumn: 1,
-    replacement: ""
-  };
-  return { description, edits: [edit] };
-}
-var RENAMEABLE_ALLOCATORS;
-var init_edits = __esm({
-  "src/fix/edits.ts"() {
-    "use strict";
-    init_rules();
-    RENAMEABLE_ALLOCATORS = {
-      pci_alloc_irq_vectors: "pcim_alloc_irq_vectors",
-      pci_alloc_irq_vectors_affinity: "pcim_alloc_irq_vectors_affinity"
-    };
-  }
-});
-
-// src/model/findings.ts
-function fingerprintOf(parts) {
-  return (0, import_node_crypto4.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
-}
-function buildFindings(model, driver) {
-  const findings = [];
-  const occurrences = /* @__PURE__ */ new Map();
-  const push = (rule, at, message, evidence, fix) => {
-    const call = model.graph.call(at);
-    const fnName = call.fn >= 0 ? model.graph.fn({ file: at.file, fn: call.fn }).name : "";
-    const identity = [
-      rule.id,
-      model.input.unit,
-      driver.driver ?? "",
-      model.graph.path(at.file),
-      fnName,
-      call.callee,
-      call.args[0] ?? ""
-    ];
-    const base = identity.join("\0");
-    const occurrence = occurrences.get(base) ?? 0;
-    occurrences.set(base, occurrence + 1);
-    findings.push({
-      ruleId: rule.id,
-      severity: rule.severity,
-      file: model.graph.path(at.file),
-      line: call.line,
-      column: call.column,
-      message,
-      evidence,
-      fingerprint: fingerprintOf([...identity, String(occurrence)]),
-      fix
-    });
-  };
-  for (const device of driver.devices) {
-    const enable = device.managedEnable[0];
-    const teardown = device.releases.filter((release) => release.kind === "teardown");
-    const enableEvidence = enable === void 0 ? [] : [model.evidence(enable)];
-    const where2 = (ref) => {
-      const call = model.graph.call(ref);
-      return `${model.graph.path(ref.file)}:${call.line}`;
-    };
-    if (device.status === "double-release" || device.status === "converted-double-release") {
-      const converted = device.status === "converted-double-release";
-      const alloc = (converted ? device.managedAllocs : device.hybridAllocs)[0];
-      const allocCall = model.graph.call(alloc);
-      for (const release of teardown) {
-        const call = model.graph.call(release.call);
-        const owner = converted ? `${allocCall.callee}() (${where2(alloc)}) hands them to devres` : `the device is enabled with pcim_enable_device() (${enable === void 0 ? "?" : where2(enable)}), so ${allocCall.callee}() (${where2(alloc)}) made them devres-managed`;
-        const message = `${call.callee}() ${REACH_WORDS[release.reach.kind]} releases MSI vectors that devres releases again at detach: ${owner}`;
-        const evidence = [
-          ...converted ? [] : enableEvidence,
-          model.evidence(alloc),
-          ...model.reachEvidence(release.reach),
-          model.evidence(release.call)
-        ];
-        push(
-          converted ? convertedDoubleRelease : doubleRelease,
-          release.call,
-          message,
-          evidence,
-          removeReleaseFix(model.graph.path(release.call.file), model.graph.call(release.call))
-        );
-      }
-    } else if (device.status === "implicit-managed") {
-      for (const alloc of device.hybridAllocs) {
-        const call = model.graph.call(alloc);
-        const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() (${enable === void 0 ? "?" : where2(enable)}) and nothing releases them: the driver relies on the hidden devres cleanup; use pcim_alloc_irq_vectors()`;
-        push(
-          implicitManaged,
-          alloc,
-          message,
-          [...enableEvidence, model.evidence(alloc)],
-          convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors)
-        );
-      }
-    }
-  }
-  return findings.sort(
-    (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
-  );
-}
-var import_node_crypto4, REACH_WORDS;
-var init_findings = __esm({
-  "src/model/findings.ts"() {
-    "use strict";
-    import_node_crypto4 = require("node:crypto");
-    init_edits();
-    init_rules();
-    REACH_WORDS = {
-      remove: "on the remove path",
-      shutdown: "on the shutdown path",
-      "devm-action": "in a devm action run at detach",
-      probe: "on a probe error path after the allocation",
-      indirect: "in teardown code called through a pointer",
-      pm: "in a PM callback"
-    };
-  }
-});
-
-// src/model/graph.ts
-var ModuleGraph;
-var init_graph = __esm({
-  "src/model/graph.ts"() {
-    "use strict";
-    init_facts();
-    ModuleGraph = class {
-      constructor(files) {
-        this.files = files;
-        this.nodeOfCall = files.map(() => /* @__PURE__ */ new Map());
-        this.callsOfFunction = /* @__PURE__ */ new Map();
-        files.forEach((file, fileIndex) => {
-          file.functions.forEach((fn, fnIndex) => {
-            const list2 = this.byName.get(fn.name) ?? [];
-            list2.push({ file: fileIndex, fn: fnIndex });
-            this.byName.set(fn.name, list2);
-            fn.flow.call.forEach((call, node) => {
-              if (call >= 0) this.nodeOfCall[fileIndex].set(call, node);
-            });
-          });
-          file.calls.forEach((call, callIndex) => {
-            if (call.fn < 0) return;
-            const key3 = `${fileIndex}:${call.fn}`;
-            const list2 = this.callsOfFunction.get(key3) ?? [];
-            list2.push(callIndex);
-            this.callsOfFunction.set(key3, list2);
-          });
-        });
-      }
-      files;
-      byName = /* @__PURE__ */ new Map();
-      nodeOfCall;
-      callsOfFunction;
-      predecessors = /* @__PURE__ */ new Map();
-      fn(ref) {
-        return this.files[ref.file].functions[ref.fn];
-      }
-      call(ref) {
-        return this.files[ref.file].calls[ref.call];
-      }
-      path(file) {
-        return this.files[file].path;
-      }
-      /** The definitions a name refers to when used in `fromFile`. */
-      resolve(name, fromFile) {
-        const candidates = this.byName.get(name);
-        if (candidates === void 0) return [];
-        const local = candidates.filter((ref) => ref.file === fromFile);
-        if (local.length > 0) return local;
-        return candidates.filter((ref) => !this.fn(ref).isStatic);
-      }
-      /** Every function of the module. */
-      *functions() {
-        for (let file = 0; file < this.files.length; file++) {
-          const count = this.files[file].functions.length;
-          for (let fn = 0; fn < count; fn++) yield { file, fn };
-        }
-      }
-      /** Call sites inside a function, in source order. */
-      callsIn(ref) {
-        return (this.callsOfFunction.get(`${ref.file}:${ref.fn}`) ?? []).map((call) => ({
-          file: ref.file,
-          call
-        }));
-      }
-      /** The flow node of a call site, or undefined for calls outside the flow (devm callbacks). */
-      nodeOf(ref) {
-        return this.nodeOfCall[ref.file].get(ref.call);
-      }
-      preds(ref) {
-        const key3 = `${ref.file}:${ref.fn}`;
-        let preds = this.predecessors.get(key3);
-        if (preds === void 0) {
-          const { succ } = this.fn(ref).flow;
-          preds = succ.map(() => []);
-          succ.forEach((targets, from) => {
-            for (const to of targets) preds[to]?.push(from);
-          });
-          this.predecessors.set(key3, preds);
-        }
-        return preds;
-      }
-      /**
-       * Walks the flow of `ref` from `start` (exclusive), forwards or backwards, and returns the
-       * call nodes met, plus whether the function's exit (forwards) or entry (backwards) is met.
-       */
-      walk(ref, start, direction) {
-        const flow = this.fn(ref).flow;
-        const edges = direction === "forward" ? flow.succ : this.preds(ref);
-        const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;
-        const seen = /* @__PURE__ */ new Set([start]);
-        const stack = [...edges[start] ?? []];
-        const calls2 = [];
-        let boundary = false;
-        while (stack.length > 0) {
-          const node = stack.pop();
-          if (seen.has(node)) continue;
-          seen.add(node);
-          if (node === boundaryNode) {
-            boundary = true;
-            continue;
-          }
-          const call = flow.call[node];
-          if (call >= 0) calls2.push(call);
-          for (const next of edges[node] ?? []) stack.push(next);
-        }
-        return { calls: calls2, boundary };
-      }
-    };
-  }
-});
-
-// src/model/ownership.ts
-function key(ref) {
-  return "call" in ref ? `${ref.file}/${ref.call}` : `${ref.file}:${ref.fn}`;
-}
-function allocatesMsi(call) {
-  const entry = catalogEntry(call.callee);
-  if (entry?.flagsArg === void 0) return true;
-  const flags = call.args[entry.flagsArg];
-  if (flags === void 0) return true;
-  const names = flags.match(/\b[A-Za-z_]\w*\b/g) ?? [];
-  if (names.some((name) => MSI_FLAGS.includes(name))) return true;
-  return !(names.length > 0 && names.every((name) => INTX_ONLY_FLAGS.has(name)));
-}
-function analyseModule(input, traits) {
-  return new ModuleOwnership(input, traits).analyse();
-}
-var TEARDOWN_EVIDENCE, INTX_ONLY_FLAGS, MAX_CALL_DEPTH, ModuleOwnership;
-var init_ownership = __esm({
-  "src/model/ownership.ts"() {
-    "use strict";
-    init_catalog();
-    init_types();
-    init_findings();
-    init_graph();
-    TEARDOWN_EVIDENCE = [
-      "remove",
-      "shutdown",
-      "devm-action",
-      "probe",
-      "indirect",
-      "pm"
-    ];
-    INTX_ONLY_FLAGS = /* @__PURE__ */ new Set(["PCI_IRQ_INTX", "PCI_IRQ_LEGACY"]);
-    MAX_CALL_DEPTH = 12;
-    ModuleOwnership = class {
-      constructor(input, traits) {
-        this.input = input;
-        this.traits = traits;
-        this.graph = new ModuleGraph(input.files);
-        this.otherDeviceFields = new Set(input.files.flatMap((file) => file.otherDeviceFields));
-      }
-      input;
-      traits;
-      graph;
-      allocatesMemo = /* @__PURE__ */ new Map();
-      otherDeviceFields;
-      /** The pci_dev a catalog call acts on: the probed device, or `other:NAME` for a looked-up one. */
-      deviceOf(ref) {
-        const call = this.graph.call(ref);
-        const entry = catalogEntry(call.callee);
-        const argument = call.args[entry?.deviceArg ?? 0] ?? "";
-        const names = argument.match(/\b[A-Za-z_]\w*\b/g) ?? [];
-        const last = names.at(-1);
-        if (last === void 0) return "probed";
-        const locals = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).otherDeviceLocals : [];
-        if (names.length === 1 && locals.includes(last)) return `other:${last}`;
-        if (names.length > 1 && this.otherDeviceFields.has(last)) return `other:${last}`;
-        return "probed";
-      }
-      isAlloc(call) {
-        return call.role === "hybrid-alloc" || call.role === "managed-alloc";
-      }
-      /** Whether calling this function may allocate vectors, directly or through its callees. */
-      allocates(ref, depth = 0) {
-        const k = key(ref);
-        const memo = this.allocatesMemo.get(k);
-        if (memo !== void 0) return memo;
-        this.allocatesMemo.set(k, false);
-        let result = false;
-        for (const callRef of this.graph.callsIn(ref)) {
-          const call = this.graph.call(callRef);
-          if (this.isAlloc(call) || depth < MAX_CALL_DEPTH && this.graph.resolve(call.callee, ref.file).some((callee) => this.allocates(callee, depth + 1))) {
-            result = true;
-            break;
-          }
-        }
-        this.allocatesMemo.set(k, result);
-        return result;
-      }
-      /** A call node allocates: an allocator itself, or a call to a function that does. */
-      nodeAllocates(fnRef, callIndex, msiOnly) {
-        const call = this.graph.call({ file: fnRef.file, call: callIndex });
-        if (this.isAlloc(call)) return !msiOnly || allocatesMsi(call);
-        if (call.role !== void 0) return false;
-        return this.graph.resolve(call.callee, fnRef.file).some((callee) => this.allocates(callee));
-      }
-      /** Whether an allocation may run after `node` of the function at the end of `chain`. */
-      allocationFollows(fnRef, node, chain) {
-        const { calls: calls2, boundary } = this.graph.walk(fnRef, node, "forward");
-        if (calls2.some((call) => this.nodeAllocates(fnRef, call, false))) return true;
-        if (!boundary || chain.length === 0) return false;
-        const caller = chain.at(-1);
-        const callerFn = { file: caller.file, fn: this.graph.call(caller).fn };
-        const callerNode = this.graph.nodeOf(caller);
-        return callerNode !== void 0 && this.allocationFollows(callerFn, callerNode, chain.slice(0, -1));
-      }
-      /** Whether an MSI allocation may have run before `node`. */
-      allocationPrecedes(fnRef, node, chain) {
-        const { calls: calls2, boundary } = this.graph.walk(fnRef, node, "backward");
-        if (calls2.some((call) => this.nodeAllocates(fnRef, call, true))) return true;
-        if (!boundary || chain.length === 0) return false;
-        const caller = chain.at(-1);
-        const callerFn = { file: caller.file, fn: this.graph.call(caller).fn };
-        const callerNode = this.graph.nodeOf(caller);
-        return callerNode !== void 0 && this.allocationPrecedes(callerFn, callerNode, chain.slice(0, -1));
-      }
-      /**
-       * Every function reached from the entry points, with the shortest chain of calls (breadth
-       * first, so evidence chains are short). Keyed by function.
-       */
-      reachFrom(entries) {
-        const reached = /* @__PURE__ */ new Map();
-        const queue = [];
-        for (const reach of entries) {
-          if (!reached.has(`${reach.kind}@${key(reach.entry)}`)) {
-            reached.set(`${reach.kind}@${key(reach.entry)}`, reach);
-            queue.push({ ref: reach.entry, reach });
-          }
-        }
-        for (let i = 0; i < queue.length; i++) {
-          const { ref, reach } = queue[i];
-          if (reach.chain.length >= MAX_CALL_DEPTH) continue;
-          for (const callRef of this.graph.callsIn(ref)) {
-            const call = this.graph.call(callRef);
-            if (call.role !== void 0) continue;
-            for (const callee of this.graph.resolve(call.callee, ref.file)) {
-              const k = `${reach.kind}@${key(callee)}`;
-              if (reached.has(k)) continue;
-              const next = { ...reach, fn: callee, chain: [...reach.chain, callRef] };
-              reached.set(k, next);
-              queue.push({ ref: callee, reach: next });
-            }
-          }
-        }
-        return reached;
-      }
-      /** Entry points of one `struct pci_driver`, or of the whole module when it has none. */
-      entriesOf(driver, fileIndex) {
-        const entries = [];
-        const add = (kind, name, via) => {
-          if (name === void 0) return;
-          for (const entry of this.graph.resolve(name, fileIndex))
-            entries.push({ kind, entry, fn: entry, chain: [], via });
-        };
-        if (driver === void 0) {
-          const called = /* @__PURE__ */ new Set();
-          for (const ref of this.graph.functions()) {
-            for (const callRef of this.graph.callsIn(ref)) {
-              for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file))
-                called.add(key(callee));
-            }
-          }
-          for (const ref of this.graph.functions()) {
-            if (!called.has(key(ref)))
-              entries.push({
-                kind: "indirect",
-                entry: ref,
-                fn: ref,
-                chain: [],
-                via: "called from outside the module"
-              });
-          }
-          return entries;
-        }
-        const label = driver.variable;
-        add("probe", driver.probe, `.probe of ${label}`);
-        add("remove", driver.remove, `.remove of ${label}`);
-        add("shutdown", driver.shutdown, `.shutdown of ${label}`);
-        const pmNames = /* @__PURE__ */ new Set();
-        const moduleOps = this.input.files.flatMap((file) => file.pmOps);
-        const named = moduleOps.filter((candidate) => driver.pm.includes(candidate.name));
-        const ops = named.length > 0 || driver.pm.length === 0 ? named : moduleOps;
-        for (const name of driver.pm) pmNames.add(name);
-        for (const op of ops) for (const callback of op.callbacks) pmNames.add(callback);
-        for (const name of pmNames) add("pm", name, `PM callback of ${label}`);
-        return entries;
-      }
-      /** devm actions registered from code reached by probe: they run at detach, like remove. */
-      devmEntries(reached) {
-        const entries = [];
-        for (const reach of [...reached.values()].filter((candidate) => candidate.kind === "probe")) {
-          const fnRef = reach.fn;
-          for (const callRef of this.graph.callsIn(fnRef)) {
-            const call = this.graph.call(callRef);
-            if (!call.callee.startsWith("devm_add_action")) continue;
-            const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
-            if (callback === void 0) continue;
-            for (const entry of this.graph.resolve(callback, fnRef.file)) {
-              entries.push({
-                kind: "devm-action",
-                entry,
-                fn: entry,
-                chain: [],
-                via: `devm action registered in ${this.graph.fn(fnRef).name}()`
-              });
-            }
-          }
-        }
-        return entries;
-      }
-      classifyRelease(callRef, reach) {
-        const call = this.graph.call(callRef);
-        if (call.devmAction === true) return "teardown";
-        const fnRef = { file: callRef.file, fn: call.fn };
-        const node = this.graph.nodeOf(callRef);
-        if (node !== void 0 && this.allocationFollows(fnRef, node, reach.chain)) return "re-allocation";
-        switch (reach.kind) {
-          case "remove":
-          case "shutdown":
-          case "devm-action":
-            return "teardown";
-          case "pm":
-            return "suspend";
-          case "probe":
-          case "indirect":
-            if (reach.kind === "probe" && (node === void 0 || !this.allocationPrecedes(fnRef, node, reach.chain))) {
-              return "nothing-allocated";
-            }
-            return "teardown";
-        }
-      }
-      /** A module appears in the report when code in one of its functions calls the catalog. */
-      callsCatalog() {
-        return this.input.files.some(
-          (file) => file.calls.some((call) => call.role !== void 0 && call.fn >= 0)
-        );
-      }
-      analyse() {
-        if (!this.callsCatalog()) return [];
-        const drivers = this.input.files.flatMap(
-          (file, fileIndex) => file.drivers.map((driver) => ({ driver, fileIndex }))
-        );
-        const entrySets = drivers.length === 0 ? [{ driver: void 0, entries: this.entriesOf(void 0, 0) }] : drivers.map(({ driver, fileIndex }) => ({
-          driver: driver.variable,
-          entries: this.entriesOf(driver, fileIndex)
-        }));
-        const reachedByAny = /* @__PURE__ */ new Set();
-        const perDriver = entrySets.map(({ driver, entries }) => {
-          const reached = this.reachFrom(entries);
-          const devm = this.devmEntries(reached);
-          for (const [k, reach] of this.reachFrom(devm)) if (!reached.has(k)) reached.set(k, reach);
-          for (const reach of reached.values()) reachedByAny.add(key(reach.fn));
-          return { driver, reached };
-        });
-        const unreached = [];
-        for (const ref of this.graph.functions()) {
-          if (!reachedByAny.has(key(ref)))
-            unreached.push({
-              kind: "indirect",
-              entry: ref,
-              fn: ref,
-              chain: [],
-              via: "not called directly from a driver callback"
-            });
-        }
-        const reports = [];
-        for (const { driver, reached } of perDriver) {
-          for (const reach of unreached) reached.set(`indirect@${key(reach.entry)}`, reach);
-          const ownership = this.driverOwnership(driver, reached);
-          const findings = buildFindings(this, ownership);
-          const report = {
-            unit: this.input.unit,
-            module: this.input.module,
-            files: [...this.input.sources],
-            status: ownership.status,
-            findings
-          };
-          if (driver !== void 0) report.driver = driver;
-          reports.push(report);
-        }
-        return reports;
-      }
-      driverOwnership(driver, reached) {
-        const byDevice = /* @__PURE__ */ new Map();
-        const device = (name) => {
-          let ownership = byDevice.get(name);
-          if (ownership === void 0) {
-            ownership = {
-              device: name,
-              managedEnable: [],
-              unmanagedEnable: [],
-              hybridAllocs: [],
-              managedAllocs: [],
-              releases: [],
-              status: "no-msi"
-            };
-            byDevice.set(name, ownership);
-          }
-          return ownership;
-        };
-        const seenRelease = /* @__PURE__ */ new Map();
-        const counted = /* @__PURE__ */ new Set();
-        const order = ["probe", "remove", "shutdown", "devm-action", "pm", "indirect"];
-        const reaches = [...reached.values()].sort(
-          (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.chain.length - b.chain.length
-        );
-        for (const reach of reaches) {
-          const fnRef = reach.fn;
-          for (const callRef of this.graph.callsIn(fnRef)) {
-            const call = this.graph.call(callRef);
-            if (call.role === void 0) continue;
-            const ownership = device(this.deviceOf(callRef));
-            const k = key(callRef);
-            if (call.role === "release") {
-              const kind = this.classifyRelease(callRef, reach);
-              const previous = seenRelease.get(k);
-              if (previous === void 0) {
-                const classified = { call: callRef, kind, reach };
-                seenRelease.set(k, classified);
-                ownership.releases.push(classified);
-              } else if (kind === "teardown" && (previous.kind !== "teardown" || TEARDOWN_EVIDENCE.indexOf(reach.kind) < TEARDOWN_EVIDENCE.indexOf(previous.reach.kind))) {
-                previous.kind = kind;
-                previous.reach = reach;
-              }
-              continue;
-            }
-            if (counted.has(k)) continue;
-            counted.add(k);
-            if (call.role === "managed-enable") ownership.managedEnable.push(callRef);
-            else if (call.role === "unmanaged-enable") ownership.unmanagedEnable.push(callRef);
-            else if (call.role === "managed-alloc") ownership.managedAllocs.push(callRef);
-            else if (call.role === "hybrid-alloc" && allocatesMsi(call)) ownership.hybridAllocs.push(callRef);
-          }
-        }
-        for (const ownership of byDevice.values()) ownership.status = this.deviceStatus(ownership);
-        const devices = [...byDevice.values()];
-        const status = devices.reduce(
-          (worst, current) => STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
-          "no-msi"
-        );
-        const result = { devices, status };
-        if (driver !== void 0) result.driver = driver;
-        return result;
-      }
-      deviceStatus(ownership) {
-        const teardown = ownership.releases.some((release) => release.kind === "teardown");
-        if (ownership.hybridAllocs.length > 0 && ownership.managedEnable.length > 0) {
-          return teardown ? "double-release" : "implicit-managed";
-        }
-        if (ownership.managedAllocs.length > 0) return teardown ? "converted-double-release" : "converted";
-        if (ownership.hybridAllocs.length > 0) return "unmanaged";
-        return "no-msi";
-      }
-      /** Evidence step for a call site. */
-      evidence(ref, text) {
-        const call = this.graph.call(ref);
-        const fnName = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).name : "(file scope)";
-        return {
-          file: this.graph.path(ref.file),
-          line: call.line,
-          column: call.column,
-          role: call.role ?? "call",
-          function: fnName,
-          text: text ?? `${call.callee}(${call.args.join(", ")})`
-        };
-      }
-      /** Evidence for how a reach gets from its entry to the function holding a call. */
-      reachEvidence(reach) {
-        const entry = this.graph.fn(reach.entry);
-        const steps = [
-          {
-            file: this.graph.path(reach.entry.file),
-            line: entry.line,
-            column: 1,
-            role: "entry",
-            function: entry.name,
-            text: `${entry.name}() is the ${reach.via}`
-          }
-        ];
-        for (const callRef of reach.chain)
-          steps.push(this.evidence(callRef, `${this.graph.call(callRef).callee}()`));
-        return steps;
-      }
-    };
-  }
-});
-
-// src/fix/safety.ts
-function key2(ref) {
-  return `${ref.file}:${ref.fn}`;
-}
-function releaseMustStay(calls2, fn, releaseStatement) {
-  const name = (ref) => `${calls2.graph.fn(ref).name}()`;
-  const seen = /* @__PURE__ */ new Set();
-  const queue = [{ ref: fn, statement: releaseStatement }];
-  while (queue.length > 0) {
-    const step = queue.shift();
-    const { ref, statement } = step;
-    const success = step.errorBranch === void 0 ? reachesSuccess(statement) : reachesSuccessFrom(step.errorBranch);
-    const roles = calls2.rolesOf(ref);
-    if (success?.includes("setting interrupts up again") === true || roles.has("probe") && success !== void 0)
-      return `in ${name(ref)} the release ${success}, so it is not a teardown`;
-    if (roles.has("shutdown"))
-      return `${name(ref)} is a .shutdown callback: devres does not run at shutdown, so the release is not redundant there`;
-    if (roles.has("pm"))
-      return `${name(ref)} is a PM callback: the vectors are released for suspend, not for good`;
-    if (roles.has("callback")) return `${name(ref)} is a driver callback other than probe/remove`;
-    const stepKey = `${ref.file}:${ref.fn}:${statement.id}:${step.errorBranch?.id ?? ""}`;
-    if (seen.has(stepKey)) continue;
-    seen.add(stepKey);
-    if (seen.size > 256) return `${name(fn)} is called from too many places to check`;
-    if (calls2.referencedAsValue(ref))
-      return `${name(ref)} is also reached through a pointer or from outside the module, so the release may not be a teardown there`;
-    const callers = calls2.callersOf(ref);
-    if (callers.length === 0 && roles.size === 0)
-      return `nothing in the module calls ${name(ref)} directly, so where the release runs is unknown`;
-    for (const { caller, call } of callers) {
-      const site = calls2.graph.call({ file: caller.file, call });
-      const node = statementAt(calls2.files[caller.file], site.startByte);
-      if (node === void 0) return `the call of ${name(ref)} in ${name(caller)} is not a plain statement`;
-      const next = { ref: caller, statement: node };
-      const branch = success === void 0 ? failureBranch(node, site.startByte) : void 0;
-      if (branch !== void 0) next.errorBranch = branch;
-      queue.push(next);
-    }
-  }
-  return void 0;
-}
-function failureBranch(statement, offset) {
-  if (statement.type === "return_statement") return statement;
-  if (statement.type === "if_statement") {
-    const condition2 = statement.childForFieldName("condition");
-    if (condition2 !== null && offset >= condition2.startIndex && offset < condition2.endIndex)
-      return statement.childForFieldName("consequence") ?? void 0;
-    return void 0;
-  }
-  if (statement.type !== "expression_statement") return void 0;
-  const assigned = /^\s*(\w+)\s*=[^=]/.exec(statement.text)?.[1];
-  let next = statement.nextNamedSibling;
-  while (next?.type === "comment") next = next.nextNamedSibling;
-  if (assigned === void 0 || next?.type !== "if_statement") return void 0;
-  const condition = next.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
-  const tested = new RegExp(`^\\((unlikely\\()?${assigned}(<0|!=0)?\\)?\\)$`);
-  return tested.test(condition) ? next.childForFieldName("consequence") ?? void 0 : void 0;
-}
-function statementAt(file, offset) {
-  let node = file.tree.rootNode.descendantForIndex(offset);
-  while (node !== null && !(node.parent !== null && STATEMENT_PARENTS.has(node.parent.type) && isStatement(node)))
-    node = node.parent;
-  return node ?? void 0;
-}
-function isStatement(node) {
-  return node.type.endsWith("_statement") || node.type === "declaration" || node.type === "compound_statement";
-}
-function reachesSuccess(statement) {
-  const body = functionBody(statement);
-  if (body === void 0) return "is outside a function";
-  return explore(after(statement, body), body);
-}
-function reachesSuccessFrom(start) {
-  const body = functionBody(start);
-  if (body === void 0) return "is outside a function";
-  return explore(start, body);
-}
-function explore(start, body) {
-  const labels = /* @__PURE__ */ new Map();
-  for (const labeled of body.descendantsOfType("labeled_statement")) {
-    const label = labeled.childForFieldName("label")?.text ?? labeled.namedChildren[0]?.text;
-    if (label !== void 0) labels.set(label, labeled);
-  }
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [start];
-  let steps = 0;
-  while (stack.length > 0) {
-    if (++steps > MAX_STEPS) return "is followed by code too long to follow";
-    const item = stack.pop();
-    if (typeof item === "string") return item;
-    if (seen.has(item.id)) continue;
-    seen.add(item.id);
-    if (item.type !== "labeled_statement" && item.type !== "compound_statement" && item.type !== "if_statement") {
-      const again = item.descendantsOfType("call_expression").find((call) => SETUP_CALLS.test(call.childForFieldName("function")?.text ?? ""));
-      if (again !== void 0)
-        return `is followed by ${again.childForFieldName("function")?.text}(), setting interrupts up again (a fallback)`;
-    }
-    switch (item.type) {
-      case "return_statement": {
-        const value = item.namedChildren.find((child) => child.type !== "comment");
-        if (value === void 0 || /^\(?\s*0\s*\)?$/.test(value.text))
-          return "is followed by a successful return";
-        break;
-      }
-      case "goto_statement": {
-        const label = item.childForFieldName("label")?.text ?? item.namedChildren[0]?.text ?? "";
-        const target = labels.get(label);
-        if (target === void 0) return `jumps to an unknown label ${label}`;
-        stack.push(target);
-        break;
-      }
-      case "labeled_statement": {
-        const inner = item.namedChildren.filter(isStatement).at(-1);
-        stack.push(inner ?? after(item, body));
-        break;
-      }
-      case "compound_statement": {
-        const first = item.namedChildren.find(isStatement);
-        stack.push(first ?? after(item, body));
-        break;
-      }
-      case "if_statement": {
-        const consequence = item.childForFieldName("consequence");
-        const alternative = item.childForFieldName("alternative");
-        if (consequence !== null) stack.push(consequence);
-        const elseBody = alternative?.namedChildren.find(isStatement);
-        stack.push(elseBody ?? after(item, body));
-        break;
-      }
-      default:
-        if (LOOPS.has(item.type) && item.descendantsOfType(["return_statement", "goto_statement"]).length > 0)
-          return "is followed by a loop or switch that can leave the function";
-        stack.push(after(item, body));
-    }
-  }
-  return void 0;
-}
-function functionBody(node) {
-  for (let current = node; current !== null; current = current.parent) {
-    if (current.type === "compound_statement" && current.parent?.type === "function_definition")
-      return current;
-  }
-  return void 0;
-}
-function after(node, body) {
-  let current = node;
-  for (; ; ) {
-    if (current.id === body.id) return "falls off the end of the function";
-    const parent = current.parent;
-    if (parent === null) return "falls off the end of the function";
-    if (parent.type === "compound_statement" || parent.type.startsWith("preproc_")) {
-      for (let next = current.nextNamedSibling; next !== null; next = next.nextNamedSibling)
-        if (isStatement(next)) return next;
-      current = parent;
-      continue;
-    }
-    if (LOOPS.has(parent.type)) return "is inside a loop or switch";
-    current = parent;
-  }
-}
-var COMMENT, LOOPS, MAX_STEPS, SETUP_CALLS, ModuleCalls, STATEMENT_PARENTS;
-var init_safety = __esm({
-  "src/fix/safety.ts"() {
-    "use strict";
-    init_catalog();
-    init_graph();
-    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
-    LOOPS = /* @__PURE__ */ new Set([
-      "for_statement",
-      "while_statement",
-      "do_statement",
-      "switch_statement",
-      "case_statement"
-    ]);
-    MAX_STEPS = 2e3;
-    SETUP_CALLS = /^(devm_)?request_(threaded_)?irq$|^pci_request_irq$|^pci_alloc_irq_vectors|^pci_enable_msix?(_range|_exact)?$/;
-    ModuleCalls = class {
-      constructor(files) {
-        this.files = files;
-        this.graph = new ModuleGraph(files.map((file) => file.facts));
-        for (const ref of this.graph.functions()) {
-          for (const callRef of this.graph.callsIn(ref)) {
-            for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file)) {
-              const list2 = this.callers.get(key2(callee)) ?? [];
-              list2.push({ caller: ref, call: callRef.call });
-              this.callers.set(key2(callee), list2);
-            }
-          }
-        }
-        files.forEach((file, index) => {
-          const role = (name, what) => {
-            if (name === void 0) return;
-            for (const ref of this.graph.resolve(name, index)) {
-              const set = this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
-              set.add(what);
-              this.roles.set(key2(ref), set);
-              this.registrations.set(key2(ref), (this.registrations.get(key2(ref)) ?? 0) + 1);
-            }
-          };
-          const pmOps = files.flatMap((candidate) => candidate.facts.pmOps);
-          for (const driver of file.facts.drivers) {
-            role(driver.probe, "probe");
-            role(driver.remove, "remove");
-            role(driver.shutdown, "shutdown");
-            for (const name of driver.pm) {
-              role(name, "pm");
-              for (const ops of pmOps.filter((candidate) => candidate.name === name))
-                for (const callback of ops.callbacks) role(callback, "pm");
-            }
-            for (const name of driver.other) role(name, "callback");
-          }
-          for (const call of file.facts.calls) {
-            if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) continue;
-            const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
-            role(callback, "devm-action");
-          }
-          const code2 = file.text.replace(COMMENT, " ");
-          for (const match of code2.matchAll(/\b([A-Za-z_]\w*)\b(\s*\()?/g)) {
-            const name = match[1];
-            const refs = match[2] === void 0 ? this.valueRefs : this.callRefs;
-            refs.set(name, (refs.get(name) ?? 0) + 1);
-          }
-        });
-      }
-      files;
-      graph;
-      callers = /* @__PURE__ */ new Map();
-      roles = /* @__PURE__ */ new Map();
-      /** How many registrations name each function (`.probe = foo` in two drivers is two). */
-      registrations = /* @__PURE__ */ new Map();
-      valueRefs = /* @__PURE__ */ new Map();
-      callRefs = /* @__PURE__ */ new Map();
-      /** How many times `name(` appears in the module's code: calls, the definition, prototypes. */
-      callReferences(name) {
-        return this.callRefs.get(name) ?? 0;
-      }
-      /** How many times `name` is named other than in a call, in the module. */
-      valueReferences(name) {
-        return this.valueRefs.get(name) ?? 0;
-      }
-      rolesOf(ref) {
-        return this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
-      }
-      callersOf(ref) {
-        return this.callers.get(key2(ref)) ?? [];
-      }
-      /** Named other than in a call, beyond the driver/devm registrations that made it an entry. */
-      referencedAsValue(ref) {
-        const name = this.graph.fn(ref).name;
-        return (this.valueRefs.get(name) ?? 0) > (this.registrations.get(key2(ref)) ?? 0);
-      }
-      nodeOfFunction(ref) {
-        const file = this.files[ref.file];
-        const fn = this.graph.fn(ref);
-        return file.tree.rootNode.descendantsOfType("function_definition", { row: fn.line - 1, column: 0 }, { row: fn.line, column: 0 }).find((node) => node.startPosition.row === fn.line - 1);
-      }
-    };
-    STATEMENT_PARENTS = /* @__PURE__ */ new Set([
-      "compound_statement",
-      "labeled_statement",
-      "if_statement",
-      "else_clause",
-      "case_statement",
-      "for_statement",
-      "while_statement",
-      "do_statement"
-    ]);
-  }
-});
-
-// src/fix/syntax.ts
-function getParser2() {
-  if (parser2 === void 0) {
-    parser2 = new import_tree_sitter2.default();
-    parser2.setLanguage(import_tree_sitter_c2.default);
-  }
-  return parser2;
-}
-function parseTree(text) {
-  return getParser2().parse((index) => index < text.length ? text.slice(index, index + 16384) : null);
-}
-function lineStartsOf(text) {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-function parseFile(path, text) {
-  const tree = parseTree(text);
-  return { path, text, tree, facts: extractFacts(path, tree, text), lineStarts: lineStartsOf(text) };
-}
-function syntaxErrors(tree) {
-  if (!tree.rootNode.hasError) return 0;
-  let count = 0;
-  const cursor = tree.walk();
-  let more = true;
-  while (more) {
-    const node = cursor.currentNode;
-    if (node.type === "ERROR" || node.isMissing) count++;
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent()) {
-        more = false;
-        break;
-      }
-    }
-  }
-  return count;
-}
-function callAt(file, line, column, callee) {
-  const start = file.lineStarts[line - 1];
-  if (start === void 0) return void 0;
-  const end = file.lineStarts[line] ?? file.text.length;
-  const found = [];
-  for (const node of file.tree.rootNode.descendantsOfType(
-    "call_expression",
-    { row: line - 1, column: 0 },
-    { row: line - 1, column: end - start }
-  )) {
-    if (node.startIndex >= start && node.startIndex < end && node.childForFieldName("function")?.text === callee)
-      found.push(node);
-  }
-  return found.find((node) => node.startIndex - start === column - 1) ?? found[0];
-}
-var import_tree_sitter2, import_tree_sitter_c2, parser2;
-var init_syntax = __esm({
-  "src/fix/syntax.ts"() {
-    "use strict";
-    import_tree_sitter2 = __toESM(require_tree_sitter2(), 1);
-    import_tree_sitter_c2 = __toESM(require_node(), 1);
-    init_extract();
-  }
-});
-
-// src/fix/plan.ts
-function lineBefore(text, offset) {
-  if (offset === 0) return void 0;
-  const start = text.lastIndexOf("\n", offset - 2) + 1;
-  return text.slice(start, offset - 1);
-}
-function lineAt(text, offset) {
-  if (offset >= text.length) return void 0;
-  const end = text.indexOf("\n", offset);
-  return end < 0 ? void 0 : text.slice(offset, end);
-}
-function within(node, container) {
-  return node.startIndex >= container.startIndex && node.endIndex <= container.endIndex;
-}
-function isAssigned(use) {
-  const parent = use.parent;
-  return parent?.type === "assignment_expression" && parent.childForFieldName("left")?.id === use.id;
-}
-function isPure(node) {
-  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
-  return node.descendantsOfType("call_expression").every((call) => {
-    const name = call.childForFieldName("function")?.text ?? "";
-    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
-  });
-}
-function identifiersIn(node) {
-  const names = /* @__PURE__ */ new Set();
-  for (const identifier of node.descendantsOfType("identifier")) {
-    const parent = identifier.parent;
-    if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id)
-      continue;
-    names.add(identifier.text);
-  }
-  if (node.type === "identifier") names.add(node.text);
-  return names;
-}
-function declarationOf(body, name) {
-  return body.descendantsOfType("declaration").find(
-    (declaration) => declaration.childrenForFieldName("declarator").some((declarator) => declaredName2(declarator) === name)
-  );
-}
-function declaredName2(node) {
-  let current = node;
-  while (current !== null && current.type !== "identifier") {
-    current = current.childForFieldName("declarator");
-  }
-  return current?.text;
-}
-function functionOf(node) {
-  for (let current = node.parent; current !== null; current = current.parent)
-    if (current.type === "function_definition") return current;
-  return void 0;
-}
-function functionBodyOf(node) {
-  return functionOf(node)?.childForFieldName("body") ?? void 0;
-}
-function functionName(fn) {
-  let declarator = fn.childForFieldName("declarator");
-  while (declarator !== null && declarator.type !== "function_declarator")
-    declarator = declarator.childForFieldName("declarator");
-  return declarator?.childForFieldName("declarator")?.text ?? "?";
-}
-function returnsVoid(fn) {
-  return fn.childForFieldName("type")?.text === "void" && fn.childForFieldName("declarator")?.type === "function_declarator";
-}
-function labelName(labeled) {
-  return labeled.childForFieldName("label")?.text ?? /^\s*(\w+)/.exec(labeled.text)?.[1] ?? "";
-}
-function gotoLabel(jump) {
-  return jump.childForFieldName("label")?.text ?? /goto\s+(\w+)/.exec(jump.text)?.[1] ?? "";
-}
-function releaseCallee(finding) {
-  const last = finding.evidence.at(-1);
-  return /^(\w+)/.exec(last?.text ?? "")?.[1] ?? "";
-}
-function reachWord(finding) {
-  const entry = finding.evidence.find((step) => step.role === "entry");
-  const text = entry?.text ?? "";
-  if (text.includes(".remove")) return "remove";
-  if (text.includes(".probe")) return "probe";
-  if (text.includes("devm action")) return "devm-action";
-  return "helper";
-}
-function planModule(work, files, options) {
-  const plan = {
-    unit: work.unit,
-    module: work.module,
-    status: work.status,
-    changes: [],
-    removed: [],
-    converted: [],
-    allocators: [],
-    mergedLabels: [],
-    removedLocals: [],
-    removedFunctions: []
-  };
-  const byPath = new Map(files.map((file, index) => [file.path, { file, index }]));
-  const allCalls = files.flatMap(
-    (file) => file.facts.calls.filter((call) => call.fn >= 0).map((call) => ({ file, call }))
-  );
-  plan.allocators = [
-    ...new Set(
-      allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call)).map(({ call }) => call.callee)
-    )
-  ].sort();
-  const teardown = work.findings.filter((finding) => TEARDOWN_RULES.has(finding.ruleId));
-  const wantsConversion = options.convert && work.status !== "converted-double-release";
-  if (teardown.length === 0 && !wantsConversion) {
-    plan.reason = "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
-    return plan;
-  }
-  const calls2 = new ModuleCalls(files);
-  const editors = /* @__PURE__ */ new Map();
-  const editorOf = (file) => {
-    let editor = editors.get(file.path);
-    if (editor === void 0) {
-      editor = new FileEditor(file);
-      editors.set(file.path, editor);
-    }
-    return editor;
-  };
-  try {
-    const seeds = [];
-    const seen = /* @__PURE__ */ new Set();
-    for (const finding of teardown) {
-      const where2 = `${finding.file}:${finding.line}`;
-      if (seen.has(where2)) continue;
-      seen.add(where2);
-      const entry = byPath.get(finding.file);
-      if (entry === void 0) throw new FailedEdit(`${finding.file}: not readable`);
-      const callee = releaseCallee(finding);
-      const node = callAt(entry.file, finding.line, finding.column, callee);
-      if (node === void 0) {
-        throw new FailedEdit(
-          `${where2}: ${callee}() is registered as a devm action; drop the registration by hand`
-        );
-      }
-      const statement = node.parent;
-      if (statement?.type !== "expression_statement")
-        throw new FailedEdit(`${where2}: ${callee}() is part of a larger expression`);
-      const fnIndex = entry.file.facts.functions.findIndex(
-        (fn) => fn.line - 1 <= node.startPosition.row && fn.endLine - 1 >= node.startPosition.row
-      );
-      if (fnIndex < 0) throw new FailedEdit(`${where2}: ${callee}() is outside a function`);
-      const fnRef = { file: entry.index, fn: fnIndex };
-      const why = releaseMustStay(calls2, fnRef, statement);
-      if (why !== void 0) throw new FailedEdit(`${where2}: ${callee}() stays: ${why}`);
-      const fnNode = calls2.nodeOfFunction(fnRef);
-      const body = fnNode?.childForFieldName("body");
-      const wrapper = fnNode !== void 0 && body !== null && body !== void 0 && body.namedChildren.filter(isStatement).every((child) => child.id === statement.id || child.type === "declaration");
-      if (wrapper) {
-        dropWrapper(calls2, fnRef, fnNode, editorOf, seeds);
-        plan.removedFunctions.push(calls2.graph.fn(fnRef).name);
-      } else {
-        seeds.push({ editor: editorOf(entry.file), statement });
-      }
-      plan.removed.push({
-        path: finding.file,
-        line: finding.line,
-        callee,
-        function: calls2.graph.fn(fnRef).name,
-        reach: reachWord(finding)
-      });
-    }
-    for (const { editor, statement } of seeds.sort((a, b) => b.statement.startIndex - a.statement.startIndex))
-      editor.remove(statement);
-    for (const editor of editors.values()) {
-      editor.removeUnusedLocals();
-      editor.settleLabels();
-      editor.deletionEdits();
-      editor.dropBraces();
-      plan.mergedLabels.push(...editor.mergedLabels);
-      plan.removedLocals.push(...editor.removedLocals);
-    }
-  } catch (error) {
-    if (!(error instanceof FailedEdit)) throw error;
-    plan.reason = error.message;
-    plan.removed = [];
-    return plan;
-  }
-  const renames = /* @__PURE__ */ new Map();
-  if (wantsConversion) {
-    const problem = conversionProblem(allCalls, plan, (file, call) => {
-      const callNode = callAt(file, call.line, call.column, call.callee);
-      const node = callNode?.childForFieldName("function");
-      if (callNode === void 0 || node === null || node === void 0) return false;
-      const renamed = RENAMEABLE_ALLOCATORS[call.callee];
-      const list2 = renames.get(file.path) ?? [];
-      list2.push({ start: node.startIndex, end: node.endIndex, text: renamed });
-      list2.push(...realign(file, callNode, renamed.length - call.callee.length));
-      renames.set(file.path, list2);
-      plan.converted.push({ callee: call.callee, function: file.facts.functions[call.fn]?.name ?? "?" });
-      return true;
-    });
-    if (problem !== void 0) {
-      renames.clear();
-      plan.converted = [];
-      if (plan.removed.length === 0) {
-        plan.reason = `not converted: ${problem}`;
-        return plan;
-      }
-      plan.reason = `releases dropped but not converted: ${problem}`;
-    }
-  }
-  for (const file of files) {
-    const editor = editors.get(file.path);
-    const extra = renames.get(file.path) ?? [];
-    if (editor === void 0 && extra.length === 0) continue;
-    let after2;
-    try {
-      after2 = (editor ?? new FileEditor(file)).apply(extra);
-    } catch (error) {
-      if (!(error instanceof FailedEdit)) throw error;
-      return { ...plan, changes: [], removed: [], converted: [], reason: error.message };
-    }
-    if (syntaxErrors(parseTree(after2)) > syntaxErrors(file.tree)) {
-      return {
-        ...plan,
-        changes: [],
-        removed: [],
-        converted: [],
-        reason: `${file.path}: the edited file no longer parses cleanly`
-      };
-    }
-    if (after2 !== file.text) plan.changes.push({ path: file.path, before: file.text, after: after2 });
-  }
-  if (plan.changes.length === 0 && plan.reason === void 0) plan.reason = "nothing to change";
-  return plan;
-}
-function dropWrapper(calls2, fnRef, fnNode, editorOf, seeds) {
-  const fn = calls2.graph.fn(fnRef);
-  const home = calls2.files[fnRef.file];
-  const roles = [...calls2.rolesOf(fnRef)].filter((role) => role !== "devm-action");
-  if (roles.length > 0)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty; kernel style drops the ${roles.join("/")} callback and its field, which is left to a person`
-    );
-  if (!fn.isStatic)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty, and it is not static`
-    );
-  let uses = 0;
-  for (const { caller, call } of calls2.callersOf(fnRef)) {
-    const site = calls2.graph.call({ file: caller.file, call });
-    const file = calls2.files[caller.file];
-    const node = statementAt(file, site.startByte);
-    if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
-      throw new FailedEdit(
-        `${file.path}:${site.line}: ${fn.name}() would be empty, and this call of it is not a plain statement`
-      );
-    seeds.push({ editor: editorOf(file), statement: node });
-    uses++;
-  }
-  calls2.files.forEach((file) => {
-    for (const site of file.facts.calls) {
-      if (!DEVM_ACTION_REGISTRARS.includes(site.callee)) continue;
-      if ((site.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1) !== fn.name) continue;
-      const registration = callAt(file, site.line, site.column, site.callee);
-      if (registration === void 0)
-        throw new FailedEdit(`${file.path}:${site.line}: cannot find the registration of ${fn.name}()`);
-      const editor = editorOf(file);
-      const parent = registration.parent;
-      uses++;
-      if (parent?.type === "return_statement") {
-        editor.replace(parent, "return 0;");
-        continue;
-      }
-      const statement = parent?.type === "assignment_expression" ? parent.parent : null;
-      const variable = parent?.childForFieldName("left")?.text;
-      let next = statement?.nextNamedSibling ?? null;
-      while (next?.type === "comment") next = next.nextNamedSibling;
-      if (statement?.type !== "expression_statement" || variable === void 0 || next?.type !== "if_statement" || !checksOnly(next, variable))
-        throw new FailedEdit(
-          `${file.path}:${site.line}: ${fn.name}() would be empty, and its ${site.callee}() registration is not a plain \`ret = ...; if (ret) return ret;\``
-        );
-      seeds.push({ editor, statement }, { editor, statement: next });
-    }
-  });
-  const named = calls2.valueReferences(fn.name);
-  if (calls2.callReferences(fn.name) !== calls2.callersOf(fnRef).length + 1)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is declared or named elsewhere too`
-    );
-  if (uses - calls2.callersOf(fnRef).length !== named)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is used other than by calls and devm registrations`
-    );
-  editorOf(home).deleteFunction(fnNode);
-}
-function checksOnly(test, variable) {
-  if (test.childForFieldName("alternative") !== null) return false;
-  const condition = test.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
-  if (!new RegExp(`^\\((unlikely\\()?${variable}(<0|!=0)?\\)?\\)$`).test(condition)) return false;
-  const body = test.childForFieldName("consequence");
-  const statements = body?.type === "compound_statement" ? body.namedChildren.filter(isStatement) : body === null ? [] : [body];
-  const last = statements.at(-1);
-  if (last?.type !== "return_statement" || last.text.replace(/\s+/g, "") !== `return${variable};`)
-    return false;
-  return statements.slice(0, -1).every(
-    (statement) => statement.type === "expression_statement" && /^\s*(dev|pci|pr|netdev)_(err|warn|info|dbg)\w*\s*\(/.test(statement.text)
-  );
-}
-function visualColumn(text, lineStart, offset) {
-  let column = 0;
-  for (let i = lineStart; i < offset; i++) column = text[i] === "	" ? column + 8 & ~7 : column + 1;
-  return column;
-}
-function realign(file, call, growth) {
-  const args = call.childForFieldName("arguments");
-  if (args === null || growth === 0) return [];
-  const text = file.text;
-  const openLine = file.lineStarts[args.startPosition.row];
-  const aligned = visualColumn(text, openLine, args.startIndex) + 1;
-  const edits = [];
-  for (let row = args.startPosition.row + 1; row <= args.endPosition.row; row++) {
-    const start = file.lineStarts[row];
-    let first = start;
-    while (text[first] === " " || text[first] === "	") first++;
-    if (visualColumn(text, start, first) !== aligned) continue;
-    const target = aligned + growth;
-    edits.push({ start, end: first, text: "	".repeat(Math.floor(target / 8)) + " ".repeat(target % 8) });
-  }
-  return edits;
-}
-function conversionProblem(allCalls, plan, rename2) {
-  const unmanaged = allCalls.find(({ call }) => call.role === "unmanaged-enable");
-  if (unmanaged !== void 0)
-    return `${unmanaged.file.path}:${unmanaged.call.line} also enables a device with ${unmanaged.call.callee}()`;
-  const removed = new Set(plan.removed.map((release) => `${release.path}:${release.line}`));
-  const kept = allCalls.find(
-    ({ file, call }) => call.role === "release" && !removed.has(`${file.path}:${call.line}`)
-  );
-  if (kept !== void 0)
-    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (re-allocation, suspend or a path that is not a teardown), and would then free vectors devres owns`;
-  const allocs = allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call));
-  const other = allocs.find(({ call }) => RENAMEABLE_ALLOCATORS[call.callee] === void 0);
-  if (other !== void 0)
-    return `${other.call.callee}() at ${other.file.path}:${other.call.line} has no drop-in pcim_ counterpart (it returns 0, not the vector count)`;
-  for (const { file, call } of allocs) {
-    if (catalogEntry(call.callee) === void 0 || !rename2(file, call))
-      return `${call.callee}() at ${file.path}:${call.line} is not a plain call`;
-  }
-  return void 0;
-}
-var TEARDOWN_RULES, PURE_CALLS, FailedEdit, FileEditor;
-var init_plan = __esm({
-  "src/fix/plan.ts"() {
-    "use strict";
-    init_catalog();
-    init_ownership();
-    init_edits();
-    init_catalog();
-    init_safety();
-    init_syntax();
-    TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
-    PURE_CALLS = /* @__PURE__ */ new Set([
-      "test_bit",
-      "pci_get_drvdata",
-      "dev_get_drvdata",
-      "to_pci_dev",
-      "container_of",
-      "netdev_priv",
-      "pci_dev_msi_enabled",
-      "mtk_wed_device_active",
-      "pci_dev_id"
-    ]);
-    FailedEdit = class extends Error {
-    };
-    FileEditor = class {
-      constructor(file) {
-        this.file = file;
-      }
-      file;
-      deleted = /* @__PURE__ */ new Map();
-      emptiedLabels = /* @__PURE__ */ new Map();
-      edits = [];
-      mergedLabels = [];
-      removedLocals = [];
-      fail(node, why) {
-        throw new FailedEdit(`${this.file.path}:${node.startPosition.row + 1}: ${why}`);
-      }
-      inDeleted(node) {
-        for (let current = node; current !== null; current = current.parent)
-          if (this.deleted.has(current.id)) return true;
-        return false;
-      }
-      /** Deletes a statement, and its container when that would be left empty. */
-      remove(node) {
-        if (this.deleted.has(node.id)) return;
-        const parent = node.parent;
-        if (parent === null) this.fail(node, "the release is not in a function");
-        switch (parent.type) {
-          case "compound_statement": {
-            const siblings = parent.namedChildren.filter(isStatement);
-            if (siblings.every((sibling) => sibling.id === node.id || this.deleted.has(sibling.id))) {
-              if (parent.parent?.type === "function_definition")
-                this.fail(
-                  node,
-                  `removing it would leave ${functionName(parent.parent)}() empty; drop the function and its callers by hand`
-                );
-              this.deleted.set(node.id, node);
-              this.remove(parent);
-              return;
-            }
-            this.deleted.set(node.id, node);
-            return;
-          }
-          case "labeled_statement":
-            this.deleted.set(node.id, node);
-            this.emptiedLabels.set(parent.id, parent);
-            return;
-          case "if_statement": {
-            if (parent.childForFieldName("consequence")?.id !== node.id)
-              this.fail(node, "the release is part of an if condition");
-            const alternative = parent.childForFieldName("alternative");
-            if (alternative !== null && !this.deleted.has(alternative.id))
-              this.fail(node, "the release is the body of an if that has an else branch");
-            const condition = parent.childForFieldName("condition");
-            if (condition !== null && !isPure(condition))
-              this.fail(
-                parent,
-                `the condition ${condition.text} has side effects, so the if cannot go with the release`
-              );
-            this.deleted.set(node.id, node);
-            this.remove(parent);
-            return;
-          }
-          case "else_clause":
-            this.deleted.set(parent.id, parent);
-            return;
-          default:
-            this.fail(node, `the release is inside ${parent.type.replace(/_/g, " ")}`);
-        }
-      }
-      /** A whole function definition (a wrapper left with nothing to do). */
-      deleteFunction(fn) {
-        this.deleted.set(fn.id, fn);
-      }
-      /** Replaces a statement's text in place. */
-      replace(node, text) {
-        this.edits.push({ start: node.startIndex, end: node.endIndex, text });
-      }
-      /** Locals whose only uses went with the deleted code: their declarations go too. */
-      removeUnusedLocals() {
-        for (let changed = true; changed; ) {
-          changed = false;
-          for (const node of this.topmost()) {
-            const body = functionBodyOf(node);
-            if (body === void 0) continue;
-            for (const name of identifiersIn(node)) {
-              const declaration = declarationOf(body, name);
-              if (declaration === void 0 || this.deleted.has(declaration.id)) continue;
-              const uses = body.descendantsOfType("identifier").filter((use) => use.text === name && !this.inDeleted(use) && !within(use, declaration));
-              if (uses.length > 0) {
-                if (uses.every(isAssigned))
-                  this.fail(declaration, `removing the release would leave ${name} set but unused`);
-                continue;
-              }
-              const declarators = declaration.childrenForFieldName("declarator");
-              if (declarators.length !== 1) this.fail(declaration, `${name} is declared with other variables`);
-              const value = declarators[0]?.childForFieldName("value");
-              if (value !== null && value !== void 0 && !isPure(value))
-                this.fail(declaration, `${name} would be unused but its initialiser has side effects`);
-              this.remove(declaration);
-              this.removedLocals.push(name);
-              changed = true;
-            }
-          }
-        }
-      }
-      /** Deleted nodes not inside another deleted node. */
-      topmost() {
-        return [...this.deleted.values()].filter((node) => node.parent === null || !this.inDeleted(node.parent)).sort((a, b) => a.startIndex - b.startIndex);
-      }
-      /** Labels whose statement went: merged into the next label, or kept before the next statement. */
-      settleLabels() {
-        const target = /* @__PURE__ */ new Map();
-        const labels = [...this.emptiedLabels.values()].sort((a, b) => b.startIndex - a.startIndex);
-        for (const labeled of labels) {
-          const name = labelName(labeled);
-          let next = labeled.nextNamedSibling;
-          while (next !== null && (next.type === "comment" || !isStatement(next) || this.deleted.has(next.id)))
-            next = next.nextNamedSibling;
-          if (next !== null && next.type !== "labeled_statement") continue;
-          const fn = functionOf(labeled);
-          if (fn === void 0) this.fail(labeled, "label outside a function");
-          let replacement;
-          if (next !== null) {
-            const nextName = labelName(next);
-            const resolved = target.get(nextName) ?? nextName;
-            target.set(name, resolved);
-            this.mergedLabels.push({ from: name, to: resolved });
-            replacement = `goto ${resolved};`;
-          } else if (returnsVoid(fn)) {
-            replacement = "return;";
-          } else {
-            this.fail(labeled, `removing it would leave label ${name}: at the end of ${functionName(fn)}()`);
-          }
-          const labelEnd = labeled.startIndex + labeled.text.indexOf(":") + 1;
-          this.deleteLines(labeled.startIndex, labelEnd, labeled);
-          for (const jump of fn.descendantsOfType("goto_statement")) {
-            if (gotoLabel(jump) !== name) continue;
-            this.edits.push({ start: jump.startIndex, end: jump.endIndex, text: replacement });
-          }
-        }
-        for (const edit of this.edits) {
-          const match = /^goto (\w+);$/.exec(edit.text);
-          const final = match === null ? void 0 : target.get(match[1]);
-          if (final !== void 0) edit.text = `goto ${final};`;
-        }
-      }
-      /** Deletes the whole lines of [start, end), which must hold nothing else but a trailing comment. */
-      deleteLines(start, end, node) {
-        const text = this.file.text;
-        const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-        if (text.slice(lineStart, start).trim() !== "")
-          this.fail(node, "the code shares its line with other code");
-        let lineEnd = text.indexOf("\n", end);
-        if (lineEnd < 0) lineEnd = text.length;
-        const rest = text.slice(end, lineEnd).replace(/\/\*.*?\*\/|\/\/.*$/g, "");
-        if (rest.trim() !== "") this.fail(node, "the code shares its line with other code");
-        this.edits.push({ start: lineStart, end: Math.min(text.length, lineEnd + 1), text: "" });
-      }
-      /** Text edits for the deleted statements, with the comment that announced them. */
-      deletionEdits() {
-        for (const node of this.topmost()) {
-          if (node.type === "else_clause") {
-            const consequence = node.parent?.childForFieldName("consequence");
-            if (consequence === null || consequence === void 0) this.fail(node, "else without if");
-            this.edits.push({ start: consequence.endIndex, end: node.endIndex, text: "" });
-            continue;
-          }
-          let start = node.startIndex;
-          const previous = node.previousNamedSibling;
-          if (previous?.type === "comment" && previous.endPosition.row === node.startPosition.row - 1 && (node.type === "function_definition" || /irq|vector|msi|interrupt/i.test(previous.text)) && this.file.text.slice(this.file.text.lastIndexOf("\n", previous.startIndex - 1) + 1, previous.startIndex).trim() === "") {
-            start = previous.startIndex;
-          }
-          this.deleteLines(start, node.endIndex, node);
-        }
-      }
-      /**
-       * `if (c) {` left with one one-line statement loses its braces, as checkpatch asks; not in
-       * an if/else chain, where the braces keep the branches alike.
-       */
-      dropBraces() {
-        const blocks = /* @__PURE__ */ new Map();
-        for (const node of this.topmost()) {
-          const block = node.parent;
-          if (block?.type === "compound_statement" && !this.inDeleted(block)) blocks.set(block.id, block);
-        }
-        for (const block of blocks.values()) {
-          const owner = block.parent;
-          if (owner?.type !== "if_statement" || owner.childForFieldName("consequence")?.id !== block.id) continue;
-          if (owner.childForFieldName("alternative") !== null || owner.parent?.type === "else_clause") continue;
-          const left = block.namedChildren.filter((child) => !this.deleted.has(child.id));
-          const only = left[0];
-          if (left.length !== 1 || only === void 0 || !isStatement(only)) continue;
-          if (only.startPosition.row !== only.endPosition.row) continue;
-          const text = this.file.text;
-          const open = block.startIndex;
-          const close = block.endIndex - 1;
-          let from = open;
-          while (from > 0 && (text[from - 1] === " " || text[from - 1] === "	")) from--;
-          if (text[close] !== "}" || lineAt(text, open + 1)?.trim() !== "") continue;
-          const closeLine = text.lastIndexOf("\n", close - 1) + 1;
-          if (text.slice(closeLine, close).trim() !== "" || lineAt(text, close + 1)?.trim() !== "") continue;
-          this.edits.push({ start: from, end: open + 1, text: "" });
-          this.edits.push({ start: closeLine, end: text.indexOf("\n", close) + 1, text: "" });
-        }
-      }
-      /** The new text; blank lines the deletions leave doubled or before a `}` go too. */
-      apply(extra) {
-        const text = this.file.text;
-        const edits = [...this.edits, ...extra].sort((a, b) => a.start - b.start || a.end - b.end);
-        const merged = [];
-        for (const edit of edits) {
-          const last = merged.at(-1);
-          if (last !== void 0 && edit.start < last.end) {
-            if (edit.end <= last.end && edit.text === "" && last.text === "") continue;
-            throw new FailedEdit(`${this.file.path}: overlapping edits`);
-          }
-          if (last !== void 0 && edit.start === last.end && edit.text === "" && last.text === "") {
-            last.end = edit.end;
-            continue;
-          }
-          merged.push({ ...edit });
-        }
-        for (const edit of merged) {
-          if (edit.text !== "" || text[edit.end - 1] !== "\n") continue;
-          const before = lineBefore(text, edit.start);
-          const after2 = lineAt(text, edit.end);
-          const blank = (line) => line !== void 0 && line.trim() === "";
-          const opens = (line) => line !== void 0 && (/\{\s*$/.test(line) || /^\s*\w+:\s*$/.test(line));
-          if ((blank(before) || opens(before)) && blank(after2)) {
-            edit.end += after2.length + 1;
-          } else if (blank(before) && after2 !== void 0 && /^\s*}/.test(after2)) {
-            edit.start -= before.length + 1;
-          }
-        }
-        let result = "";
-        let at = 0;
-        for (const edit of merged.sort((a, b) => a.start - b.start)) {
-          if (edit.start < at) throw new FailedEdit(`${this.file.path}: overlapping edits`);
-          result += text.slice(at, edit.start) + edit.text;
-          at = edit.end;
-        }
-        return result + text.slice(at);
-      }
-    };
-  }
-});
-
-// src/fix/index.ts
-function modulesNeedingWork(report) {
-  const byModule = /* @__PURE__ */ new Map();
-  for (const driver of report.drivers) {
-    if (!NEEDS_CONVERSION.includes(driver.status)) continue;
-    const key3 = `${driver.unit}\0${driver.module}`;
-    const work = byModule.get(key3);
-    if (work === void 0) {
-      byModule.set(key3, {
-        unit: driver.unit,
-        module: driver.module,
-        status: driver.status,
-        findings: [...driver.findings],
-        files: [...driver.files]
-      });
-      continue;
-    }
-    if (STATUSES.indexOf(driver.status) < STATUSES.indexOf(work.status)) work.status = driver.status;
-    const known = new Set(work.findings.map((finding) => finding.fingerprint));
-    work.findings.push(...driver.findings.filter((finding) => !known.has(finding.fingerprint)));
-  }
-  return [...byModule.values()].sort((a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
-}
-function patchFileName(number, subject) {
-  const slug = subject.replace(/[^A-Za-z0-9._]+/g, "-").replace(/\.+/g, ".").slice(0, 52).replace(/[-.]+$/, "").replace(/^[-.]+/, "");
-  return `${String(number).padStart(4, "0")}-${slug}.patch`;
-}
-function ownDirectories(report) {
-  const common = (files) => {
-    const dirs = files.map((file) => file.split("/").slice(0, -1));
-    const first = dirs[0] ?? [];
-    let length = first.length;
-    for (const dir of dirs) {
-      let same = 0;
-      while (same < length && dir[same] === first[same]) same++;
-      length = same;
-    }
-    return first.slice(0, length).join("/");
-  };
-  const modulesIn = /* @__PURE__ */ new Map();
-  const dirOf3 = /* @__PURE__ */ new Map();
-  const filesOf = /* @__PURE__ */ new Map();
-  for (const driver of report.drivers) {
-    const key3 = `${driver.unit}\0${driver.module}`;
-    const dir = common(driver.files);
-    dirOf3.set(key3, dir);
-    filesOf.set(key3, driver.files.length);
-    const set = modulesIn.get(dir) ?? /* @__PURE__ */ new Set();
-    set.add(key3);
-    modulesIn.set(dir, set);
-  }
-  const own = /* @__PURE__ */ new Map();
-  for (const [key3, dir] of dirOf3) {
-    const name = dir.split("/").at(-1);
-    if (dir.split("/").length <= 2 || (modulesIn.get(dir)?.size ?? 0) > 1 || GENERIC_DIRS.has(name)) continue;
-    if ((filesOf.get(key3) ?? 0) < 2) continue;
-    own.set(key3, name);
-  }
-  return own;
-}
-async function buildPatches(report, read, options) {
-  const result = { patches: [], skipped: [] };
-  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi;
-  const directories = ownDirectories(report);
-  for (const work of modulesNeedingWork(report)) {
-    const files = [];
-    for (const path of work.files) {
-      const text2 = await read(path);
-      if (text2 !== void 0) files.push(parseFile(path, text2));
-    }
-    const plan = planModule(work, files, { convert });
-    if (plan.changes.length === 0) {
-      result.skipped.push({
-        unit: work.unit,
-        module: work.module,
-        status: work.status,
-        reason: plan.reason ?? "nothing to change"
-      });
-      continue;
-    }
-    const subject = subjectOf(plan, directories.get(`${work.unit}\0${work.module}`));
-    const text = formatPatch(
-      {
-        from: options.from,
-        date: options.date,
-        subject,
-        body: bodyOf(plan, report.tree.pcimAllocIrqVectors),
-        signature: options.signature
-      },
-      plan.changes
-    );
-    const patch = {
-      name: patchFileName(result.patches.length + 1, subject),
-      unit: work.unit,
-      module: work.module,
-      subject,
-      files: plan.changes.map((change) => change.path).sort(),
-      text
-    };
-    if (plan.reason !== void 0) patch.note = plan.reason;
-    result.patches.push(patch);
-  }
-  return result;
-}
-function summaryText(result) {
-  const lines = [`${result.patches.length} patch${result.patches.length === 1 ? "" : "es"}`];
-  for (const patch of result.patches) {
-    lines.push(`  ${patch.name}  ${patch.unit}${patch.note === void 0 ? "" : `  (${patch.note})`}`);
-  }
-  lines.push(`${result.skipped.length} module${result.skipped.length === 1 ? "" : "s"} without a patch`);
-  for (const skipped of result.skipped) {
-    lines.push(`  ${skipped.unit} [${skipped.status}]: ${skipped.reason}`);
-  }
-  return `${lines.join("\n")}
-`;
-}
-function alignFixesFrom(report, source, options = {}) {
-  return alignFixes(
-    report,
-    async (path) => (await source.read(path).catch(() => void 0))?.toString("utf8"),
-    options
-  );
-}
-async function alignFixes(report, read, options = {}) {
-  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi === true;
-  const refused = /* @__PURE__ */ new Map();
-  for (const work of modulesNeedingWork(report)) {
-    if (work.status === "implicit-managed" && !convert) continue;
-    const files = [];
-    for (const path of work.files) {
-      const text = await read(path);
-      if (text !== void 0) files.push(parseFile(path, text));
-    }
-    const plan = planModule(work, files, { convert });
-    if (plan.changes.length === 0 && plan.reason !== void 0)
-      refused.set(`${work.unit}\0${work.module}`, plan.reason);
-  }
-  return {
-    ...report,
-    drivers: report.drivers.map((driver) => {
-      const reason = refused.get(`${driver.unit}\0${driver.module}`);
-      if (reason === void 0) return driver;
-      return {
-        ...driver,
-        findings: driver.findings.map((finding) => ({
-          ...finding,
-          fix: {
-            description: `${finding.fix.description} Not a mechanical edit here: ${reason}.`,
-            edits: []
-          }
-        }))
-      };
-    })
-  };
-}
-var GENERIC_DIRS;
-var init_fix = __esm({
-  "src/fix/index.ts"() {
-    "use strict";
-    init_types();
-    init_message();
-    init_patch();
-    init_plan();
-    init_syntax();
-    GENERIC_DIRS = /* @__PURE__ */ new Set([
-      "busses",
-      "host",
-      "controller",
-      "switch",
-      "pci",
-      "common",
-      "core",
-      "hw",
-      "nic",
-      "drivers"
-    ]);
-  }
-});
-
 // src/kbuild/makefile.ts
 function joinPath(dir, file) {
   const parts = dir === "" ? [] : dir.split("/");
@@ -8672,6 +6534,1019 @@ var init_makefile = __esm({
     ASSIGNMENT = /^\s*(?:override\s+|export\s+)?([^\s:+?=]+)\s*(?::=|::=|\+=|\?=|=)\s*(.*)$/;
     COMPOSITE = /^(.+?)-(?:y|m|objs|\$\(.*\))$/;
     TOP_LEVEL = /^obj-(?:y|m|\$\(.*\))$/;
+  }
+});
+
+// src/report/types.ts
+var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION, TEARDOWN_PATHS;
+var init_types = __esm({
+  "src/report/types.ts"() {
+    "use strict";
+    REPORT_SCHEMA = "msi-ownership/report@1";
+    STATUSES = [
+      "double-release",
+      "converted-double-release",
+      "implicit-managed",
+      "unmanaged",
+      "converted",
+      "no-msi"
+    ];
+    NEEDS_CONVERSION = [
+      "double-release",
+      "converted-double-release",
+      "implicit-managed"
+    ];
+    TEARDOWN_PATHS = /* @__PURE__ */ new Set(["remove", "probe-error", "devm-action"]);
+  }
+});
+
+// src/model/graph.ts
+function key(ref) {
+  return "call" in ref ? `${ref.file}/${ref.call}` : `${ref.file}:${ref.fn}`;
+}
+var MAX_CALL_DEPTH, ModuleGraph;
+var init_graph = __esm({
+  "src/model/graph.ts"() {
+    "use strict";
+    init_facts();
+    MAX_CALL_DEPTH = 12;
+    ModuleGraph = class {
+      constructor(files) {
+        this.files = files;
+        this.nodeOfCall = files.map(() => /* @__PURE__ */ new Map());
+        this.callsOfFunction = /* @__PURE__ */ new Map();
+        files.forEach((file, fileIndex) => {
+          file.functions.forEach((fn, fnIndex) => {
+            const list2 = this.byName.get(fn.name) ?? [];
+            list2.push({ file: fileIndex, fn: fnIndex });
+            this.byName.set(fn.name, list2);
+            fn.flow.call.forEach((call, node) => {
+              if (call >= 0) this.nodeOfCall[fileIndex].set(call, node);
+            });
+          });
+          file.calls.forEach((call, callIndex) => {
+            if (call.fn < 0) return;
+            const key2 = `${fileIndex}:${call.fn}`;
+            const list2 = this.callsOfFunction.get(key2) ?? [];
+            list2.push(callIndex);
+            this.callsOfFunction.set(key2, list2);
+          });
+        });
+      }
+      files;
+      byName = /* @__PURE__ */ new Map();
+      nodeOfCall;
+      callsOfFunction;
+      predecessors = /* @__PURE__ */ new Map();
+      callers;
+      fn(ref) {
+        return this.files[ref.file].functions[ref.fn];
+      }
+      call(ref) {
+        return this.files[ref.file].calls[ref.call];
+      }
+      path(file) {
+        return this.files[file].path;
+      }
+      /** The definitions a name refers to when used in `fromFile`. */
+      resolve(name, fromFile) {
+        const candidates = this.byName.get(name);
+        if (candidates === void 0) return [];
+        const local = candidates.filter((ref) => ref.file === fromFile);
+        if (local.length > 0) return local;
+        return candidates.filter((ref) => !this.fn(ref).isStatic);
+      }
+      /** Every function of the module. */
+      *functions() {
+        for (let file = 0; file < this.files.length; file++) {
+          const count = this.files[file].functions.length;
+          for (let fn = 0; fn < count; fn++) yield { file, fn };
+        }
+      }
+      /** Call sites inside a function, in source order. */
+      callsIn(ref) {
+        return (this.callsOfFunction.get(`${ref.file}:${ref.fn}`) ?? []).map((call) => ({
+          file: ref.file,
+          call
+        }));
+      }
+      /** The call sites in the module that call `ref`. */
+      callersOf(ref) {
+        if (this.callers === void 0) {
+          const callers = /* @__PURE__ */ new Map();
+          for (const caller of this.functions()) {
+            for (const site of this.callsIn(caller)) {
+              for (const callee2 of this.resolve(this.call(site).callee, caller.file)) {
+                const key2 = `${callee2.file}:${callee2.fn}`;
+                const list2 = callers.get(key2) ?? [];
+                list2.push(site);
+                callers.set(key2, list2);
+              }
+            }
+          }
+          this.callers = callers;
+        }
+        return this.callers.get(`${ref.file}:${ref.fn}`) ?? [];
+      }
+      /** The function a call site is in (its `fn` is never -1 for a call in the flow). */
+      callerOf(ref) {
+        return { file: ref.file, fn: this.call(ref).fn };
+      }
+      /** The flow node of a call site, or undefined for calls outside the flow (devm callbacks). */
+      nodeOf(ref) {
+        return this.nodeOfCall[ref.file].get(ref.call);
+      }
+      preds(ref) {
+        const key2 = `${ref.file}:${ref.fn}`;
+        let preds = this.predecessors.get(key2);
+        if (preds === void 0) {
+          const { succ } = this.fn(ref).flow;
+          preds = succ.map(() => []);
+          succ.forEach((targets, from) => {
+            for (const to of targets) preds[to]?.push(from);
+          });
+          this.predecessors.set(key2, preds);
+        }
+        return preds;
+      }
+      /**
+       * Walks the flow of `ref` from `start` (exclusive), forwards or backwards, and returns the
+       * call nodes met, whether the function's exit (forwards) or entry (backwards) is met, and
+       * whether a successful return is.
+       */
+      walk(ref, start, direction) {
+        const flow = this.fn(ref).flow;
+        const edges = direction === "forward" ? flow.succ : this.preds(ref);
+        const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;
+        const seen = /* @__PURE__ */ new Set([start]);
+        const stack = [...edges[start] ?? []];
+        const calls2 = [];
+        let boundary = false;
+        let success = false;
+        while (stack.length > 0) {
+          const node = stack.pop();
+          if (seen.has(node)) continue;
+          seen.add(node);
+          if (node === boundaryNode) {
+            boundary = true;
+            continue;
+          }
+          const call = flow.call[node];
+          if (call >= 0) calls2.push(call);
+          else if (call === SUCCESS_RETURN) success = true;
+          for (const next of edges[node] ?? []) stack.push(next);
+        }
+        return { calls: calls2, boundary, success };
+      }
+    };
+  }
+});
+
+// src/model/classify.ts
+function isTeardown(path) {
+  return TEARDOWN_PATHS.has(path.kind);
+}
+function needsRelease(path) {
+  return !isTeardown(path) && path.kind !== "nothing-allocated";
+}
+function deletable(release) {
+  return release.paths.some(isTeardown) && !release.paths.some(needsRelease);
+}
+function isAllocation(role) {
+  return role === "hybrid-alloc" || role === "managed-alloc";
+}
+var PATH_OF_ROLE, ModuleRoles, Classification, MAX_STEPS, ReleaseClassifier;
+var init_classify2 = __esm({
+  "src/model/classify.ts"() {
+    "use strict";
+    init_catalog();
+    init_types();
+    init_graph();
+    PATH_OF_ROLE = {
+      remove: "remove",
+      shutdown: "shutdown",
+      pm: "suspend",
+      "devm-action": "devm-action",
+      runtime: "runtime",
+      unknown: "unknown"
+    };
+    ModuleRoles = class {
+      constructor(graph, files) {
+        this.graph = graph;
+        const registrations = /* @__PURE__ */ new Map();
+        const register = (name, fileIndex, role) => {
+          if (name === void 0) return;
+          registrations.set(name, (registrations.get(name) ?? 0) + 1);
+          for (const ref of graph.resolve(name, fileIndex)) this.add(ref, role);
+        };
+        const moduleOps = files.flatMap((file) => file.pmOps);
+        files.forEach((file, fileIndex) => {
+          for (const driver of file.drivers) {
+            const label = driver.variable;
+            this.drivers.push(label);
+            register(driver.probe, fileIndex, { kind: "probe", driver: label, via: `the .probe of ${label}` });
+            register(driver.remove, fileIndex, { kind: "remove", driver: label, via: `the .remove of ${label}` });
+            register(driver.shutdown, fileIndex, {
+              kind: "shutdown",
+              driver: label,
+              via: `the .shutdown of ${label}`
+            });
+            const named = moduleOps.filter((candidate) => driver.pm.includes(candidate.name));
+            const ops = named.length > 0 || driver.pm.length === 0 ? named : moduleOps;
+            const pm = /* @__PURE__ */ new Set([...driver.pm, ...ops.flatMap((op) => op.callbacks)]);
+            for (const name of pm)
+              for (const ref of graph.resolve(name, fileIndex))
+                this.add(ref, { kind: "pm", driver: label, via: `a PM callback of ${label}` });
+            for (const name of driver.other)
+              for (const ref of graph.resolve(name, fileIndex))
+                this.add(ref, {
+                  kind: "runtime",
+                  driver: label,
+                  via: `a callback of ${label} other than probe and remove`
+                });
+          }
+        });
+        for (const op of moduleOps)
+          for (const name of op.callbacks) registrations.set(name, (registrations.get(name) ?? 0) + 1);
+        for (const fn of graph.functions()) {
+          for (const site of graph.callsIn(fn)) {
+            const callback = devmCallback(graph.call(site));
+            register(callback, fn.file, {
+              kind: "devm-action",
+              via: `a devm action registered in ${graph.fn(fn).name}(), run at detach`
+            });
+          }
+        }
+        const valueRefs = /* @__PURE__ */ new Map();
+        const deadRefs = new Set(files.flatMap((file) => file.deadRefs));
+        for (const file of files)
+          for (const [name, count] of Object.entries(file.valueRefs))
+            valueRefs.set(name, (valueRefs.get(name) ?? 0) + count);
+        for (const ref of graph.functions()) {
+          const fn = graph.fn(ref);
+          if ((valueRefs.get(fn.name) ?? 0) > (registrations.get(fn.name) ?? 0))
+            this.add(ref, {
+              kind: "runtime",
+              via: "named as a pointer (an ops table, a work item, a timer or a handler)"
+            });
+        }
+        for (const ref of graph.functions()) {
+          if (this.rolesOf(ref).length > 0 || graph.callersOf(ref).length > 0) continue;
+          const fn = graph.fn(ref);
+          if (fn.isStatic && deadRefs.has(fn.name)) {
+            this.dead.add(key(ref));
+            continue;
+          }
+          this.add(ref, {
+            kind: "unknown",
+            via: fn.isStatic ? "called from nowhere the analysis sees (a macro, or not at all)" : "called from outside the module"
+          });
+        }
+      }
+      graph;
+      drivers = [];
+      byFunction = /* @__PURE__ */ new Map();
+      dead = /* @__PURE__ */ new Set();
+      add(ref, role) {
+        const list2 = this.byFunction.get(key(ref)) ?? [];
+        if (!list2.some((known) => known.kind === role.kind && known.driver === role.driver)) list2.push(role);
+        this.byFunction.set(key(ref), list2);
+      }
+      rolesOf(ref) {
+        return this.byFunction.get(key(ref)) ?? [];
+      }
+      /** Code a constant removes (`PTR_IF(false, foo)` and nothing else names it): never runs. */
+      isDead(ref) {
+        return this.dead.has(key(ref));
+      }
+      /** The functions the kernel enters for one driver (and the module's devm actions). */
+      entriesOf(driver) {
+        return this.functionsWith(
+          (role) => role.driver === driver && role.driver !== void 0 && role.kind !== "runtime" || role.kind === "devm-action"
+        );
+      }
+      probesOf(driver) {
+        return this.functionsWith((role) => role.kind === "probe" && role.driver === driver);
+      }
+      functionsWith(test) {
+        return [...this.graph.functions()].filter((ref) => this.rolesOf(ref).some(test));
+      }
+    };
+    Classification = class {
+      constructor(call, paths) {
+        this.call = call;
+        this.paths = paths;
+      }
+      call;
+      paths;
+      /** The paths of one driver's callbacks and those of the whole module. */
+      forDriver(driver) {
+        return {
+          call: this.call,
+          paths: this.paths.filter((path) => path.driver === void 0 || path.driver === driver),
+          all: this
+        };
+      }
+    };
+    MAX_STEPS = 256;
+    ReleaseClassifier = class {
+      constructor(graph, files) {
+        this.graph = graph;
+        this.roles = new ModuleRoles(graph, files);
+      }
+      graph;
+      roles;
+      memo = /* @__PURE__ */ new Map();
+      allocatesMemo = /* @__PURE__ */ new Map();
+      classify(callRef) {
+        let classified = this.memo.get(key(callRef));
+        if (classified === void 0) {
+          classified = new Classification(callRef, this.paths(callRef));
+          this.memo.set(key(callRef), classified);
+        }
+        return classified;
+      }
+      paths(callRef) {
+        const graph = this.graph;
+        const home = graph.callerOf(callRef);
+        if (graph.call(callRef).devmAction === true) {
+          return [
+            {
+              kind: "devm-action",
+              entry: home,
+              chain: [],
+              via: `where the release is registered as a devm action`
+            }
+          ];
+        }
+        const paths = [];
+        const seen = /* @__PURE__ */ new Set();
+        const queue = [
+          { fn: home, node: graph.nodeOf(callRef), chain: [], normal: true, allocated: false }
+        ];
+        for (let steps = 0; queue.length > 0; steps++) {
+          const step = queue.shift();
+          const id = `${key(step.fn)}@${step.node}:${step.normal}:${step.allocated}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          if (steps >= MAX_STEPS || step.chain.length > MAX_CALL_DEPTH) {
+            paths.push({
+              kind: "unknown",
+              entry: step.fn,
+              chain: step.chain,
+              via: "called through too many levels to follow"
+            });
+            break;
+          }
+          const after = step.node === void 0 ? void 0 : graph.walk(step.fn, step.node, "forward");
+          const succeeds = step.normal && after?.success === true;
+          if (after?.calls.some((call) => this.allocatesAgain({ file: step.fn.file, call }, step.normal)) === true) {
+            paths.push({
+              kind: "re-allocation",
+              entry: step.fn,
+              chain: step.chain,
+              via: "where an allocation or INTx setup follows the release"
+            });
+            continue;
+          }
+          const allocated = step.allocated || step.node !== void 0 && graph.walk(step.fn, step.node, "backward").calls.some((call) => this.allocatesMsiAt({ file: step.fn.file, call }));
+          for (const role of this.roles.rolesOf(step.fn)) {
+            const kind = role.kind !== "probe" ? PATH_OF_ROLE[role.kind] : !allocated ? "nothing-allocated" : succeeds ? "probe-continues" : "probe-error";
+            const path = { kind, entry: step.fn, chain: step.chain, via: role.via };
+            if (role.driver !== void 0) path.driver = role.driver;
+            paths.push(path);
+          }
+          for (const site of graph.callersOf(step.fn)) {
+            queue.push({
+              fn: graph.callerOf(site),
+              node: graph.nodeOf(site),
+              chain: [site, ...step.chain],
+              normal: succeeds,
+              allocated
+            });
+          }
+        }
+        return paths;
+      }
+      /** Whether calling this function may allocate vectors, directly or through its callees. */
+      allocates(ref, depth = 0) {
+        const k = key(ref);
+        const memo = this.allocatesMemo.get(k);
+        if (memo !== void 0) return memo;
+        this.allocatesMemo.set(k, false);
+        let result = false;
+        for (const callRef of this.graph.callsIn(ref)) {
+          const call = this.graph.call(callRef);
+          if (isAllocation(call.role) || depth < MAX_CALL_DEPTH && call.role === void 0 && this.graph.resolve(call.callee, ref.file).some((callee2) => this.allocates(callee2, depth + 1))) {
+            result = true;
+            break;
+          }
+        }
+        this.allocatesMemo.set(k, result);
+        return result;
+      }
+      /**
+       * After a release: an allocation (directly or through a callee), or, where the code goes on
+       * normally, the setup of a legacy interrupt (`request_irq(pdev->irq, ...)`, a fallback to INTx).
+       */
+      allocatesAgain(ref, normal) {
+        const call = this.graph.call(ref);
+        if (isAllocation(call.role)) return true;
+        if (call.role !== void 0) return false;
+        if (normal && INTX_SETUP_CALLS.includes(call.callee)) return true;
+        return this.graph.resolve(call.callee, ref.file).some((callee2) => this.allocates(callee2));
+      }
+      /** Before a release: an MSI allocation, directly or through a callee. */
+      allocatesMsiAt(ref) {
+        const call = this.graph.call(ref);
+        if (isAllocation(call.role)) return allocatesMsi(call);
+        if (call.role !== void 0) return false;
+        return this.graph.resolve(call.callee, ref.file).some((callee2) => this.allocates(callee2));
+      }
+    };
+  }
+});
+
+// src/fix/edits.ts
+function managedForm(call) {
+  const [dev = "pdev", a = "", b = "", c = "", d = ""] = call.args;
+  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+  if (renamed !== void 0) return { call: `${renamed}(${call.args.join(", ")})` };
+  const returnsCount = "it returns the number of vectors, not 0, so test the result with `< 0`";
+  const entries = a.replace(/^&\s*/, "");
+  const noEntries = `it takes no entries array: read each vector with pci_irq_vector(${dev}, i) instead of ${entries}[i].vector`;
+  switch (call.callee) {
+    case "pci_enable_msi":
+      return { call: `pcim_alloc_irq_vectors(${dev}, 1, 1, PCI_IRQ_MSI)`, also: returnsCount };
+    case "pci_enable_msi_range":
+      return { call: `pcim_alloc_irq_vectors(${dev}, ${a}, ${b}, PCI_IRQ_MSI)` };
+    case "pci_enable_msi_exact":
+    case "pci_enable_msi_block":
+      return { call: `pcim_alloc_irq_vectors(${dev}, ${a}, ${a}, PCI_IRQ_MSI)`, also: returnsCount };
+    case "pci_enable_msix_range":
+      return { call: `pcim_alloc_irq_vectors(${dev}, ${b}, ${c}, PCI_IRQ_MSIX)`, also: noEntries };
+    case "pci_enable_msix_exact":
+    case "pci_enable_msix":
+      return {
+        call: `pcim_alloc_irq_vectors(${dev}, ${b}, ${b}, PCI_IRQ_MSIX)`,
+        also: `${noEntries}; ${returnsCount}`
+      };
+    default:
+      return { call: `pcim_alloc_irq_vectors(${[dev, a, b, c, d].filter(Boolean).join(", ")})` };
+  }
+}
+function convertFix(file, call, pcimAllocIrqVectors) {
+  const form = managedForm(call);
+  const description = `Allocate with ${form.call} instead${form.also === void 0 ? "" : `; ${form.also}`}.${pcimAllocIrqVectors ? "" : " This tree does not have pcim_alloc_irq_vectors() yet: convert when it does."}`;
+  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+  if (!pcimAllocIrqVectors || renamed === void 0) return { description, edits: [] };
+  return {
+    description,
+    edits: [
+      {
+        file,
+        startLine: call.line,
+        startColumn: call.column,
+        endLine: call.line,
+        endColumn: call.column + call.callee.length,
+        replacement: renamed
+      }
+    ]
+  };
+}
+function removeReleaseFix(file, call) {
+  const description = `Delete the ${call.callee}() call: devres releases the vectors when the driver detaches. This changes no behaviour: the second release is a no-op today.`;
+  if (call.devmAction === true)
+    return {
+      description: `Drop the devm action that registers ${call.callee}(): devres releases the vectors when the driver detaches.`,
+      edits: []
+    };
+  const statement = call.statement;
+  if (statement === void 0 || !statement.ownLines || statement.sole && statement.wholeBody !== true)
+    return {
+      description: `${description} ${NOT_MECHANICAL}`,
+      edits: []
+    };
+  const edit = {
+    file,
+    startLine: statement.line,
+    startColumn: 1,
+    endLine: statement.endLine + 1,
+    endColumn: 1,
+    replacement: ""
+  };
+  return { description, edits: [edit] };
+}
+function keepReleaseFix(advice) {
+  return { description: `${KEEP}${advice}.`, edits: [] };
+}
+function whyKept(fix) {
+  return fix.description.startsWith(KEEP) ? `it is also needed where devres does not follow (${fix.description.slice(KEEP.length).replace(/\.$/, "")})` : "it does not stand on lines of its own in a block, so it is left to a person";
+}
+var RENAMEABLE_ALLOCATORS, NOT_MECHANICAL, KEEP;
+var init_edits = __esm({
+  "src/fix/edits.ts"() {
+    "use strict";
+    RENAMEABLE_ALLOCATORS = {
+      pci_alloc_irq_vectors: "pcim_alloc_irq_vectors",
+      pci_alloc_irq_vectors_affinity: "pcim_alloc_irq_vectors_affinity"
+    };
+    NOT_MECHANICAL = "Edit it by hand: it does not stand on lines of its own in a block (an if with an else, a label at the end of a block), so no mechanical edit is proposed.";
+    KEEP = "Do not delete this release: ";
+  }
+});
+
+// src/rules/converted-double-release.ts
+var convertedDoubleRelease;
+var init_converted_double_release = __esm({
+  "src/rules/converted-double-release.ts"() {
+    "use strict";
+    convertedDoubleRelease = {
+      id: "msi-converted-double-release",
+      severity: "error",
+      status: "converted-double-release",
+      title: "Vectors from pcim_alloc_irq_vectors() are also released explicitly",
+      rationale: "pcim_alloc_irq_vectors() hands the vectors to devres, which releases them when the driver detaches. An explicit release on a teardown path releases them first; devres' release is then a no-op. The explicit release is redundant, and it contradicts the ownership the managed allocator states.",
+      example: [
+        "	ret = pcim_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
+        "	...",
+        "static void foo_remove(struct pci_dev *pdev)",
+        "{",
+        "	pci_free_irq_vectors(pdev);	/* redundant: devres owns the vectors */",
+        "}"
+      ].join("\n"),
+      fix: "Delete the explicit release: devres owns the vectors. No behaviour changes."
+    };
+  }
+});
+
+// src/rules/double-release.ts
+var doubleRelease;
+var init_double_release = __esm({
+  "src/rules/double-release.ts"() {
+    "use strict";
+    doubleRelease = {
+      id: "msi-double-release",
+      severity: "error",
+      status: "double-release",
+      title: "MSI vectors of a managed device are released twice",
+      rationale: "The device is enabled with pcim_enable_device(), so pci_alloc_irq_vectors() (and the older pci_enable_msi*() allocators) registered a devres action that releases the vectors when the driver detaches: after remove(), or when probe() fails. An explicit release on one of those teardown paths releases them first, and devres releases them again. Today that second release is a no-op (pci_disable_msi() and pci_disable_msix() return at once when MSI is off): the explicit release is redundant, and it leaves the ownership of the vectors ambiguous, which the upstream series removes. A release that also runs where devres does not follow (shutdown, suspend, a reset or a fallback that allocates again) is needed there: the finding then proposes no deletion.",
+      example: [
+        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
+        "{",
+        "	ret = pcim_enable_device(pdev);",
+        "	...",
+        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
+        "	...",
+        "}",
+        "",
+        "static void foo_remove(struct pci_dev *pdev)",
+        "{",
+        "	pci_free_irq_vectors(pdev);	/* redundant: devres releases them at detach */",
+        "}"
+      ].join("\n"),
+      fix: "Delete the explicit release on the teardown path (no behaviour changes: the second release is a no-op today), and allocate with pcim_alloc_irq_vectors() where the tree has it, so the ownership is explicit; or enable the device with pci_enable_device() if the driver wants to manage the vectors itself. Where the same line also serves a path devres does not follow, stop calling it from the teardown path instead."
+    };
+  }
+});
+
+// src/rules/implicit-managed.ts
+var implicitManaged;
+var init_implicit_managed = __esm({
+  "src/rules/implicit-managed.ts"() {
+    "use strict";
+    implicitManaged = {
+      id: "msi-implicit-managed",
+      severity: "warning",
+      status: "implicit-managed",
+      title: "MSI vectors rely on the hidden devres cleanup of pcim_enable_device()",
+      rationale: "The device is enabled with pcim_enable_device() and its vectors come from a hybrid allocator (pci_alloc_irq_vectors(), pci_enable_msi*()), which is devres-managed only because the device is. Nothing in the driver releases them: it relies on that hidden behaviour, which upstream is removing in favour of pcim_alloc_irq_vectors(). Once it is gone, the vectors are not released at unbind, and the next bind fails to enable MSI.",
+      example: [
+        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
+        "{",
+        "	ret = pcim_enable_device(pdev);",
+        "	...",
+        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);	/* freed by devres, silently */",
+        "}"
+      ].join("\n"),
+      fix: "Allocate with pcim_alloc_irq_vectors() (pci_alloc_irq_vectors() keeps its arguments; pci_enable_msi(pdev) becomes pcim_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI), and the pci_enable_msix_*() forms also lose their entries array), which says that devres owns the vectors; on trees that do not have it yet, nothing is wrong today, but the driver must be converted before the hybrid behaviour is removed."
+    };
+  }
+});
+
+// src/rules/index.ts
+function findRule(id) {
+  return RULES.find((rule) => rule.id === id);
+}
+function explainRule(rule) {
+  return [
+    `${rule.id} (${rule.severity}): ${rule.title}`,
+    "",
+    rule.rationale,
+    "",
+    "Example:",
+    rule.example.replace(/^/gm, "    "),
+    "",
+    `Fix: ${rule.fix}`,
+    ""
+  ].join("\n");
+}
+var RULES;
+var init_rules = __esm({
+  "src/rules/index.ts"() {
+    "use strict";
+    init_converted_double_release();
+    init_double_release();
+    init_implicit_managed();
+    RULES = [doubleRelease, convertedDoubleRelease, implicitManaged];
+  }
+});
+
+// src/model/findings.ts
+function fingerprintOf(parts) {
+  return (0, import_node_crypto3.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
+}
+function buildFindings(model, driver) {
+  const findings = [];
+  const occurrences = /* @__PURE__ */ new Map();
+  const where2 = (ref) => `${model.graph.path(ref.file)}:${model.graph.call(ref).line}`;
+  const entryName = (path) => `${model.graph.fn(path.entry).name}()`;
+  const push = (rule, at, message, evidence, fix) => {
+    const call = model.graph.call(at);
+    const fnName = call.fn >= 0 ? model.graph.fn({ file: at.file, fn: call.fn }).name : "";
+    const identity = [
+      rule.id,
+      model.input.unit,
+      driver.driver ?? "",
+      model.graph.path(at.file),
+      fnName,
+      call.callee,
+      call.args[0] ?? ""
+    ];
+    const base = identity.join("\0");
+    const occurrence = occurrences.get(base) ?? 0;
+    occurrences.set(base, occurrence + 1);
+    findings.push({
+      ruleId: rule.id,
+      severity: rule.severity,
+      file: model.graph.path(at.file),
+      line: call.line,
+      column: call.column,
+      message,
+      evidence,
+      fingerprint: fingerprintOf([...identity, String(occurrence)]),
+      fix
+    });
+  };
+  const teardownWords = (path) => {
+    switch (path.kind) {
+      case "remove":
+        return `on the remove path (${entryName(path)}, ${path.via})`;
+      case "probe-error":
+        return `on an error path of ${entryName(path)} after the allocation`;
+      default:
+        return path.chain.length === 0 && path.via.startsWith("where") ? `registered as a devm action in ${entryName(path)}` : `in ${entryName(path)} (${path.via})`;
+    }
+  };
+  for (const device of driver.devices) {
+    const enable = device.managedEnable[0];
+    const enableEvidence = enable === void 0 ? [] : [model.evidence(enable)];
+    if (device.status === "double-release" || device.status === "converted-double-release") {
+      const converted = device.status === "converted-double-release";
+      const allocations = converted ? device.managedAllocs : device.hybridAllocs;
+      for (const release of device.releases) {
+        const teardown = release.paths.filter(isTeardown).sort(
+          (a, b) => TEARDOWN_ORDER.indexOf(a.kind) - TEARDOWN_ORDER.indexOf(b.kind) || a.chain.length - b.chain.length
+        )[0];
+        if (teardown === void 0) continue;
+        const alloc = pairedAllocation(model, allocations, release, teardown);
+        if (alloc === void 0) continue;
+        const call = model.graph.call(release.call);
+        const allocCall = model.graph.call(alloc);
+        const owner = converted ? `${allocCall.callee}() at ${where2(alloc)} hands the vectors to devres` : `the device is enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where2(enable)}, which made the vectors of ${allocCall.callee}() at ${where2(alloc)} devres-managed`;
+        const redundant = `${call.callee}() ${teardownWords(teardown)} is redundant: ${owner}, and devres releases them again when the driver detaches (a no-op today)`;
+        const others = otherPaths(release);
+        const evidence = [
+          ...converted ? [] : enableEvidence,
+          model.evidence(alloc),
+          ...model.pathEvidence(teardown),
+          model.evidence(release.call),
+          ...others.flatMap((path2) => model.pathEvidence(path2).slice(0, 1))
+        ];
+        const rule = converted ? convertedDoubleRelease : doubleRelease;
+        const path = model.graph.path(release.call.file);
+        if (others.length === 0 && deletable(release.all)) {
+          push(rule, release.call, `${redundant}.`, evidence, removeReleaseFix(path, call));
+          continue;
+        }
+        const needed = others.map((other) => neededWords(other, entryName(other))).join(", and ");
+        const advice = sharedAdvice(model, release, teardown, others[0]);
+        push(
+          rule,
+          release.call,
+          `${redundant}; but the same line also runs ${needed}, where the release is needed: do not delete it; ${advice}.`,
+          evidence,
+          keepReleaseFix(advice)
+        );
+      }
+    } else if (device.status === "implicit-managed") {
+      for (const alloc of device.hybridAllocs) {
+        const call = model.graph.call(alloc);
+        const fix = convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors);
+        const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where2(enable)}, and no teardown path releases them: the driver relies on the implicit devres cleanup, which upstream is removing. ${fix.description}`;
+        push(implicitManaged, alloc, message, [...enableEvidence, model.evidence(alloc)], fix);
+      }
+    }
+  }
+  return findings.sort(
+    (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
+  );
+}
+function functionsOf(model, release, path) {
+  return [
+    ...path.chain.map((site) => model.graph.fn(model.graph.callerOf(site)).name),
+    model.graph.fn(model.graph.callerOf(release.call)).name
+  ];
+}
+function sharedAdvice(model, release, teardown, other) {
+  const mine = functionsOf(model, release, teardown);
+  const theirs = functionsOf(model, release, other);
+  let shared = mine.length - 1;
+  while (shared > 0 && mine[shared - 1] === theirs[theirs.length - mine.length + shared - 1]) shared--;
+  const helper = mine[shared];
+  if (shared === 0 && teardown.kind === "devm-action")
+    return `stop registering ${helper}() as a devm action (devres releases the vectors at detach), and keep calling it where ${theirs[0]}() needs it`;
+  if (shared === 0)
+    return `give ${teardown.via} a function of its own without the release, and keep ${helper}() as it is for ${theirs[0]}()`;
+  return `stop calling ${helper}() from ${mine[shared - 1]}() (devres releases the vectors at detach), and keep it where ${theirs[0]}() needs it`;
+}
+function otherPaths(release) {
+  const seen = /* @__PURE__ */ new Set();
+  return release.all.paths.filter((path) => {
+    const id = `${path.kind}:${path.entry.file}:${path.entry.fn}`;
+    if (!needsRelease(path) || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+function neededWords(path, entry) {
+  switch (path.kind) {
+    case "re-allocation":
+      return `on a path where ${entry} allocates again or falls back to INTx after it`;
+    case "shutdown":
+      return `on the shutdown path (${entry}, ${path.via}; devres does not run at shutdown)`;
+    case "suspend":
+      return `in ${entry}, ${path.via}`;
+    case "runtime":
+      return `in ${entry}, ${path.via}`;
+    case "probe-continues":
+      return `on a path of ${entry} that goes on to succeed`;
+    case "nothing-allocated":
+      return `on a path of ${entry} before any allocation`;
+    default:
+      return `from ${entry}, ${path.via}`;
+  }
+}
+function pairedAllocation(model, allocations, release, path) {
+  const kinds = releasesKind(model.graph.call(release.call));
+  const candidates = allocations.filter((alloc) => kinds(model.graph.call(alloc)));
+  const onPath = /* @__PURE__ */ new Set([
+    `${path.entry.file}:${path.entry.fn}`,
+    ...path.chain.map((site) => `${site.file}:${model.graph.call(site).fn}`),
+    `${release.call.file}:${model.graph.call(release.call).fn}`
+  ]);
+  return candidates.find((alloc) => onPath.has(`${alloc.file}:${model.graph.call(alloc).fn}`)) ?? candidates.find((alloc) => alloc.file === release.call.file) ?? candidates[0];
+}
+function mergeSharedFindings(perDriver) {
+  const first = /* @__PURE__ */ new Map();
+  const kept = perDriver.map(
+    ({ driver, findings }) => findings.filter((finding) => {
+      const id = `${finding.ruleId}\0${finding.file}\0${finding.line}\0${finding.column}`;
+      const known = first.get(id);
+      if (known === void 0) {
+        first.set(id, { finding, drivers: driver === void 0 ? [] : [driver] });
+        return true;
+      }
+      if (driver !== void 0 && !known.drivers.includes(driver)) known.drivers.push(driver);
+      return false;
+    })
+  );
+  for (const { finding, drivers } of first.values()) {
+    if (drivers.length > 1)
+      finding.message += ` The line serves ${drivers.slice(0, -1).join(", ")} and ${drivers.at(-1)}.`;
+  }
+  return kept;
+}
+var import_node_crypto3, TEARDOWN_ORDER;
+var init_findings = __esm({
+  "src/model/findings.ts"() {
+    "use strict";
+    import_node_crypto3 = require("node:crypto");
+    init_catalog();
+    init_edits();
+    init_rules();
+    init_classify2();
+    TEARDOWN_ORDER = ["remove", "devm-action", "probe-error"];
+  }
+});
+
+// src/model/ownership.ts
+function deviceStatus(ownership) {
+  const teardown = ownership.releases.some(
+    (release) => release.paths.some((path) => TEARDOWN_PATHS.has(path.kind))
+  );
+  if (ownership.hybridAllocs.length > 0 && ownership.managedEnable.length > 0) {
+    return teardown ? "double-release" : "implicit-managed";
+  }
+  if (ownership.managedAllocs.length > 0) return teardown ? "converted-double-release" : "converted";
+  if (ownership.hybridAllocs.length > 0) return "unmanaged";
+  return "no-msi";
+}
+function analyseModule(input, traits) {
+  return new ModuleOwnership(input, traits).analyse();
+}
+var ModuleOwnership;
+var init_ownership = __esm({
+  "src/model/ownership.ts"() {
+    "use strict";
+    init_catalog();
+    init_types();
+    init_classify2();
+    init_findings();
+    init_graph();
+    ModuleOwnership = class {
+      constructor(input, traits) {
+        this.input = input;
+        this.traits = traits;
+        this.graph = new ModuleGraph(input.files);
+        this.classifier = new ReleaseClassifier(this.graph, input.files);
+        this.otherDeviceFields = new Set(input.files.flatMap((file) => file.otherDeviceFields));
+      }
+      input;
+      traits;
+      graph;
+      classifier;
+      otherDeviceFields;
+      /** The pci_dev a catalog call acts on: the probed device, or `other:NAME` for another one. */
+      deviceOf(ref) {
+        const call = this.graph.call(ref);
+        const entry = catalogEntry(call.callee);
+        const argument = call.args[entry?.deviceArg ?? 0] ?? "";
+        const names = argument.match(/\b[A-Za-z_]\w*\b/g) ?? [];
+        const last = names.at(-1);
+        if (last === void 0) return "probed";
+        const locals = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).otherDeviceLocals : [];
+        if (names.length === 1 && locals.includes(last)) return `other:${last}`;
+        if (names.length > 1 && this.otherDeviceFields.has(last)) return `other:${last}`;
+        return "probed";
+      }
+      /** A module appears in the report when code in one of its functions calls the catalog. */
+      callsCatalog() {
+        return this.input.files.some(
+          (file) => file.calls.some((call) => call.role !== void 0 && call.fn >= 0)
+        );
+      }
+      /** Every function reached from the entries, through the module's calls. */
+      reachFrom(entries) {
+        const reached = /* @__PURE__ */ new Map();
+        const queue = [];
+        for (const ref of entries) {
+          if (reached.has(key(ref))) continue;
+          reached.set(key(ref), ref);
+          queue.push({ ref, depth: 0 });
+        }
+        for (let i = 0; i < queue.length; i++) {
+          const { ref, depth } = queue[i];
+          if (depth >= MAX_CALL_DEPTH) continue;
+          for (const callRef of this.graph.callsIn(ref)) {
+            const call = this.graph.call(callRef);
+            if (call.role !== void 0) continue;
+            for (const callee2 of this.graph.resolve(call.callee, ref.file)) {
+              if (reached.has(key(callee2))) continue;
+              reached.set(key(callee2), callee2);
+              queue.push({ ref: callee2, depth: depth + 1 });
+            }
+          }
+        }
+        return reached;
+      }
+      analyse() {
+        if (!this.callsCatalog()) return [];
+        const roles = this.classifier.roles;
+        const drivers = roles.drivers;
+        const perDriver = (drivers.length === 0 ? [void 0] : drivers).map((driver) => ({
+          driver,
+          reached: this.reachFrom(roles.entriesOf(driver)),
+          fromProbe: new Set(this.reachFrom(roles.probesOf(driver)).keys())
+        }));
+        const reachedByAny = new Set(perDriver.flatMap(({ reached }) => [...reached.keys()]));
+        const rest = this.reachFrom(
+          [...this.graph.functions()].filter((ref) => !reachedByAny.has(key(ref)) && !roles.isDead(ref))
+        );
+        const ownerships = perDriver.map(({ driver, reached, fromProbe }) => {
+          for (const [k, ref] of rest) if (!reached.has(k)) reached.set(k, ref);
+          const ordered = [...reached.values()].sort(
+            (a, b) => Number(!fromProbe.has(key(a))) - Number(!fromProbe.has(key(b))) || a.file - b.file || a.fn - b.fn
+          );
+          return this.driverOwnership(driver, ordered);
+        });
+        const findings = mergeSharedFindings(
+          ownerships.map((ownership) => ({ driver: ownership.driver, findings: buildFindings(this, ownership) }))
+        );
+        return ownerships.map((ownership, index) => {
+          const report = {
+            unit: this.input.unit,
+            module: this.input.module,
+            files: [...this.input.sources],
+            status: ownership.status,
+            findings: findings[index]
+          };
+          if (ownership.driver !== void 0) report.driver = ownership.driver;
+          return report;
+        });
+      }
+      driverOwnership(driver, reached) {
+        const byDevice = /* @__PURE__ */ new Map();
+        const device = (name) => {
+          let ownership = byDevice.get(name);
+          if (ownership === void 0) {
+            ownership = {
+              device: name,
+              managedEnable: [],
+              unmanagedEnable: [],
+              hybridAllocs: [],
+              managedAllocs: [],
+              releases: [],
+              status: "no-msi"
+            };
+            byDevice.set(name, ownership);
+          }
+          return ownership;
+        };
+        for (const fnRef of reached) {
+          for (const callRef of this.graph.callsIn(fnRef)) {
+            const call = this.graph.call(callRef);
+            if (call.role === void 0) continue;
+            const ownership = device(this.deviceOf(callRef));
+            if (call.role === "release") {
+              const classified = this.classifier.classify(callRef).forDriver(driver);
+              if (classified.paths.length > 0) ownership.releases.push(classified);
+            } else if (call.role === "managed-enable") ownership.managedEnable.push(callRef);
+            else if (call.role === "unmanaged-enable") ownership.unmanagedEnable.push(callRef);
+            else if (call.role === "managed-alloc") ownership.managedAllocs.push(callRef);
+            else if (call.role === "hybrid-alloc" && allocatesMsi(call)) ownership.hybridAllocs.push(callRef);
+          }
+        }
+        for (const ownership of byDevice.values()) {
+          const allocations = [...ownership.hybridAllocs, ...ownership.managedAllocs].map(
+            (ref) => this.graph.call(ref)
+          );
+          ownership.releases = ownership.releases.filter(
+            (release) => allocations.some(releasesKind(this.graph.call(release.call)))
+          );
+          ownership.status = deviceStatus(ownership);
+        }
+        const devices = [...byDevice.values()];
+        const status = devices.reduce(
+          (worst, current) => STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
+          "no-msi"
+        );
+        const result = { devices, status };
+        if (driver !== void 0) result.driver = driver;
+        return result;
+      }
+      /** Evidence step for a call site. */
+      evidence(ref, text) {
+        const call = this.graph.call(ref);
+        const fnName = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).name : "(file scope)";
+        return {
+          file: this.graph.path(ref.file),
+          line: call.line,
+          column: call.column,
+          role: call.role ?? "call",
+          function: fnName,
+          text: text ?? `${call.callee}(${call.args.join(", ")})`
+        };
+      }
+      /** Evidence for how a path gets from its entry (at the entry's name) to the release's function. */
+      pathEvidence(path) {
+        const entry = this.graph.fn(path.entry);
+        const steps = [
+          {
+            file: this.graph.path(path.entry.file),
+            line: entry.nameLine,
+            column: entry.nameColumn,
+            role: "entry",
+            function: entry.name,
+            text: `${entry.name}() is ${path.via}`,
+            path: path.kind
+          }
+        ];
+        for (const callRef of path.chain)
+          steps.push(this.evidence(callRef, `${this.graph.call(callRef).callee}()`));
+        return steps;
+      }
+    };
   }
 });
 
@@ -8954,11 +7829,11 @@ var init_pool = __esm({
 });
 
 // src/scan/scan-index.ts
-var import_node_crypto5, import_node_fs4, import_node_path4, RACY_MS, ScanIndex;
+var import_node_crypto4, import_node_fs4, import_node_path4, RACY_MS, ScanIndex;
 var init_scan_index = __esm({
   "src/scan/scan-index.ts"() {
     "use strict";
-    import_node_crypto5 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     import_node_fs4 = require("node:fs");
     import_node_path4 = require("node:path");
     init_version();
@@ -8979,7 +7854,7 @@ var init_scan_index = __esm({
       /** The index of the tree at `root` in the cache directory; empty when missing or unusable. */
       static open(cacheDir, root, now = Date.now()) {
         const format = `${FACTS_FORMAT} ${TOOL_VERSION} ${extractorDigest()}`;
-        const name = (0, import_node_crypto5.createHash)("sha256").update(root).digest("hex").slice(0, 32);
+        const name = (0, import_node_crypto4.createHash)("sha256").update(root).digest("hex").slice(0, 32);
         const file = (0, import_node_path4.join)(cacheDir, "index", `${name}.json`);
         let previous = { format, files: {}, units: {} };
         try {
@@ -9032,7 +7907,7 @@ var init_scan_index = __esm({
       }
       /** Writes the index for the next audit; a failure only costs that audit its shortcut. */
       save() {
-        const temporary = `${this.file}.${process.pid}.${(0, import_node_crypto5.randomBytes)(4).toString("hex")}.tmp`;
+        const temporary = `${this.file}.${process.pid}.${(0, import_node_crypto4.randomBytes)(4).toString("hex")}.tmp`;
         try {
           (0, import_node_fs4.mkdirSync)((0, import_node_path4.join)(this.file, ".."), { recursive: true });
           (0, import_node_fs4.writeFileSync)(temporary, JSON.stringify(this.next));
@@ -9085,7 +7960,7 @@ function groupUnits(cFiles, definitions) {
   return units;
 }
 function shardOf(unit, count) {
-  return (0, import_node_crypto6.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
+  return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
 }
 async function readTraits(source) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
@@ -9217,7 +8092,7 @@ async function analyze(source, options = {}) {
     );
   };
   const factsFromIndex = (unit, parsed) => {
-    const found = parsed.map(([path, key3]) => mainCache.get(key3, path));
+    const found = parsed.map(([path, key2]) => mainCache.get(key2, path));
     if (found.some((fact) => fact === void 0)) return false;
     model(unit, found);
     cacheHits += found.length;
@@ -9417,11 +8292,11 @@ async function analyze(source, options = {}) {
   if (warnings.length > 0) report.warnings = [...new Set(warnings)].sort();
   return report;
 }
-var import_node_crypto6, import_node_os3, SCAN_SLICE_MS, SCAN_CHUNK_FILES, SCAN_LOOKAHEAD;
+var import_node_crypto5, import_node_os3, SCAN_SLICE_MS, SCAN_CHUNK_FILES, SCAN_LOOKAHEAD;
 var init_audit = __esm({
   "src/scan/audit.ts"() {
     "use strict";
-    import_node_crypto6 = require("node:crypto");
+    import_node_crypto5 = require("node:crypto");
     import_node_os3 = require("node:os");
     init_makefile();
     init_ownership();
@@ -9555,8 +8430,8 @@ function parseMaintainers(text) {
   return { sections, warnings };
 }
 function compiled(type, value) {
-  const key3 = `${type}:${value}`;
-  let regex = regexCache.get(key3);
+  const key2 = `${type}:${value}`;
+  let regex = regexCache.get(key2);
   if (regex === void 0) {
     if (type === "N") {
       regex = new RegExp(stripExtendedWhitespace(value));
@@ -9564,7 +8439,7 @@ function compiled(type, value) {
       const source = value.replace(/\./g, "\\.").replace(/\*/g, ".*").replace(/\?/g, ".");
       regex = new RegExp(`^${source}`);
     }
-    regexCache.set(key3, regex);
+    regexCache.set(key2, regex);
   }
   return regex;
 }
@@ -9652,6 +8527,84 @@ var init_maintainers = __esm({
   }
 });
 
+// src/report/evidence.ts
+function markdownStyle(link) {
+  return {
+    code: (text) => `\`${text.replace(/`/g, "'")}\``,
+    location: (file, line, label) => {
+      const url = link(file, line);
+      const text = label.replace(/[\\[\]<>|`*]/g, (c) => `\\${c}`);
+      return url === void 0 ? text : `[${text}](${url})`;
+    }
+  };
+}
+function codeWords(text, style) {
+  return text.replace(
+    /(\.[a-z_]+\b|\b[A-Za-z_]\w*\(\)|\b[a-z0-9]+(?:_[a-z0-9]+)+\b)/g,
+    (word) => style.code(word)
+  );
+}
+function callee(step) {
+  return `${/^\s*([A-Za-z_]\w*)/.exec(step.text)?.[1] ?? step.text}()`;
+}
+function stepLine(step, style, relativeTo) {
+  const dir = relativeTo.slice(0, relativeTo.lastIndexOf("/") + 1);
+  const label = `${step.file.startsWith(dir) ? step.file.slice(dir.length) : step.file}:${step.line}`;
+  const at = style.location(step.file, step.line, label);
+  const inFunction = `in ${style.code(`${step.function}()`)}`;
+  switch (step.role) {
+    case "managed-enable":
+      return `managed by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "unmanaged-enable":
+      return `enabled, unmanaged, by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "hybrid-alloc":
+      return `vectors allocated by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "managed-alloc":
+      return `vectors allocated, devres-managed, by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "release":
+      return `released by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "call":
+      return `${style.code(`${step.function}()`)} calls ${style.code(callee(step))} at ${at}`;
+    case "entry": {
+      const what = step.text.replace(/^\s*[A-Za-z_]\w*\(\) is /, "");
+      const head = `${style.code(`${step.function}()`)} at ${at} is ${codeWords(what, style)}`;
+      if (step.path === void 0 || TEARDOWN_PATHS.has(step.path)) {
+        return step.path === "probe-error" ? `${head}, on its error path after the allocation` : head;
+      }
+      const needed = NEEDED[step.path];
+      return `also reached: ${head}, where the release is needed${needed === void 0 ? "" : ` (${needed})`}`;
+    }
+  }
+}
+function evidenceLines(finding, style = PLAIN_STYLE) {
+  const lines = finding.evidence.map((step) => stepLine(step, style, finding.file));
+  if (TEARDOWN_RULES.has(finding.ruleId) && finding.evidence.length > 0) {
+    const releaseAt = finding.evidence.findIndex((step) => step.role === "release");
+    if (releaseAt >= 0) lines.splice(releaseAt + 1, 0, "released again by devres at detach (a no-op today)");
+  }
+  return lines;
+}
+var PLAIN_STYLE, TEARDOWN_RULES, NEEDED;
+var init_evidence = __esm({
+  "src/report/evidence.ts"() {
+    "use strict";
+    init_types();
+    PLAIN_STYLE = {
+      code: (text) => text,
+      location: (_file, _line, label) => label
+    };
+    TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
+    NEEDED = {
+      "re-allocation": "an allocation or INTx setup follows the release there",
+      "probe-continues": "probe goes on to succeed after the release",
+      shutdown: "devres does not run at shutdown",
+      suspend: "the vectors are set up again on resume",
+      runtime: "the next open, reset or DRIVER_OK allocates again",
+      unknown: "the analysis cannot see its callers"
+    };
+  }
+});
+
 // src/report/markdown.ts
 function driverKey(driver) {
   return `${driver.unit}:${driver.driver ?? driver.module}`;
@@ -9706,34 +8659,25 @@ function pieChart(summary) {
     "```"
   ];
 }
-function stepsOf(finding) {
-  return finding.evidence.length > 0 ? finding.evidence : [{ file: finding.file, line: finding.line, role: "finding" }];
-}
-function evidenceCell(steps, linkBase) {
-  return steps.map((step) => {
-    const base = step.file.split("/").at(-1) ?? step.file;
-    return `${step.role} ${lineLink(linkBase, step.file, step.line, `${base}:${step.line}`)}`;
-  }).join(" → ");
+function driverEvidence(driver, linkBase) {
+  if (driver.findings.length === 0) return "";
+  const style = markdownStyle(
+    (file, line) => linkBase === void 0 ? void 0 : `${linkBase}/${file.split("/").map(encodeURIComponent).join("/")}#L${line}`
+  );
+  const seen = /* @__PURE__ */ new Set();
+  const cells = [];
+  for (const finding of driver.findings.slice(0, 3)) {
+    const lines = evidenceLines(finding, style);
+    const fresh = (lines.length > 0 ? lines : [lineLink(linkBase, finding.file, finding.line, `${finding.file}:${finding.line}`)]).filter((line) => !seen.has(line));
+    for (const line of fresh) seen.add(line);
+    if (fresh.length > 0) cells.push(fresh.join("<br>"));
+  }
+  const more = driver.findings.length - Math.min(3, driver.findings.length);
+  return cells.join("<br><br>") + (more > 0 ? `<br>and ${plural(more, "more finding")}` : "");
 }
 function driverLabel(driver) {
   const name = driver.driver ?? driver.module;
   return `${code(driver.unit)} (${escapeMarkdown(name)})`;
-}
-function driverEvidence(driver, linkBase) {
-  if (driver.findings.length === 0) return "";
-  const seen = /* @__PURE__ */ new Set();
-  const cells = [];
-  for (const finding of driver.findings.slice(0, 3)) {
-    const fresh = stepsOf(finding).filter((step) => {
-      const key3 = `${step.role}:${step.file}:${step.line}`;
-      if (seen.has(key3)) return false;
-      seen.add(key3);
-      return true;
-    });
-    if (fresh.length > 0) cells.push(evidenceCell(fresh, linkBase));
-  }
-  const more = driver.findings.length - Math.min(3, driver.findings.length);
-  return cells.join("<br>") + (more > 0 ? `<br>and ${plural(more, "more finding")}` : "");
 }
 function person(entry) {
   const match = /^(.*?)\s*<([^>]+)>/.exec(entry);
@@ -9789,8 +8733,8 @@ function trendOf(previous, current) {
   const now = new Set(Object.keys(current.needsConversion));
   return {
     byDriver: true,
-    converted: [...before].filter((key3) => !now.has(key3)).sort(),
-    appeared: [...now].filter((key3) => !before.has(key3)).sort(),
+    converted: [...before].filter((key2) => !now.has(key2)).sort(),
+    appeared: [...now].filter((key2) => !before.has(key2)).sort(),
     delta
   };
 }
@@ -9815,14 +8759,14 @@ function trendBlock(previous, current) {
   ];
   const list2 = (title, keys, statusOf) => {
     if (keys.length === 0) return;
-    out.push(`**${title}**`, "", ...keys.map((key3) => `- ${code(key3)} (was ${statusOf[key3]})`), "");
+    out.push(`**${title}**`, "", ...keys.map((key2) => `- ${code(key2)} (was ${statusOf[key2]})`), "");
   };
   list2("Converted or gone", trend.converted, previous.needsConversion);
   if (trend.appeared.length > 0) {
     out.push(
       "**Newly needing conversion**",
       "",
-      ...trend.appeared.map((key3) => `- ${code(key3)}: ${current.needsConversion[key3]}`),
+      ...trend.appeared.map((key2) => `- ${code(key2)}: ${current.needsConversion[key2]}`),
       ""
     );
   }
@@ -9865,6 +8809,7 @@ var SNAPSHOT_SCHEMA, WHAT_TO_DO;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
+    init_evidence();
     init_maintainers();
     init_types();
     SNAPSHOT_SCHEMA = "msi-ownership/snapshot@1";
@@ -9931,15 +8876,12 @@ function physicalLocation(file, line, column) {
 function escapeLinkText(text) {
   return text.replace(/[[\]\\]/g, (c) => `\\${c}`);
 }
-function evidenceMessage(step) {
-  return `${ROLE_LABEL[step.role]} in ${step.function}(): ${step.text}`;
-}
 function resultMessage(finding) {
   if (finding.evidence.length === 0) return escapeLinkText(finding.message);
   const links = finding.evidence.map(
-    (step, index) => `[${escapeLinkText(`${ROLE_LABEL[step.role]} in ${step.function}()`)}](${index + 1})`
+    (step, index) => `[${escapeLinkText(stepLine(step, PLAIN_STYLE, finding.file))}](${index + 1})`
   );
-  return `${escapeLinkText(finding.message)} Evidence: ${links.join(" → ")}.`;
+  return `${escapeLinkText(finding.message)} Evidence: ${links.join("; ")}.`;
 }
 function fixOf(finding) {
   if (finding.fix.edits.length === 0) return void 0;
@@ -9987,7 +8929,7 @@ function resultOf(finding, driver, ruleIndex) {
     result.relatedLocations = finding.evidence.map((step, index) => ({
       id: index + 1,
       physicalLocation: physicalLocation(step.file, step.line, step.column),
-      message: { text: evidenceMessage(step) }
+      message: { text: stepLine(step, PLAIN_STYLE, finding.file) }
     }));
   }
   const fixes = fixOf(finding);
@@ -10050,10 +8992,11 @@ function toSarif(report, options = {}) {
     ]
   };
 }
-var SARIF_SCHEMA_URI, SRCROOT, FINGERPRINT_KEY, DEFAULT_INFORMATION_URI, LEVEL, ROLE_LABEL;
+var SARIF_SCHEMA_URI, SRCROOT, FINGERPRINT_KEY, DEFAULT_INFORMATION_URI, LEVEL;
 var init_sarif = __esm({
   "src/report/sarif.ts"() {
     "use strict";
+    init_evidence();
     init_rules();
     SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
     SRCROOT = "%SRCROOT%";
@@ -10063,15 +9006,6 @@ var init_sarif = __esm({
       error: "error",
       warning: "warning",
       note: "note"
-    };
-    ROLE_LABEL = {
-      "managed-enable": "managed enable",
-      "unmanaged-enable": "unmanaged enable",
-      "hybrid-alloc": "hybrid allocation",
-      "managed-alloc": "managed allocation",
-      release: "explicit release",
-      entry: "entry point",
-      call: "call"
     };
   }
 });
@@ -10536,9 +9470,9 @@ var require_formatter = __commonJS({
         duration: formatValue(elapsedTime, options, "duration"),
         duration_formatted: formatTime(elapsedTime, options, 1)
       });
-      s = s.replace(/\{(\w+)\}/g, function(match, key3) {
-        if (typeof context[key3] !== "undefined") {
-          return context[key3];
+      s = s.replace(/\{(\w+)\}/g, function(match, key2) {
+        if (typeof context[key2] !== "undefined") {
+          return context[key2];
         }
         return match;
       });
@@ -10697,8 +9631,8 @@ var require_generic_bar = __commonJS({
         }
         const payloadData = (typeof arg0 === "object" ? arg0 : arg1) || {};
         this.emit("update", this.total, this.value);
-        for (const key3 in payloadData) {
-          this.payload[key3] = payloadData[key3];
+        for (const key2 in payloadData) {
+          this.payload[key2] = payloadData[key2];
         }
         if (this.value >= this.getTotal() && this.options.stopOnComplete) {
           this.stop();
@@ -11235,7 +10169,6 @@ function registerAudit(program2, setStatus) {
       ...options.linkBase === void 0 ? {} : { linkBase: options.linkBase }
     });
     let report = await runAudit(paths, options);
-    if (format === "sarif") report = await alignFixesFrom(report, await FsSource.open(options.root));
     if (baseline) report = applyBaseline(report, baseline);
     for (const warning of report.warnings ?? [])
       process.stderr.write(`msi-ownership: warning: ${warning}
@@ -11251,7 +10184,6 @@ var import_promises4, import_node_path6;
 var init_audit2 = __esm({
   "src/commands/audit.ts"() {
     "use strict";
-    init_fix();
     import_promises4 = require("node:fs/promises");
     import_node_path6 = require("node:path");
     init_analyze();
@@ -11541,7 +10473,7 @@ async function checkChange(options) {
   let headReport;
   let baseReport;
   try {
-    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
+    headReport = await analyze(headSource, analyzeOptions);
     baseReport = await analyze(baseSource, analyzeOptions);
   } finally {
     headGit?.close();
@@ -11565,7 +10497,6 @@ var import_node_child_process3, import_node_util2, execFileAsync2;
 var init_check = __esm({
   "src/diff/check.ts"() {
     "use strict";
-    init_fix();
     init_summary();
     import_node_child_process3 = require("node:child_process");
     import_node_util2 = require("node:util");
@@ -11635,11 +10566,1289 @@ var init_explain = __esm({
   }
 });
 
+// src/fix/message.ts
+function driverName(unit, module2, directory) {
+  const dir = unit.includes("/") ? unit.slice(0, unit.lastIndexOf("/")) : unit;
+  for (const [path, name] of Object.entries(DRIVER_NAMES)) {
+    if (unit === path || unit.startsWith(`${path}/`) || dir === path) {
+      return name;
+    }
+  }
+  const mt76 = /mt76\/(mt\w+)\//.exec(`${unit}/`);
+  if (mt76 !== null) return mt76[1];
+  if (unit.startsWith("drivers/misc/mei/")) return module2.replace(/^mei-/, "");
+  if (directory !== void 0) return directory;
+  return module2.replace(/^(i2c|spi|mmc|hid|gpio|pinctrl)[-_]/, "").replace(/_pci$|-pci$/, (suffix) => module2.startsWith("8250") ? suffix : "");
+}
+function subjectPrefix(unit, module2, directory) {
+  const path = `${unit}/`;
+  const name = driverName(unit, module2, directory);
+  for (const [prefix2, template] of PREFIXES) {
+    if (path.startsWith(prefix2)) return template.replace("%", name);
+  }
+  const subsystem = /^drivers\/([^/]+)\//.exec(path)?.[1] ?? path.split("/")[0] ?? "drivers";
+  return name === subsystem ? `${subsystem}:` : `${subsystem}: ${name}:`;
+}
+function list(items) {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+function calls(names) {
+  return list([...new Set(names)].sort().map((name) => `${name}()`));
+}
+function historyPrefix(subjects) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const subject of subjects) {
+    if (/^(Merge|Revert|treewide:|tree-wide:)/i.test(subject)) continue;
+    const match = /^([\w./-]+:\s+[\w./-]+\s+-\s+)\S/.exec(subject) ?? /^((?:[\w./-]+:\s+)+)\S/.exec(subject);
+    if (match === null) continue;
+    const prefix2 = match[1].trim();
+    counts.set(prefix2, (counts.get(prefix2) ?? 0) + 1);
+  }
+  let best;
+  for (const [prefix2, count] of counts)
+    if (best === void 0 || count > (counts.get(best) ?? 0)) best = prefix2;
+  return best;
+}
+function subjectOf(plan, directory, history = []) {
+  const prefix2 = historyPrefix(history) ?? subjectPrefix(plan.unit, plan.module, directory);
+  if (plan.converted.length > 0) {
+    const target = plan.converted.some((c) => c.callee.endsWith("_affinity")) ? "pcim_alloc_irq_vectors_affinity()" : "pcim_alloc_irq_vectors()";
+    return `${prefix2} Use ${target}`;
+  }
+  return `${prefix2} Drop redundant ${calls(plan.removed.map((release) => release.callee))}`;
+}
+function wrap(paragraph, width = 72) {
+  const lines = [];
+  let current = "";
+  for (const word of paragraph.split(/\s+/).filter((w) => w !== "")) {
+    if (current !== "" && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current === "" ? word : `${current} ${word}`;
+  }
+  if (current !== "") lines.push(current);
+  return lines.join("\n");
+}
+function where(plan) {
+  const places = /* @__PURE__ */ new Map();
+  for (const release of plan.removed) {
+    const label = release.reach === "probe" ? `on the error path of ${release.function}()` : release.reach === "devm-action" ? `in ${release.function}(), a devm action` : `in ${release.function}()`;
+    const names = places.get(label) ?? [];
+    names.push(release.callee);
+    places.set(label, names);
+  }
+  return list([...places.keys()]);
+}
+function bodyOf(plan, treeHasApi) {
+  const driver = plan.module;
+  const allocators = calls(plan.allocators.length > 0 ? plan.allocators : ["pci_alloc_irq_vectors"]);
+  const releases = calls(plan.removed.map((release) => release.callee));
+  const paragraphs = [];
+  const devres = "pcim_enable_device() marks the device as managed, and on a managed device the MSI/MSI-X allocators are devres-managed as a side effect: pcim_setup_msi_release() registers pcim_msi_release(), which releases the vectors when the driver detaches, after remove() or when probe() fails.";
+  if (plan.removed.length > 0) {
+    paragraphs.push(
+      `The ${driver} driver enables its device with pcim_enable_device(), allocates the interrupt vectors with ${allocators}, and releases them itself with ${releases} ${where(plan)}.`
+    );
+    paragraphs.push(
+      `${devres} The explicit ${releases} ${new Set(plan.removed.map((r) => r.callee)).size > 1 ? "release" : "releases"} the vectors before devres does, and devres' own release is then a no-op: the explicit release is redundant, and it leaves the ownership of the vectors ambiguous.`
+    );
+  } else {
+    paragraphs.push(
+      `The ${driver} driver enables its device with pcim_enable_device() and allocates the interrupt vectors with ${allocators}, and never releases them.`
+    );
+    paragraphs.push(
+      `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors would then no longer be released at unbind, and the next bind would fail to enable MSI.`
+    );
+  }
+  const changes = [];
+  if (plan.converted.length > 0) {
+    const renamed = calls(plan.converted.map((c) => c.callee));
+    changes.push(
+      `Allocate with ${calls(plan.converted.map((c) => c.callee.replace(/^pci_/, "pcim_")))} instead of ${renamed}, so the vectors are devres-managed by what the code says`
+    );
+  }
+  if (plan.removed.length > 0) changes.push(`drop the explicit ${releases} and leave the release to devres`);
+  let change = `${changes.join(", and ")}.`;
+  change = change.charAt(0).toUpperCase() + change.slice(1);
+  if (plan.mergedLabels.length > 0) {
+    change += ` The error label${plan.mergedLabels.length > 1 ? "s" : ""} ${list(plan.mergedLabels.map((m) => m.from))} now label${plan.mergedLabels.length > 1 ? "" : "s"} nothing and ${plan.mergedLabels.length > 1 ? "are" : "is"} folded into the next one.`;
+  }
+  if (plan.removedFunctions.length > 0) {
+    const many = plan.removedFunctions.length > 1;
+    change += ` ${list(plan.removedFunctions.map((name) => `${name}()`))} did nothing else and ${many ? "go" : "goes"}, with ${many ? "their" : "its"} registration.`;
+  }
+  if (plan.removedLocals.length > 0) {
+    change += ` ${list(plan.removedLocals.map((name) => `'${name}'`))} ${plan.removedLocals.length > 1 ? "are no longer used and go" : "is no longer used and goes"}.`;
+  }
+  if (plan.removed.length > 0 && plan.converted.length === 0) change += " This changes no behaviour.";
+  for (const kept of plan.kept)
+    change += ` ${kept.callee}() at ${kept.path.split("/").at(-1)}:${kept.line} stays: ${kept.why.replace(/ \(.*\)$/, "")}.`;
+  if (plan.converted.length === 0 && plan.removed.length > 0) {
+    change += treeHasApi ? "" : " Converting the allocation to pcim_alloc_irq_vectors() follows once that API is available.";
+  } else if (plan.converted.length > 0 && !treeHasApi) {
+    change += ' This depends on pcim_alloc_irq_vectors() from "PCI/MSI: Add Devres managed IRQ vectors allocation".';
+  }
+  paragraphs.push(change);
+  return paragraphs.map((paragraph) => wrap(paragraph)).join("\n\n");
+}
+var PREFIXES, DRIVER_NAMES;
+var init_message = __esm({
+  "src/fix/message.ts"() {
+    "use strict";
+    PREFIXES = [
+      ["drivers/net/wireless/mediatek/mt76/", "wifi: mt76: %:"],
+      ["drivers/net/wireless/", "wifi: %:"],
+      ["drivers/net/wwan/", "net: wwan: %:"],
+      ["drivers/net/can/", "can: %:"],
+      ["drivers/net/ethernet/", "net: %:"],
+      ["drivers/net/", "net: %:"],
+      ["drivers/gpu/drm/", "drm/%:"],
+      ["drivers/accel/", "accel/%:"],
+      ["drivers/crypto/", "crypto: % -"],
+      ["drivers/input/", "Input: % -"],
+      ["drivers/dma/", "dmaengine: %:"],
+      ["drivers/bluetooth/", "Bluetooth: %:"],
+      ["drivers/scsi/", "scsi: %:"],
+      ["drivers/ata/", "ata: %:"],
+      ["drivers/block/", "block: %:"],
+      ["drivers/nvme/", "nvme-pci:"],
+      ["drivers/spi/", "spi: %:"],
+      ["drivers/i2c/", "i2c: %:"],
+      ["drivers/mmc/", "mmc: %:"],
+      ["drivers/mfd/", "mfd: %:"],
+      ["drivers/misc/mei/", "mei: %:"],
+      ["drivers/misc/", "misc: %:"],
+      ["drivers/tty/serial/", "serial: %:"],
+      ["drivers/tty/", "tty: %:"],
+      ["drivers/usb/", "usb: %:"],
+      ["drivers/staging/media/", "media: %:"],
+      ["drivers/staging/", "staging: %:"],
+      ["drivers/media/", "media: %:"],
+      ["drivers/thermal/intel/", "thermal: intel: %:"],
+      ["drivers/thermal/", "thermal: %:"],
+      ["drivers/vdpa/", "vdpa/%:"],
+      ["drivers/perf/", "drivers/perf: %:"],
+      ["drivers/ntb/", "NTB: %:"],
+      ["drivers/hwtracing/intel_th/", "intel_th: %:"],
+      ["drivers/hwtracing/", "hwtracing: %:"],
+      ["drivers/firewire/", "firewire: %:"],
+      ["drivers/fpga/", "fpga: %:"],
+      ["drivers/platform/x86/", "platform/x86: %:"],
+      ["drivers/edac/", "EDAC/%:"],
+      ["drivers/hid/intel-ish-hid/", "HID: intel-ish-hid: %:"],
+      ["drivers/hid/", "HID: %:"],
+      ["drivers/cxl/", "cxl/%:"],
+      ["drivers/pci/", "PCI: %:"],
+      ["drivers/iio/", "iio: %:"],
+      ["drivers/gpio/", "gpio: %:"],
+      ["drivers/vfio/", "vfio/%:"],
+      ["drivers/infiniband/", "RDMA/%:"]
+    ];
+    DRIVER_NAMES = {
+      "drivers/gpu/drm/hisilicon/hibmc": "hisilicon/hibmc",
+      "drivers/hwtracing/intel_th": "pci",
+      "drivers/net/wwan/t7xx": "t7xx",
+      "drivers/firewire": "ohci",
+      "drivers/cxl/cxl_pci": "pci",
+      "drivers/fpga/dfl-pci": "dfl-pci",
+      "drivers/thermal/intel/int340x_thermal": "int340x",
+      "drivers/dma/dw-edma": "dw-edma",
+      "drivers/net/ethernet/marvell/octeontx2": "octeontx2",
+      "drivers/net/ethernet/amd/xgbe": "amd-xgbe",
+      "drivers/staging/media/atomisp": "atomisp",
+      "drivers/vdpa/solidrun": "snet",
+      "drivers/vdpa/alibaba": "eni_vdpa",
+      "drivers/vdpa/virtio_pci": "vp_vdpa",
+      "drivers/vdpa/octeon_ep": "octeon_ep",
+      "drivers/scsi/hisi_sas": "hisi_sas",
+      "drivers/crypto/ccp": "ccp"
+    };
+  }
+});
+
+// src/fix/patch.ts
+function splitLines(text) {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+function changedRegions(before, after) {
+  let prefix2 = 0;
+  while (prefix2 < before.length && prefix2 < after.length && before[prefix2] === after[prefix2]) prefix2++;
+  let suffix = 0;
+  while (suffix < before.length - prefix2 && suffix < after.length - prefix2 && before[before.length - 1 - suffix] === after[after.length - 1 - suffix])
+    suffix++;
+  const a = before.slice(prefix2, before.length - suffix);
+  const b = after.slice(prefix2, after.length - suffix);
+  const n = a.length;
+  const m = b.length;
+  const offset = n + m + 1;
+  const v = new Array(2 * offset + 1).fill(0);
+  const trace = [];
+  search: for (let d = 0; d <= n + m; d++) {
+    trace.push(v.slice());
+    for (let k = -d; k <= d; k += 2) {
+      const down = k === -d || k !== d && v[offset + k - 1] < v[offset + k + 1];
+      let x2 = down ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      let y2 = x2 - k;
+      while (x2 < n && y2 < m && a[x2] === b[y2]) {
+        x2++;
+        y2++;
+      }
+      v[offset + k] = x2;
+      if (x2 >= n && y2 >= m) break search;
+    }
+  }
+  const ops = [];
+  let x = n;
+  let y = m;
+  for (let d = trace.length - 1; d > 0; d--) {
+    const previous = trace[d];
+    const k = x - y;
+    const down = k === -d || k !== d && previous[offset + k - 1] < previous[offset + k + 1];
+    const prevK = down ? k + 1 : k - 1;
+    const prevX = previous[offset + prevK];
+    const prevY = prevX - prevK;
+    while (x > prevX && y > prevY) {
+      ops.push("=");
+      x--;
+      y--;
+    }
+    ops.push(down ? "+" : "-");
+    if (down) y--;
+    else x--;
+  }
+  while (x > 0 && y > 0) {
+    ops.push("=");
+    x--;
+    y--;
+  }
+  ops.reverse();
+  const regions = [];
+  let i = 0;
+  let j = 0;
+  let current;
+  for (const op of ops) {
+    if (op === "=") {
+      current = void 0;
+      i++;
+      j++;
+      continue;
+    }
+    if (current === void 0) {
+      current = { oldStart: prefix2 + i, oldLines: [], newLines: [] };
+      regions.push(current);
+    }
+    if (op === "-") current.oldLines.push(a[i++]);
+    else current.newLines.push(b[j++]);
+  }
+  return regions;
+}
+function funcname(lines, before) {
+  for (let k = before - 1; k >= 0; k--) {
+    const line = lines[k];
+    if (/^[A-Za-z_$]/.test(line)) return ` ${line.replace(/\s+$/, "").slice(0, 80)}`;
+  }
+  return "";
+}
+function range(start, count) {
+  return count === 1 ? `${start}` : `${start},${count}`;
+}
+function fileDiff(change) {
+  const before = splitLines(change.before);
+  const after = splitLines(change.after);
+  const regions = changedRegions(before, after);
+  let added = 0;
+  let removed = 0;
+  const out = [
+    `diff --git a/${change.path} b/${change.path}`,
+    `index ${blobId(change.before).slice(0, 12)}..${blobId(change.after).slice(0, 12)} 100644`,
+    `--- a/${change.path}`,
+    `+++ b/${change.path}`
+  ];
+  let index = 0;
+  while (index < regions.length) {
+    let last = index;
+    while (last + 1 < regions.length && regions[last + 1].oldStart - (regions[last].oldStart + regions[last].oldLines.length) <= 2 * CONTEXT)
+      last++;
+    const first = regions[index];
+    const end = regions[last];
+    const oldFrom = Math.max(0, first.oldStart - CONTEXT);
+    const oldTo = Math.min(before.length, end.oldStart + end.oldLines.length + CONTEXT);
+    const body = [];
+    let cursor = oldFrom;
+    for (let k = index; k <= last; k++) {
+      const region = regions[k];
+      for (; cursor < region.oldStart; cursor++) body.push(` ${before[cursor]}`);
+      body.push(...region.oldLines.map((line) => `-${line}`));
+      body.push(...region.newLines.map((line) => `+${line}`));
+      removed += region.oldLines.length;
+      added += region.newLines.length;
+      cursor = region.oldStart + region.oldLines.length;
+    }
+    for (; cursor < oldTo; cursor++) body.push(` ${before[cursor]}`);
+    const newCount = body.filter((line) => !line.startsWith("-")).length;
+    const oldCount = oldTo - oldFrom;
+    const shift = regions.slice(0, index).reduce((sum, region) => sum + region.newLines.length - region.oldLines.length, 0);
+    const oldStart = oldCount === 0 ? oldFrom : oldFrom + 1;
+    const newStart = newCount === 0 ? oldFrom + shift : oldFrom + shift + 1;
+    const marks = /* @__PURE__ */ new Set();
+    const lastOf = (sign) => body.findLastIndex((line) => line[0] === " " || line[0] === sign);
+    if (oldTo === before.length && before.length > 0 && !change.before.endsWith("\n")) marks.add(lastOf("-"));
+    if (newStart - 1 + newCount === after.length && after.length > 0 && !change.after.endsWith("\n"))
+      marks.add(lastOf("+"));
+    for (const at of [...marks].sort((a, b) => b - a)) body.splice(at + 1, 0, "\\ No newline at end of file");
+    out.push(`@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@${funcname(before, oldFrom)}`);
+    out.push(...body);
+    index = last + 1;
+  }
+  return { text: `${out.join("\n")}
+`, added, removed };
+}
+function blobId(latin1) {
+  const bytes = Buffer.from(latin1, "latin1");
+  return (0, import_node_crypto6.createHash)("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+function rfc2822(date) {
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const two = (n) => String(n).padStart(2, "0");
+  return `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+function diffstat(files) {
+  const width = Math.max(...files.map((file) => file.path.length));
+  const countWidth = Math.max(...files.map((file) => String(file.added + file.removed).length));
+  const lines = files.map((file) => {
+    const total = file.added + file.removed;
+    const scale = total > 50 ? 50 / total : 1;
+    const plus = "+".repeat(Math.round(file.added * scale));
+    const minus = "-".repeat(Math.round(file.removed * scale));
+    return ` ${file.path.padEnd(width)} | ${String(total).padStart(countWidth)} ${plus}${minus}`;
+  });
+  const added = files.reduce((sum, file) => sum + file.added, 0);
+  const removed = files.reduce((sum, file) => sum + file.removed, 0);
+  const parts = [`${files.length} file${files.length === 1 ? "" : "s"} changed`];
+  if (added > 0) parts.push(`${added} insertion${added === 1 ? "" : "s"}(+)`);
+  if (removed > 0) parts.push(`${removed} deletion${removed === 1 ? "" : "s"}(-)`);
+  return `${lines.join("\n")}
+ ${parts.join(", ")}
+`;
+}
+function foldHeader(line) {
+  const words = line.split(" ");
+  const out = [];
+  let current = "";
+  for (const word of words) {
+    if (current !== "" && current.length + 1 + word.length > 77) {
+      out.push(current);
+      current = word;
+    } else {
+      current = current === "" ? word : `${current} ${word}`;
+    }
+  }
+  out.push(current);
+  return out.join("\n ");
+}
+function formatPatch(header, changes) {
+  const diffs = [...changes].sort((a, b) => a.path < b.path ? -1 : 1).map((change) => ({ change, ...fileDiff(change) }));
+  const stat2 = diffstat(diffs.map(({ change, added, removed }) => ({ path: change.path, added, removed })));
+  const message = `${header.body.trimEnd()}
+`;
+  const eightBit = /[\u0080-\uffff]/.test(
+    header.from + header.subject + message + diffs.map((d) => d.text).join("")
+  );
+  const mime = eightBit ? "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n" : "";
+  return `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: ${header.from}
+Date: ${rfc2822(header.date)}
+${foldHeader(`Subject: [PATCH] ${header.subject}`)}
+` + mime + `
+${message}---
+${stat2}
+` + diffs.map((diff) => diff.text).join("") + `-- 
+${header.signature}
+
+`;
+}
+var import_node_crypto6, CONTEXT;
+var init_patch = __esm({
+  "src/fix/patch.ts"() {
+    "use strict";
+    import_node_crypto6 = require("node:crypto");
+    CONTEXT = 3;
+  }
+});
+
+// src/fix/safety.ts
+function statementAt(file, offset) {
+  let node = file.tree.rootNode.descendantForIndex(offset);
+  while (node !== null && !(node.parent !== null && STATEMENT_PARENTS.has(node.parent.type) && isStatement(node)))
+    node = node.parent;
+  return node ?? void 0;
+}
+function isStatement(node) {
+  return node.type.endsWith("_statement") || node.type === "declaration" || node.type === "compound_statement";
+}
+var COMMENT, ModuleCalls, STATEMENT_PARENTS;
+var init_safety = __esm({
+  "src/fix/safety.ts"() {
+    "use strict";
+    init_classify2();
+    init_graph();
+    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+    ModuleCalls = class {
+      constructor(files) {
+        this.files = files;
+        const facts = files.map((file) => file.facts);
+        this.graph = new ModuleGraph(facts);
+        this.roles = new ModuleRoles(this.graph, facts);
+        for (const file of files) {
+          const code2 = file.text.replace(COMMENT, " ");
+          for (const match of code2.matchAll(/\b([A-Za-z_]\w*)\b(\s*\()?/g)) {
+            const name = match[1];
+            const refs = match[2] === void 0 ? this.valueRefs : this.callRefs;
+            refs.set(name, (refs.get(name) ?? 0) + 1);
+          }
+        }
+      }
+      files;
+      graph;
+      roles;
+      valueRefs = /* @__PURE__ */ new Map();
+      callRefs = /* @__PURE__ */ new Map();
+      /** How many times `name(` appears in the module's code: calls, the definition, prototypes. */
+      callReferences(name) {
+        return this.callRefs.get(name) ?? 0;
+      }
+      /** How many times `name` is named other than in a call, in the module. */
+      valueReferences(name) {
+        return this.valueRefs.get(name) ?? 0;
+      }
+      /** What the kernel runs the function as: probe, remove, a devm action, a pointer's target. */
+      rolesOf(ref) {
+        return new Set(this.roles.rolesOf(ref).map((role) => role.kind));
+      }
+      callersOf(ref) {
+        return this.graph.callersOf(ref);
+      }
+      nodeOfFunction(ref) {
+        const file = this.files[ref.file];
+        const fn = this.graph.fn(ref);
+        return file.tree.rootNode.descendantsOfType("function_definition", { row: fn.line - 1, column: 0 }, { row: fn.line, column: 0 }).find((node) => node.startPosition.row === fn.line - 1);
+      }
+    };
+    STATEMENT_PARENTS = /* @__PURE__ */ new Set([
+      "compound_statement",
+      "labeled_statement",
+      "if_statement",
+      "else_clause",
+      "case_statement",
+      "for_statement",
+      "while_statement",
+      "do_statement"
+    ]);
+  }
+});
+
+// src/fix/syntax.ts
+function getParser2() {
+  if (parser2 === void 0) {
+    parser2 = new import_tree_sitter2.default();
+    parser2.setLanguage(import_tree_sitter_c2.default);
+  }
+  return parser2;
+}
+function parseTree(text) {
+  return getParser2().parse((index) => index < text.length ? text.slice(index, index + 16384) : null);
+}
+function lineStartsOf(text) {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+function parseFile(path, text) {
+  const tree = parseTree(text);
+  return { path, text, tree, facts: extractFacts(path, tree, text), lineStarts: lineStartsOf(text) };
+}
+function syntaxErrors(tree) {
+  if (!tree.rootNode.hasError) return 0;
+  let count = 0;
+  const cursor = tree.walk();
+  let more = true;
+  while (more) {
+    const node = cursor.currentNode;
+    if (node.type === "ERROR" || node.isMissing) count++;
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        more = false;
+        break;
+      }
+    }
+  }
+  return count;
+}
+function callAt(file, line, column, callee2) {
+  const start = file.lineStarts[line - 1];
+  if (start === void 0) return void 0;
+  const end = file.lineStarts[line] ?? file.text.length;
+  const found = [];
+  for (const node of file.tree.rootNode.descendantsOfType(
+    "call_expression",
+    { row: line - 1, column: 0 },
+    { row: line - 1, column: end - start }
+  )) {
+    if (node.startIndex >= start && node.startIndex < end && node.childForFieldName("function")?.text === callee2)
+      found.push(node);
+  }
+  return found.find((node) => node.startIndex - start === column - 1) ?? found[0];
+}
+var import_tree_sitter2, import_tree_sitter_c2, parser2;
+var init_syntax = __esm({
+  "src/fix/syntax.ts"() {
+    "use strict";
+    import_tree_sitter2 = __toESM(require_tree_sitter2(), 1);
+    import_tree_sitter_c2 = __toESM(require_node(), 1);
+    init_extract();
+  }
+});
+
+// src/fix/plan.ts
+function lineBefore(text, offset) {
+  if (offset === 0) return void 0;
+  const start = text.lastIndexOf("\n", offset - 2) + 1;
+  return text.slice(start, offset - 1);
+}
+function lineAt(text, offset) {
+  if (offset >= text.length) return void 0;
+  const end = text.indexOf("\n", offset);
+  return end < 0 ? void 0 : text.slice(offset, end);
+}
+function within(node, container) {
+  return node.startIndex >= container.startIndex && node.endIndex <= container.endIndex;
+}
+function isAssigned(use) {
+  const parent = use.parent;
+  return parent?.type === "assignment_expression" && parent.childForFieldName("left")?.id === use.id;
+}
+function identifiersIn(node) {
+  const names = /* @__PURE__ */ new Set();
+  for (const identifier of node.descendantsOfType("identifier")) {
+    const parent = identifier.parent;
+    if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id)
+      continue;
+    names.add(identifier.text);
+  }
+  if (node.type === "identifier") names.add(node.text);
+  return names;
+}
+function declarationOf(body, name) {
+  return body.descendantsOfType("declaration").find(
+    (declaration) => declaration.childrenForFieldName("declarator").some((declarator) => declaredName2(declarator) === name)
+  );
+}
+function declaredName2(node) {
+  let current = node;
+  while (current !== null && current.type !== "identifier") {
+    current = current.childForFieldName("declarator");
+  }
+  return current?.text;
+}
+function functionOf(node) {
+  for (let current = node.parent; current !== null; current = current.parent)
+    if (current.type === "function_definition") return current;
+  return void 0;
+}
+function functionBodyOf(node) {
+  return functionOf(node)?.childForFieldName("body") ?? void 0;
+}
+function functionName(fn) {
+  let declarator = fn.childForFieldName("declarator");
+  while (declarator !== null && declarator.type !== "function_declarator")
+    declarator = declarator.childForFieldName("declarator");
+  return declarator?.childForFieldName("declarator")?.text ?? "?";
+}
+function returnsVoid(fn) {
+  return fn.childForFieldName("type")?.text === "void" && fn.childForFieldName("declarator")?.type === "function_declarator";
+}
+function labelName(labeled) {
+  return labeled.childForFieldName("label")?.text ?? /^\s*(\w+)/.exec(labeled.text)?.[1] ?? "";
+}
+function gotoLabel(jump) {
+  return jump.childForFieldName("label")?.text ?? /goto\s+(\w+)/.exec(jump.text)?.[1] ?? "";
+}
+function releaseCallee(finding) {
+  const release = finding.evidence.findLast((step) => step.role === "release");
+  return /^(\w+)/.exec(release?.text ?? "")?.[1] ?? "";
+}
+function reachWord(finding) {
+  const kind = finding.evidence.find((step) => step.role === "entry")?.path;
+  return kind === "remove" ? "remove" : kind === "probe-error" ? "probe" : kind === "devm-action" ? "devm-action" : "helper";
+}
+function planModule(work, files, options) {
+  const plan = {
+    unit: work.unit,
+    module: work.module,
+    status: work.status,
+    changes: [],
+    removed: [],
+    kept: [],
+    converted: [],
+    allocators: [],
+    mergedLabels: [],
+    removedLocals: [],
+    keptLocals: [],
+    removedFunctions: []
+  };
+  const byPath = new Map(files.map((file, index) => [file.path, { file, index }]));
+  const allCalls = files.flatMap(
+    (file) => file.facts.calls.filter((call) => call.fn >= 0).map((call) => ({ file, call }))
+  );
+  plan.allocators = [
+    ...new Set(
+      allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call)).map(({ call }) => call.callee)
+    )
+  ].sort();
+  const teardown = work.findings.filter((finding) => TEARDOWN_RULES2.has(finding.ruleId));
+  const deletions = teardown.filter((finding) => finding.fix.edits.length > 0);
+  plan.kept = teardown.filter((finding) => finding.fix.edits.length === 0).map((finding) => ({
+    path: finding.file,
+    line: finding.line,
+    callee: releaseCallee(finding),
+    why: whyKept(finding.fix)
+  }));
+  const wantsConversion = options.convert && work.status !== "converted-double-release";
+  if (deletions.length === 0 && !wantsConversion) {
+    plan.reason = teardown.length > 0 ? `no release can simply go: ${plan.kept.map((kept) => `${kept.callee}() at ${kept.path}:${kept.line}: ${kept.why}`).join("; ")}` : "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
+    return plan;
+  }
+  const calls2 = new ModuleCalls(files);
+  const editors = /* @__PURE__ */ new Map();
+  const editorOf = (file) => {
+    let editor = editors.get(file.path);
+    if (editor === void 0) {
+      editor = new FileEditor(file);
+      editors.set(file.path, editor);
+    }
+    return editor;
+  };
+  try {
+    const seeds = [];
+    const seen = /* @__PURE__ */ new Set();
+    for (const finding of deletions) {
+      const where2 = `${finding.file}:${finding.line}`;
+      if (seen.has(where2)) continue;
+      seen.add(where2);
+      const entry = byPath.get(finding.file);
+      if (entry === void 0) throw new FailedEdit(`${finding.file}: not readable`);
+      const callee2 = releaseCallee(finding);
+      const statement = callAt(entry.file, finding.line, finding.column, callee2)?.parent;
+      if (statement?.type !== "expression_statement")
+        throw new FailedEdit(`${where2}: ${callee2}() is not the statement the finding names`);
+      const fnIndex = entry.file.facts.functions.findIndex(
+        (fn) => fn.line - 1 <= statement.startPosition.row && fn.endLine - 1 >= statement.startPosition.row
+      );
+      if (fnIndex < 0) throw new FailedEdit(`${where2}: ${callee2}() is outside a function`);
+      const fnRef = { file: entry.index, fn: fnIndex };
+      const fnNode = calls2.nodeOfFunction(fnRef);
+      const body = fnNode?.childForFieldName("body");
+      const statements = body?.namedChildren.filter(
+        (child) => isStatement(child) && child.type !== "declaration"
+      );
+      const wrapper = fnNode !== void 0 && statements?.length === 1 && within(statement, statements[0]);
+      if (wrapper && dropWrapper(calls2, fnRef, fnNode, editorOf, seeds))
+        plan.removedFunctions.push(calls2.graph.fn(fnRef).name);
+      else seeds.push({ editor: editorOf(entry.file), statement });
+      plan.removed.push({
+        path: finding.file,
+        line: finding.line,
+        callee: callee2,
+        function: calls2.graph.fn(fnRef).name,
+        reach: reachWord(finding)
+      });
+    }
+    for (const { editor, statement } of seeds.sort((a, b) => b.statement.startIndex - a.statement.startIndex))
+      editor.remove(statement);
+    for (const editor of editors.values()) {
+      editor.removeUnusedLocals();
+      editor.settleLabels();
+      editor.deletionEdits();
+      editor.dropBraces();
+      plan.mergedLabels.push(...editor.mergedLabels);
+      plan.removedLocals.push(...editor.removedLocals);
+      plan.keptLocals.push(...editor.keptLocals);
+    }
+  } catch (error) {
+    if (!(error instanceof FailedEdit)) throw error;
+    plan.reason = error.message;
+    plan.removed = [];
+    return plan;
+  }
+  const renames = /* @__PURE__ */ new Map();
+  if (wantsConversion) {
+    const problem = conversionProblem(allCalls, plan, (file, call) => {
+      const callNode = callAt(file, call.line, call.column, call.callee);
+      const node = callNode?.childForFieldName("function");
+      if (callNode === void 0 || node === null || node === void 0) return false;
+      const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+      const list2 = renames.get(file.path) ?? [];
+      list2.push({ start: node.startIndex, end: node.endIndex, text: renamed });
+      list2.push(...realign(file, callNode, renamed.length - call.callee.length));
+      renames.set(file.path, list2);
+      plan.converted.push({ callee: call.callee, function: file.facts.functions[call.fn]?.name ?? "?" });
+      return true;
+    });
+    if (problem !== void 0) {
+      renames.clear();
+      plan.converted = [];
+      if (plan.removed.length === 0) {
+        plan.reason = `not converted: ${problem}`;
+        return plan;
+      }
+      plan.reason = `releases dropped but not converted: ${problem}`;
+    }
+  }
+  for (const file of files) {
+    const editor = editors.get(file.path);
+    const extra = renames.get(file.path) ?? [];
+    if (editor === void 0 && extra.length === 0) continue;
+    let after;
+    try {
+      after = (editor ?? new FileEditor(file)).apply(extra);
+    } catch (error) {
+      if (!(error instanceof FailedEdit)) throw error;
+      return { ...plan, changes: [], removed: [], converted: [], reason: error.message };
+    }
+    if (syntaxErrors(parseTree(after)) > syntaxErrors(file.tree)) {
+      return {
+        ...plan,
+        changes: [],
+        removed: [],
+        converted: [],
+        reason: `${file.path}: the edited file no longer parses cleanly`
+      };
+    }
+    if (after !== file.text) plan.changes.push({ path: file.path, before: file.text, after });
+  }
+  if (plan.changes.length === 0 && plan.reason === void 0) plan.reason = "nothing to change";
+  return plan;
+}
+function dropWrapper(calls2, fnRef, fnNode, editorOf, seeds) {
+  const fn = calls2.graph.fn(fnRef);
+  const roles = [...calls2.rolesOf(fnRef)];
+  if (!fn.isStatic || roles.some((role) => role !== "remove" && role !== "devm-action")) return false;
+  const actions = [];
+  let uses = 0;
+  for (const ref of calls2.callersOf(fnRef)) {
+    const site = calls2.graph.call(ref);
+    const file = calls2.files[ref.file];
+    const node = statementAt(file, site.startByte);
+    if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
+      return false;
+    actions.push(() => seeds.push({ editor: editorOf(file), statement: node }));
+    uses++;
+  }
+  for (const file of calls2.files) {
+    for (const pair of removeFields(file, fn.name)) {
+      actions.push(() => editorOf(file).deleteField(pair));
+      uses++;
+    }
+    for (const site of file.facts.calls) {
+      if (devmCallback(site) !== fn.name) continue;
+      const registration = callAt(file, site.line, site.column, site.callee);
+      if (registration === void 0) return false;
+      const parent = registration.parent;
+      uses++;
+      if (parent?.type === "return_statement") {
+        actions.push(() => editorOf(file).replace(parent, "return 0;"));
+        continue;
+      }
+      const statement = parent?.type === "assignment_expression" ? parent.parent : null;
+      const variable = parent?.childForFieldName("left")?.text;
+      let next = statement?.nextNamedSibling ?? null;
+      while (next?.type === "comment") next = next.nextNamedSibling;
+      if (statement?.type !== "expression_statement" || variable === void 0 || next?.type !== "if_statement" || !checksOnly(next, variable))
+        return false;
+      const test = next;
+      actions.push(
+        () => seeds.push({ editor: editorOf(file), statement }, { editor: editorOf(file), statement: test })
+      );
+    }
+  }
+  if (calls2.callReferences(fn.name) !== calls2.callersOf(fnRef).length + 1) return false;
+  if (uses - calls2.callersOf(fnRef).length !== calls2.valueReferences(fn.name)) return false;
+  for (const action of actions) action();
+  editorOf(calls2.files[fnRef.file]).deleteFunction(fnNode);
+  return true;
+}
+function removeFields(file, name) {
+  if (!file.facts.drivers.some((driver) => driver.remove === name)) return [];
+  return file.tree.rootNode.descendantsOfType("initializer_pair").filter(
+    (pair) => pair.childForFieldName("designator")?.text.replace(/\s+/g, "") === ".remove" && pair.childForFieldName("value")?.text.trim() === name
+  );
+}
+function checksOnly(test, variable) {
+  if (test.childForFieldName("alternative") !== null) return false;
+  const condition = test.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
+  if (!new RegExp(`^\\((unlikely\\()?${variable}(<0|!=0)?\\)?\\)$`).test(condition)) return false;
+  const body = test.childForFieldName("consequence");
+  const statements = body?.type === "compound_statement" ? body.namedChildren.filter(isStatement) : body === null ? [] : [body];
+  const last = statements.at(-1);
+  if (last?.type !== "return_statement" || last.text.replace(/\s+/g, "") !== `return${variable};`)
+    return false;
+  return statements.slice(0, -1).every(
+    (statement) => statement.type === "expression_statement" && /^\s*(dev|pci|pr|netdev)_(err|warn|info|dbg)\w*\s*\(/.test(statement.text)
+  );
+}
+function visualColumn(text, lineStart, offset) {
+  let column = 0;
+  for (let i = lineStart; i < offset; i++) column = text[i] === "	" ? column + 8 & ~7 : column + 1;
+  return column;
+}
+function realign(file, call, growth) {
+  const args = call.childForFieldName("arguments");
+  if (args === null || growth === 0) return [];
+  const text = file.text;
+  const openLine = file.lineStarts[args.startPosition.row];
+  const aligned = visualColumn(text, openLine, args.startIndex) + 1;
+  const edits = [];
+  for (let row = args.startPosition.row + 1; row <= args.endPosition.row; row++) {
+    const start = file.lineStarts[row];
+    let first = start;
+    while (text[first] === " " || text[first] === "	") first++;
+    if (visualColumn(text, start, first) !== aligned) continue;
+    const target = aligned + growth;
+    edits.push({ start, end: first, text: "	".repeat(Math.floor(target / 8)) + " ".repeat(target % 8) });
+  }
+  return edits;
+}
+function conversionProblem(allCalls, plan, rename2) {
+  const unmanaged = allCalls.find(({ call }) => call.role === "unmanaged-enable");
+  if (unmanaged !== void 0)
+    return `${unmanaged.file.path}:${unmanaged.call.line} also enables a device with ${unmanaged.call.callee}()`;
+  const removed = new Set(plan.removed.map((release) => `${release.path}:${release.line}`));
+  const kept = allCalls.find(
+    ({ file, call }) => call.role === "release" && !removed.has(`${file.path}:${call.line}`)
+  );
+  if (kept !== void 0)
+    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (the finding proposes no deletion for it), and would then release vectors devres owns`;
+  const allocs = allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call));
+  const other = allocs.find(({ call }) => RENAMEABLE_ALLOCATORS[call.callee] === void 0);
+  if (other !== void 0)
+    return `${other.call.callee}() at ${other.file.path}:${other.call.line} has no drop-in pcim_ counterpart (it returns 0, not the vector count)`;
+  for (const { file, call } of allocs) {
+    if (catalogEntry(call.callee) === void 0 || !rename2(file, call))
+      return `${call.callee}() at ${file.path}:${call.line} is not a plain call`;
+  }
+  return void 0;
+}
+var TEARDOWN_RULES2, FailedEdit, FileEditor;
+var init_plan = __esm({
+  "src/fix/plan.ts"() {
+    "use strict";
+    init_catalog();
+    init_edits();
+    init_pure();
+    init_safety();
+    init_syntax();
+    TEARDOWN_RULES2 = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
+    FailedEdit = class extends Error {
+    };
+    FileEditor = class {
+      constructor(file) {
+        this.file = file;
+      }
+      file;
+      deleted = /* @__PURE__ */ new Map();
+      emptiedLabels = /* @__PURE__ */ new Map();
+      edits = [];
+      mergedLabels = [];
+      removedLocals = [];
+      /** Locals left unused that could not go with a plain edit. */
+      keptLocals = [];
+      fail(node, why) {
+        throw new FailedEdit(`${this.file.path}:${node.startPosition.row + 1}: ${why}`);
+      }
+      inDeleted(node) {
+        for (let current = node; current !== null; current = current.parent)
+          if (this.deleted.has(current.id)) return true;
+        return false;
+      }
+      /** Deletes a statement, and its container when that would be left empty. */
+      remove(node) {
+        if (this.deleted.has(node.id)) return;
+        const parent = node.parent;
+        if (parent === null) this.fail(node, "the release is not in a function");
+        switch (parent.type) {
+          case "compound_statement": {
+            const siblings = parent.namedChildren.filter(isStatement);
+            if (siblings.every((sibling) => sibling.id === node.id || this.deleted.has(sibling.id))) {
+              this.deleted.set(node.id, node);
+              if (parent.parent?.type === "function_definition") return;
+              this.remove(parent);
+              return;
+            }
+            this.deleted.set(node.id, node);
+            return;
+          }
+          case "labeled_statement":
+            this.deleted.set(node.id, node);
+            this.emptiedLabels.set(parent.id, parent);
+            return;
+          case "if_statement": {
+            if (parent.childForFieldName("consequence")?.id !== node.id)
+              this.fail(node, "the release is part of an if condition");
+            const alternative = parent.childForFieldName("alternative");
+            if (alternative !== null && !this.deleted.has(alternative.id))
+              this.fail(node, "the release is the body of an if that has an else branch");
+            const condition = parent.childForFieldName("condition");
+            if (condition !== null && !isPure(condition))
+              this.fail(
+                parent,
+                `the condition ${condition.text} has side effects, so the if cannot go with the release`
+              );
+            this.deleted.set(node.id, node);
+            this.remove(parent);
+            return;
+          }
+          case "else_clause":
+            this.deleted.set(parent.id, parent);
+            return;
+          default:
+            this.fail(node, `the release is inside ${parent.type.replace(/_/g, " ")}`);
+        }
+      }
+      /** A whole function definition (a wrapper left with nothing to do). */
+      deleteFunction(fn) {
+        this.deleted.set(fn.id, fn);
+      }
+      /** Deletes an initialiser field (`.remove = foo_remove,`) with its line. */
+      deleteField(pair) {
+        const comma = pair.nextSibling?.type === "," ? pair.nextSibling : null;
+        this.deleteLines(pair.startIndex, (comma ?? pair).endIndex, pair);
+      }
+      /** Replaces a statement's text in place. */
+      replace(node, text) {
+        this.edits.push({ start: node.startIndex, end: node.endIndex, text });
+      }
+      /** Locals whose only uses went with the deleted code: their declarations go too. */
+      removeUnusedLocals() {
+        for (let changed = true; changed; ) {
+          changed = false;
+          for (const node of this.topmost()) {
+            const body = functionBodyOf(node);
+            if (body === void 0) continue;
+            for (const name of identifiersIn(node)) {
+              const declaration = declarationOf(body, name);
+              if (declaration === void 0 || this.deleted.has(declaration.id)) continue;
+              const uses = body.descendantsOfType("identifier").filter((use) => use.text === name && !this.inDeleted(use) && !within(use, declaration));
+              if (uses.length > 0) {
+                if (uses.every(isAssigned)) this.keptLocals.push(`${name} (now set but unused)`);
+                continue;
+              }
+              const declarators = declaration.childrenForFieldName("declarator");
+              const value = declarators[0]?.childForFieldName("value");
+              if (declarators.length !== 1 || value !== null && value !== void 0 && !isPure(value)) {
+                if (!this.keptLocals.includes(`${name} (now unused)`))
+                  this.keptLocals.push(`${name} (now unused)`);
+                continue;
+              }
+              this.remove(declaration);
+              this.removedLocals.push(name);
+              changed = true;
+            }
+          }
+        }
+      }
+      /** Deleted nodes not inside another deleted node. */
+      topmost() {
+        return [...this.deleted.values()].filter((node) => node.parent === null || !this.inDeleted(node.parent)).sort((a, b) => a.startIndex - b.startIndex);
+      }
+      /** Labels whose statement went: merged into the next label, or kept before the next statement. */
+      settleLabels() {
+        const target = /* @__PURE__ */ new Map();
+        const labels = [...this.emptiedLabels.values()].sort((a, b) => b.startIndex - a.startIndex);
+        for (const labeled of labels) {
+          const name = labelName(labeled);
+          let next = labeled.nextNamedSibling;
+          while (next !== null && (next.type === "comment" || !isStatement(next) || this.deleted.has(next.id)))
+            next = next.nextNamedSibling;
+          if (next !== null && next.type !== "labeled_statement") continue;
+          const fn = functionOf(labeled);
+          if (fn === void 0) this.fail(labeled, "label outside a function");
+          let replacement;
+          if (next !== null) {
+            const nextName = labelName(next);
+            const resolved = target.get(nextName) ?? nextName;
+            target.set(name, resolved);
+            this.mergedLabels.push({ from: name, to: resolved });
+            replacement = `goto ${resolved};`;
+          } else if (returnsVoid(fn)) {
+            replacement = "return;";
+          } else {
+            this.fail(labeled, `removing it would leave label ${name}: at the end of ${functionName(fn)}()`);
+          }
+          const labelEnd = labeled.startIndex + labeled.text.indexOf(":") + 1;
+          this.deleteLines(labeled.startIndex, labelEnd, labeled);
+          for (const jump of fn.descendantsOfType("goto_statement")) {
+            if (gotoLabel(jump) !== name) continue;
+            this.edits.push({ start: jump.startIndex, end: jump.endIndex, text: replacement });
+          }
+        }
+        for (const edit of this.edits) {
+          const match = /^goto (\w+);$/.exec(edit.text);
+          const final = match === null ? void 0 : target.get(match[1]);
+          if (final !== void 0) edit.text = `goto ${final};`;
+        }
+      }
+      /** Deletes the whole lines of [start, end), which must hold nothing else but a trailing comment. */
+      deleteLines(start, end, node) {
+        const text = this.file.text;
+        const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+        if (text.slice(lineStart, start).trim() !== "")
+          this.fail(node, "the code shares its line with other code");
+        let lineEnd = text.indexOf("\n", end);
+        if (lineEnd < 0) lineEnd = text.length;
+        const rest = text.slice(end, lineEnd).replace(/\/\*.*?\*\/|\/\/.*$/g, "");
+        if (rest.trim() !== "") this.fail(node, "the code shares its line with other code");
+        this.edits.push({ start: lineStart, end: Math.min(text.length, lineEnd + 1), text: "" });
+      }
+      /** Text edits for the deleted statements, with the comment that announced them. */
+      deletionEdits() {
+        for (const node of this.topmost()) {
+          if (node.type === "else_clause") {
+            const consequence = node.parent?.childForFieldName("consequence");
+            if (consequence === null || consequence === void 0) this.fail(node, "else without if");
+            this.edits.push({ start: consequence.endIndex, end: node.endIndex, text: "" });
+            continue;
+          }
+          let start = node.startIndex;
+          const previous = node.previousNamedSibling;
+          if (previous?.type === "comment" && previous.endPosition.row === node.startPosition.row - 1 && (node.type === "function_definition" || /irq|vector|msi|interrupt/i.test(previous.text)) && this.file.text.slice(this.file.text.lastIndexOf("\n", previous.startIndex - 1) + 1, previous.startIndex).trim() === "") {
+            start = previous.startIndex;
+          }
+          this.deleteLines(start, node.endIndex, node);
+        }
+      }
+      /**
+       * `if (c) {` left with one one-line statement loses its braces, as checkpatch asks; not in
+       * an if/else chain, where the braces keep the branches alike.
+       */
+      dropBraces() {
+        const blocks = /* @__PURE__ */ new Map();
+        for (const node of this.topmost()) {
+          const block = node.parent;
+          if (block?.type === "compound_statement" && !this.inDeleted(block)) blocks.set(block.id, block);
+        }
+        for (const block of blocks.values()) {
+          const owner = block.parent;
+          if (owner?.type !== "if_statement" || owner.childForFieldName("consequence")?.id !== block.id) continue;
+          if (owner.childForFieldName("alternative") !== null || owner.parent?.type === "else_clause") continue;
+          const left = block.namedChildren.filter((child) => !this.deleted.has(child.id));
+          const only = left[0];
+          if (left.length !== 1 || only === void 0 || !isStatement(only)) continue;
+          if (only.startPosition.row !== only.endPosition.row) continue;
+          const text = this.file.text;
+          const open = block.startIndex;
+          const close = block.endIndex - 1;
+          let from = open;
+          while (from > 0 && (text[from - 1] === " " || text[from - 1] === "	")) from--;
+          if (text[close] !== "}" || lineAt(text, open + 1)?.trim() !== "") continue;
+          const closeLine = text.lastIndexOf("\n", close - 1) + 1;
+          if (text.slice(closeLine, close).trim() !== "" || lineAt(text, close + 1)?.trim() !== "") continue;
+          this.edits.push({ start: from, end: open + 1, text: "" });
+          this.edits.push({ start: closeLine, end: text.indexOf("\n", close) + 1, text: "" });
+        }
+      }
+      /** The new text; blank lines the deletions leave doubled or before a `}` go too. */
+      apply(extra) {
+        const text = this.file.text;
+        const edits = [...this.edits, ...extra].sort((a, b) => a.start - b.start || a.end - b.end);
+        const merged = [];
+        for (const edit of edits) {
+          const last = merged.at(-1);
+          if (last !== void 0 && edit.start < last.end) {
+            if (edit.end <= last.end && edit.text === "" && last.text === "") continue;
+            throw new FailedEdit(`${this.file.path}: overlapping edits`);
+          }
+          if (last !== void 0 && edit.start === last.end && edit.text === "" && last.text === "") {
+            last.end = edit.end;
+            continue;
+          }
+          merged.push({ ...edit });
+        }
+        for (const edit of merged) {
+          if (edit.text !== "" || text[edit.end - 1] !== "\n") continue;
+          const before = lineBefore(text, edit.start);
+          const after = lineAt(text, edit.end);
+          const blank = (line) => line !== void 0 && line.trim() === "";
+          const opens = (line) => line !== void 0 && (/\{\s*$/.test(line) || /^\s*\w+:\s*$/.test(line));
+          if ((blank(before) || opens(before)) && blank(after)) {
+            edit.end += after.length + 1;
+          } else if (blank(before) && after !== void 0 && /^\s*}/.test(after)) {
+            edit.start -= before.length + 1;
+          }
+        }
+        let result = "";
+        let at = 0;
+        for (const edit of merged.sort((a, b) => a.start - b.start)) {
+          if (edit.start < at) throw new FailedEdit(`${this.file.path}: overlapping edits`);
+          result += text.slice(at, edit.start) + edit.text;
+          at = edit.end;
+        }
+        return result + text.slice(at);
+      }
+    };
+  }
+});
+
+// src/fix/index.ts
+function modulesNeedingWork(report) {
+  const byModule = /* @__PURE__ */ new Map();
+  for (const driver of report.drivers) {
+    if (!NEEDS_CONVERSION.includes(driver.status)) continue;
+    const key2 = `${driver.unit}\0${driver.module}`;
+    const work = byModule.get(key2);
+    if (work === void 0) {
+      byModule.set(key2, {
+        unit: driver.unit,
+        module: driver.module,
+        status: driver.status,
+        findings: [...driver.findings],
+        files: [...driver.files]
+      });
+      continue;
+    }
+    if (STATUSES.indexOf(driver.status) < STATUSES.indexOf(work.status)) work.status = driver.status;
+    const known = new Set(work.findings.map((finding) => finding.fingerprint));
+    work.findings.push(...driver.findings.filter((finding) => !known.has(finding.fingerprint)));
+  }
+  return [...byModule.values()].sort((a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
+}
+function patchFileName(number, subject) {
+  const slug = subject.replace(/[^A-Za-z0-9._]+/g, "-").replace(/\.+/g, ".").slice(0, 52).replace(/[-.]+$/, "").replace(/^[-.]+/, "");
+  return `${String(number).padStart(4, "0")}-${slug}.patch`;
+}
+function ownDirectories(report) {
+  const common = (files) => {
+    const dirs = files.map((file) => file.split("/").slice(0, -1));
+    const first = dirs[0] ?? [];
+    let length = first.length;
+    for (const dir of dirs) {
+      let same = 0;
+      while (same < length && dir[same] === first[same]) same++;
+      length = same;
+    }
+    return first.slice(0, length).join("/");
+  };
+  const modulesIn = /* @__PURE__ */ new Map();
+  const dirOf3 = /* @__PURE__ */ new Map();
+  const filesOf = /* @__PURE__ */ new Map();
+  for (const driver of report.drivers) {
+    const key2 = `${driver.unit}\0${driver.module}`;
+    const dir = common(driver.files);
+    dirOf3.set(key2, dir);
+    filesOf.set(key2, driver.files.length);
+    const set = modulesIn.get(dir) ?? /* @__PURE__ */ new Set();
+    set.add(key2);
+    modulesIn.set(dir, set);
+  }
+  const own = /* @__PURE__ */ new Map();
+  for (const [key2, dir] of dirOf3) {
+    const name = dir.split("/").at(-1);
+    if (dir.split("/").length <= 2 || (modulesIn.get(dir)?.size ?? 0) > 1 || GENERIC_DIRS.has(name)) continue;
+    if ((filesOf.get(key2) ?? 0) < 2) continue;
+    own.set(key2, name);
+  }
+  return own;
+}
+async function buildPatches(report, read, options) {
+  const result = { patches: [], skipped: [] };
+  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi;
+  const directories = ownDirectories(report);
+  for (const work of modulesNeedingWork(report)) {
+    const files = [];
+    for (const path of work.files) {
+      const text2 = await read(path);
+      if (text2 !== void 0) files.push(parseFile(path, text2));
+    }
+    const plan = planModule(work, files, { convert });
+    if (plan.changes.length === 0) {
+      result.skipped.push({
+        unit: work.unit,
+        module: work.module,
+        status: work.status,
+        reason: plan.reason ?? "nothing to change"
+      });
+      continue;
+    }
+    const history = await options.history?.(plan.changes.map((change) => change.path)) ?? [];
+    const subject = subjectOf(plan, directories.get(`${work.unit}\0${work.module}`), history);
+    const text = formatPatch(
+      {
+        from: options.from,
+        date: options.date,
+        subject,
+        body: bodyOf(plan, report.tree.pcimAllocIrqVectors),
+        signature: options.signature
+      },
+      plan.changes
+    );
+    const patch = {
+      name: patchFileName(result.patches.length + 1, subject),
+      unit: work.unit,
+      module: work.module,
+      subject,
+      files: plan.changes.map((change) => change.path).sort(),
+      text
+    };
+    if (plan.reason !== void 0) patch.note = plan.reason;
+    result.patches.push(patch);
+  }
+  return result;
+}
+function summaryText(result) {
+  const lines = [`${result.patches.length} patch${result.patches.length === 1 ? "" : "es"}`];
+  for (const patch of result.patches) {
+    lines.push(`  ${patch.name}  ${patch.unit}${patch.note === void 0 ? "" : `  (${patch.note})`}`);
+  }
+  lines.push(`${result.skipped.length} module${result.skipped.length === 1 ? "" : "s"} without a patch`);
+  for (const skipped of result.skipped) {
+    lines.push(`  ${skipped.unit} [${skipped.status}]: ${skipped.reason}`);
+  }
+  return `${lines.join("\n")}
+`;
+}
+var GENERIC_DIRS;
+var init_fix = __esm({
+  "src/fix/index.ts"() {
+    "use strict";
+    init_types();
+    init_message();
+    init_patch();
+    init_plan();
+    init_syntax();
+    GENERIC_DIRS = /* @__PURE__ */ new Set([
+      "busses",
+      "host",
+      "controller",
+      "switch",
+      "pci",
+      "common",
+      "core",
+      "hw",
+      "nic",
+      "drivers"
+    ]);
+  }
+});
+
 // src/commands/fix.ts
 function defaultAuthor(root) {
-  const config = (key3) => {
+  const config = (key2) => {
     try {
-      return (0, import_node_child_process4.execFileSync)("git", ["-C", root, "config", key3], {
+      return (0, import_node_child_process4.execFileSync)("git", ["-C", root, "config", key2], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "ignore"]
       }).trim() || void 0;
@@ -11650,6 +11859,24 @@ function defaultAuthor(root) {
   const name = process.env.GIT_AUTHOR_NAME ?? config("user.name");
   const email = process.env.GIT_AUTHOR_EMAIL ?? config("user.email");
   return name !== void 0 && email !== void 0 ? `${name} <${email}>` : "msi-ownership <msi-ownership@localhost>";
+}
+function gitHistory(root) {
+  const git2 = (args) => (0, import_node_child_process4.execFileSync)("git", ["-C", root, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    maxBuffer: 1 << 20
+  });
+  let isTop;
+  return async (files) => {
+    if (files.length === 0) return [];
+    try {
+      isTop ??= (0, import_node_fs5.realpathSync)(git2(["rev-parse", "--show-toplevel"]).trim()) === (0, import_node_fs5.realpathSync)(root);
+      if (!isTop) return [];
+      return git2(["log", "--no-merges", "-n", "30", "--format=%s", "--", ...files]).split("\n").filter((line) => line !== "");
+    } catch {
+      return [];
+    }
+  };
 }
 function parseDate(value) {
   if (value === void 0) return /* @__PURE__ */ new Date();
@@ -11682,6 +11909,7 @@ function registerFix(program2, setStatus) {
       {
         assumePcimApi: options.assumePcimApi === true,
         from: options.from ?? defaultAuthor(options.root),
+        history: gitHistory(options.root),
         date,
         signature: `msi-ownership ${TOOL_VERSION}`
       }
@@ -11697,11 +11925,12 @@ function registerFix(program2, setStatus) {
     setStatus(EXIT_OK);
   });
 }
-var import_node_child_process4, import_promises5, import_node_path8;
+var import_node_child_process4, import_node_fs5, import_promises5, import_node_path8;
 var init_fix2 = __esm({
   "src/commands/fix.ts"() {
     "use strict";
     import_node_child_process4 = require("node:child_process");
+    import_node_fs5 = require("node:fs");
     import_promises5 = require("node:fs/promises");
     import_node_path8 = require("node:path");
     init_fix();
@@ -11727,9 +11956,9 @@ function mergeReports(reports) {
   }
   const seen = /* @__PURE__ */ new Set();
   const drivers = reports.flatMap((report) => report.drivers).filter((driver) => {
-    const key3 = `${driver.unit}\0${driver.driver ?? ""}`;
-    if (seen.has(key3)) return false;
-    seen.add(key3);
+    const key2 = `${driver.unit}\0${driver.driver ?? ""}`;
+    if (seen.has(key2)) return false;
+    seen.add(key2);
     return true;
   }).sort(compareDrivers);
   const summary = summarize(drivers);

@@ -26,9 +26,9 @@ var __export = (target, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key3 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key3) && key3 !== except)
-        __defProp(to, key3, { get: () => from[key3], enumerable: !(desc = __getOwnPropDesc(from, key3)) || desc.enumerable });
+    for (let key2 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key2) && key2 !== except)
+        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
   }
   return to;
 };
@@ -71,11 +71,11 @@ function platformKey() {
   return `${process.platform}-${process.arch}`;
 }
 function loadEmbeddedAddon(name, payloads) {
-  const key3 = platformKey();
-  const payload = payloads[key3];
+  const key2 = platformKey();
+  const payload = payloads[key2];
   if (payload === void 0) {
     throw new Error(
-      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key3}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
+      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, not for ${key2}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`
     );
   }
   const failures = [];
@@ -95,7 +95,7 @@ function loadEmbeddedAddon(name, payloads) {
       failures.push(`${file}: ${error.message}`);
     }
   }
-  throw new Error(`cannot load the bundled ${name} native addon (${key3}): ${failures.join("; ")}`);
+  throw new Error(`cannot load the bundled ${name} native addon (${key2}): ${failures.join("; ")}`);
 }
 function addonDirectories() {
   const user = typeof process.getuid === "function" ? String(process.getuid()) : "user";
@@ -185,7 +185,7 @@ var require_tree_sitter = __commonJS({
 var require_tree_sitter2 = __commonJS({
   "node_modules/tree-sitter/index.js"(exports2, module2) {
     var binding = require_tree_sitter();
-    var { Query, Parser: Parser3, NodeMethods, Tree, TreeCursor, LookaheadIterator } = binding;
+    var { Query, Parser: Parser2, NodeMethods, Tree, TreeCursor, LookaheadIterator } = binding;
     var util = require("util");
     var { rootNode, rootNodeWithOffset, edit } = Tree.prototype;
     Object.defineProperty(Tree.prototype, "rootNode", {
@@ -453,10 +453,10 @@ var require_tree_sitter2 = __commonJS({
         return cursor;
       }
     };
-    var { parse, setLanguage } = Parser3.prototype;
+    var { parse, setLanguage } = Parser2.prototype;
     var languageSymbol = /* @__PURE__ */ Symbol("parser.language");
-    Parser3.prototype.setLanguage = function(language) {
-      if (this instanceof Parser3 && setLanguage) {
+    Parser2.prototype.setLanguage = function(language) {
+      if (this instanceof Parser2 && setLanguage) {
         setLanguage.call(this, language);
       }
       this[languageSymbol] = language;
@@ -465,10 +465,10 @@ var require_tree_sitter2 = __commonJS({
       }
       return this;
     };
-    Parser3.prototype.getLanguage = function(_language) {
+    Parser2.prototype.getLanguage = function(_language) {
       return this[languageSymbol] || null;
     };
-    Parser3.prototype.parse = function(input, oldTree, { bufferSize, includedRanges, progressCallback } = {}) {
+    Parser2.prototype.parse = function(input, oldTree, { bufferSize, includedRanges, progressCallback } = {}) {
       let getText, treeInput = input;
       if (typeof input === "string") {
         const inputString = input;
@@ -477,7 +477,7 @@ var require_tree_sitter2 = __commonJS({
       } else {
         getText = getTextFromFunction;
       }
-      const tree = this instanceof Parser3 && parse ? parse.call(
+      const tree = this instanceof Parser2 && parse ? parse.call(
         this,
         input,
         oldTree,
@@ -947,7 +947,7 @@ var require_tree_sitter2 = __commonJS({
       if (upperCase) name = name[0].toUpperCase() + name.slice(1);
       return name;
     }
-    module2.exports = Parser3;
+    module2.exports = Parser2;
     module2.exports.Query = Query;
     module2.exports.Tree = Tree;
     module2.exports.SyntaxNode = SyntaxNode;
@@ -985,7 +985,31 @@ var require_node = __commonJS({
 function catalogEntry(name) {
   return Object.hasOwn(CATALOG, name) ? CATALOG[name] : void 0;
 }
-var CATALOG, MSI_FLAGS, OTHER_DEVICE_LOOKUPS, DEVM_ACTION_REGISTRARS, PCI_DRIVER_REGISTRARS, CATALOG_NAMES, MSI_NAMES;
+function allocatesMsi(call) {
+  const entry = catalogEntry(call.callee);
+  if (entry?.flagsArg === void 0) return true;
+  const flags = call.args[entry.flagsArg];
+  if (flags === void 0) return true;
+  const names = flags.match(/\b[A-Za-z_]\w*\b/g) ?? [];
+  if (names.some((name) => MSI_FLAGS.includes(name))) return true;
+  return !(names.length > 0 && names.every((name) => INTX_ONLY_FLAGS.has(name)));
+}
+function devmCallback(call) {
+  if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) return void 0;
+  return (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
+}
+function msiKinds(call) {
+  const entry = catalogEntry(call.callee);
+  if (entry?.kinds !== void 0) return entry.kinds;
+  const flags = entry?.flagsArg === void 0 ? void 0 : call.args[entry.flagsArg];
+  const named = (flags?.match(/\b[A-Za-z_]\w*\b/g) ?? []).flatMap((name) => FLAG_KINDS[name] ?? []);
+  return named.length > 0 ? [...new Set(named)] : ["msi", "msix"];
+}
+function releasesKind(release) {
+  const released = msiKinds(release);
+  return (allocation) => msiKinds(allocation).some((kind) => released.includes(kind));
+}
+var CATALOG, MSI_FLAGS, OTHER_DEVICE_LOOKUPS, DEVM_ACTION_REGISTRARS, PCI_DRIVER_REGISTRARS, CATALOG_NAMES, MSI_NAMES, INTX_SETUP_CALLS, INTX_ONLY_FLAGS, FLAG_KINDS;
 var init_catalog = __esm({
   "src/catalog.ts"() {
     "use strict";
@@ -996,18 +1020,18 @@ var init_catalog = __esm({
       pci_enable_device_io: { role: "unmanaged-enable", deviceArg: 0 },
       pci_alloc_irq_vectors: { role: "hybrid-alloc", deviceArg: 0, flagsArg: 3 },
       pci_alloc_irq_vectors_affinity: { role: "hybrid-alloc", deviceArg: 0, flagsArg: 3 },
-      pci_enable_msi: { role: "hybrid-alloc", deviceArg: 0 },
-      pci_enable_msix_range: { role: "hybrid-alloc", deviceArg: 0 },
-      pci_enable_msix_exact: { role: "hybrid-alloc", deviceArg: 0 },
-      pci_enable_msi_range: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-      pci_enable_msi_exact: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-      pci_enable_msix: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
-      pci_enable_msi_block: { role: "hybrid-alloc", deviceArg: 0, legacy: true },
+      pci_enable_msi: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msi"] },
+      pci_enable_msix_range: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msix"] },
+      pci_enable_msix_exact: { role: "hybrid-alloc", deviceArg: 0, kinds: ["msix"] },
+      pci_enable_msi_range: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
+      pci_enable_msi_exact: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
+      pci_enable_msix: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msix"] },
+      pci_enable_msi_block: { role: "hybrid-alloc", deviceArg: 0, legacy: true, kinds: ["msi"] },
       pcim_alloc_irq_vectors: { role: "managed-alloc", deviceArg: 0, flagsArg: 3 },
       pcim_alloc_irq_vectors_affinity: { role: "managed-alloc", deviceArg: 0, flagsArg: 3 },
       pci_free_irq_vectors: { role: "release", deviceArg: 0 },
-      pci_disable_msi: { role: "release", deviceArg: 0 },
-      pci_disable_msix: { role: "release", deviceArg: 0 }
+      pci_disable_msi: { role: "release", deviceArg: 0, kinds: ["msi"] },
+      pci_disable_msix: { role: "release", deviceArg: 0, kinds: ["msix"] }
     };
     MSI_FLAGS = ["PCI_IRQ_MSI", "PCI_IRQ_MSIX", "PCI_IRQ_ALL_TYPES"];
     OTHER_DEVICE_LOOKUPS = [
@@ -1032,16 +1056,58 @@ var init_catalog = __esm({
       const role = CATALOG[name]?.role;
       return role === "hybrid-alloc" || role === "managed-alloc" || role === "release";
     });
+    INTX_SETUP_CALLS = [
+      "request_irq",
+      "request_threaded_irq",
+      "request_any_context_irq",
+      "devm_request_irq",
+      "devm_request_threaded_irq",
+      "devm_request_any_context_irq",
+      "pci_request_irq"
+    ];
+    INTX_ONLY_FLAGS = /* @__PURE__ */ new Set(["PCI_IRQ_INTX", "PCI_IRQ_LEGACY"]);
+    FLAG_KINDS = {
+      PCI_IRQ_MSI: ["msi"],
+      PCI_IRQ_MSIX: ["msix"],
+      PCI_IRQ_ALL_TYPES: ["msi", "msix"]
+    };
   }
 });
 
 // src/parse/facts.ts
-var EXIT_NODE, ENTRY_NODE;
+var EXIT_NODE, ENTRY_NODE, SUCCESS_RETURN;
 var init_facts = __esm({
   "src/parse/facts.ts"() {
     "use strict";
     EXIT_NODE = 1;
     ENTRY_NODE = 0;
+    SUCCESS_RETURN = -2;
+  }
+});
+
+// src/parse/pure.ts
+function isPure(node) {
+  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
+  return node.descendantsOfType("call_expression").every((call) => {
+    const name = call.childForFieldName("function")?.text ?? "";
+    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
+  });
+}
+var PURE_CALLS;
+var init_pure = __esm({
+  "src/parse/pure.ts"() {
+    "use strict";
+    PURE_CALLS = /* @__PURE__ */ new Set([
+      "test_bit",
+      "pci_get_drvdata",
+      "dev_get_drvdata",
+      "to_pci_dev",
+      "container_of",
+      "netdev_priv",
+      "pci_dev_msi_enabled",
+      "mtk_wed_device_active",
+      "pci_dev_id"
+    ]);
   }
 });
 
@@ -1245,15 +1311,37 @@ function pciDriver(variable, list, line) {
   return driver;
 }
 function statementSpan(call) {
-  const statement = call.parent;
-  if (statement?.type !== "expression_statement") return void 0;
+  const expression = call.parent;
+  if (expression?.type !== "expression_statement") return void 0;
+  let statement = expression;
+  let body = expression;
+  if (body.parent?.type === "compound_statement" && body.parent.namedChildren.filter((child) => child.type !== "comment").length === 1)
+    body = body.parent;
+  const guard = body.parent;
+  if (guard?.type === "else_clause" && guard.namedChildren.filter((child) => child.type !== "comment").length === 1) {
+    const span2 = spanOf(guard);
+    const keyword = guard.firstChild;
+    span2.ownLines &&= keyword !== null && (guard.previousSibling?.endPosition.row ?? -1) < keyword.startPosition.row;
+    span2.sole = false;
+    span2.guarded = true;
+    return span2;
+  }
+  if (guard?.type === "if_statement" && guard.childForFieldName("consequence")?.id === body.id && guard.childForFieldName("alternative") === null && isPure(guard.childForFieldName("condition") ?? guard))
+    statement = guard;
+  const span = spanOf(statement);
+  if (statement !== expression) span.guarded = true;
+  return span;
+}
+function spanOf(statement) {
   const container = statement.parent;
   const siblings = container?.namedChildren.filter((child) => child.type !== "comment") ?? [];
-  const sole = container?.type === "labeled_statement" || container?.type === "if_statement" || container?.type === "else_clause" || siblings.length === 1;
+  let following = container?.type === "labeled_statement" ? container.nextNamedSibling : null;
+  while (following?.type === "comment") following = following.nextNamedSibling;
+  const sole = container?.type === "labeled_statement" && following === null || container?.type === "if_statement" || container?.type === "else_clause" || siblings.length === 1;
   const previous = statement.previousSibling;
   const next = statement.nextSibling;
   const ownLines = (previous === null || previous.endPosition.row < statement.startPosition.row) && (next === null || next.startPosition.row > statement.endPosition.row);
-  return {
+  const span = {
     startByte: statement.startIndex,
     endByte: statement.endIndex,
     line: statement.startPosition.row + 1,
@@ -1261,13 +1349,16 @@ function statementSpan(call) {
     ownLines,
     sole
   };
+  if (siblings.length === 1 && container?.parent?.type === "function_definition") span.wholeBody = true;
+  return span;
 }
-var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, STRUCT_DECLARATION, IDENTIFIER, CALLEE, MAX_NESTING, NestingError, Extractor;
+var KEPT, STATEMENTS, PREPROC_ALTERNATIVES, DEVM_REGISTRARS, LOOKUPS, PM_OPS_MACRO, REGISTRATION, STRUCT_DECLARATION, IDENTIFIER, CALLEE, DEAD_POINTER, OPERAND, CONSTANT_FALSE, SUCCESS, PCI_DEV_DECLARATION, BLANK, MAX_NESTING, NestingError, Extractor;
 var init_extract = __esm({
   "src/parse/extract.ts"() {
     "use strict";
     init_catalog();
     init_facts();
+    init_pure();
     init_text();
     KEPT = [
       "function_definition",
@@ -1319,6 +1410,12 @@ var init_extract = __esm({
     STRUCT_DECLARATION = /\bstruct\s+(pci_driver|dev_pm_ops)\s+\w/g;
     IDENTIFIER = /\b[A-Za-z_]\w*\b/g;
     CALLEE = /^([A-Za-z_]\w*)\s*\(/;
+    DEAD_POINTER = /\bPTR_IF\s*\(\s*(?:false|0)\s*,\s*&?\s*([A-Za-z_]\w*)\s*\)/g;
+    OPERAND = /(?:[=,(&?:)]|\breturn)\s*([A-Za-z_]\w*)\s*(?=[,;)}\]:])/g;
+    CONSTANT_FALSE = /^if\s*\(\s*(?:0|false)\s*\)$/;
+    SUCCESS = /^return\s*(?:\(\s*0\s*\)|0)?\s*;$/;
+    PCI_DEV_DECLARATION = /\bstruct\s+pci_dev\s*\*\s*(?:const\s+)?([A-Za-z_]\w*)\s*(=\s*([^;,]*))?/g;
+    BLANK = (match) => " ".repeat(match.length);
     MAX_NESTING = 1e3;
     NestingError = class extends Error {
       constructor() {
@@ -1336,6 +1433,8 @@ var init_extract = __esm({
           pmOps: [],
           registeredDrivers: [],
           otherDeviceFields: [],
+          valueRefs: {},
+          deadRefs: [],
           parseErrors: 0
         };
         for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
@@ -1360,8 +1459,27 @@ var init_extract = __esm({
         this.topLevel(top);
         this.structDeclarations(root);
         this.textFacts();
+        this.valueReferences();
         this.facts.otherDeviceFields = [...this.otherDeviceFields].sort();
         return this.facts;
+      }
+      /** FileFacts.valueRefs and deadRefs, from the code without comments and literals. */
+      valueReferences() {
+        const dead = /* @__PURE__ */ new Set();
+        const code = replaceNonCode(this.source, { literals: true }, BLANK).replace(
+          DEAD_POINTER,
+          (match, name) => {
+            dead.add(name);
+            return " ".repeat(match.length);
+          }
+        );
+        const refs = /* @__PURE__ */ Object.create(null);
+        for (const match of code.matchAll(OPERAND)) {
+          const name = match[1];
+          refs[name] = (refs[name] ?? 0) + 1;
+        }
+        this.facts.valueRefs = { ...refs };
+        this.facts.deadRefs = [...dead].filter((name) => refs[name] === void 0).sort();
       }
       position(index) {
         let low = 0;
@@ -1474,6 +1592,8 @@ var init_extract = __esm({
           return;
         }
         const header = this.source.slice(light.start, body.start);
+        const nameAt = stripComments(header).search(new RegExp(`\\b${name}\\s*\\(`));
+        const namePosition = this.position(light.start + Math.max(0, nameAt));
         this.fnIndex = this.facts.functions.length;
         this.call = [-1, -1];
         this.succ = [[], []];
@@ -1486,17 +1606,39 @@ var init_extract = __esm({
           isStatic: /\bstatic\b/.test(stripComments(header)),
           line: this.position(light.start).line,
           endLine: this.position(light.end).line,
+          nameLine: namePosition.line,
+          nameColumn: namePosition.column,
           flow: { call: [], succ: [] },
           otherDeviceLocals: []
         });
-        const first = this.statement(body, EXIT_NODE);
+        const first = this.statement(body, this.newNode(SUCCESS_RETURN, [EXIT_NODE]));
         this.succ[ENTRY_NODE] = [first];
+        this.otherDeviceVariables(header, this.text(body));
         const facts = this.facts.functions[this.fnIndex];
         if (facts !== void 0) {
           facts.flow = { call: this.call, succ: this.succ };
           facts.otherDeviceLocals = [...this.otherDeviceLocals].sort();
         }
         this.fnIndex = -1;
+      }
+      /**
+       * In a function handed a `struct pci_dev *`, a local `struct pci_dev *` set from anything but
+       * that parameter is another device (a second PCI function, a parent port): its vectors are
+       * not the probed device's.
+       */
+      otherDeviceVariables(header, body) {
+        const parameters = new Set([...stripComments(header).matchAll(PCI_DEV_DECLARATION)].map((m) => m[1]));
+        if (parameters.size === 0) return;
+        const code = stripComments(body);
+        for (const match of code.matchAll(PCI_DEV_DECLARATION)) {
+          const local = match[1];
+          if (parameters.has(local)) continue;
+          const values = match[3] === void 0 ? [] : [match[3]];
+          for (const assignment of code.matchAll(new RegExp(`(?<![\\w.>])${local}\\s*=(?!=)\\s*([^;]*);`, "g")))
+            values.push(assignment[1]);
+          const fromParameter = (value) => parameters.has(value.replace(/^\s*\([^()]*\)\s*/, "").trim());
+          if (values.length > 0 && !values.every(fromParameter)) this.otherDeviceLocals.add(local);
+        }
       }
       // ---- flow graph -------------------------------------------------------------------------
       newNode(callIndex, next) {
@@ -1561,8 +1703,10 @@ var init_extract = __esm({
             const { head, body } = this.splitAtHead(light);
             const consequence = body.filter((child) => child.type !== "else_clause");
             const alternative = body.find((child) => child.type === "else_clause");
-            const thenEntry = this.sequence(consequence, next);
             const elseEntry = alternative === void 0 ? next : this.sequence(alternative.children, next);
+            if (CONSTANT_FALSE.test(this.source.slice(light.start, this.headEnd(light)).replace(/\s+/g, " ")))
+              return elseEntry;
+            const thenEntry = this.sequence(consequence, next);
             return this.expressions(head, this.newNode(-1, [thenEntry, elseEntry]));
           }
           case "while_statement":
@@ -1607,7 +1751,10 @@ var init_extract = __esm({
             return this.expressions(calls, dispatch);
           }
           case "return_statement":
-            return this.expressions(light.children, EXIT_NODE);
+            return this.expressions(
+              light.children,
+              SUCCESS.test(stripComments(this.text(light)).replace(/\s+/g, " ").trim()) ? this.newNode(SUCCESS_RETURN, [EXIT_NODE]) : EXIT_NODE
+            );
           case "goto_statement": {
             const label = /goto\s+(\w+)/.exec(this.text(light))?.[1] ?? "";
             return this.labelNode(label);
@@ -1807,7 +1954,7 @@ function keyPrefix() {
 }
 function extractorDigest() {
   if (true) {
-    return "ed525f4e1bb54a51";
+    return "092ba4110dd1ccab";
   }
   const src = new URL("../", __msiOwnershipBundleUrl);
   const parseDir = new URL("parse/", src);
@@ -1836,9 +1983,9 @@ function decodeEntry(hash, entry) {
   if (newline < 0) {
     return void 0;
   }
-  const [header, format, key3, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
+  const [header, format, key2, bodyHash] = entry.subarray(0, newline).toString("latin1").split(" ");
   const body = entry.subarray(newline + 1);
-  if (header !== HEADER || format !== String(FACTS_FORMAT) || key3 !== hash || bodyHash !== sha2562(body)) {
+  if (header !== HEADER || format !== String(FACTS_FORMAT) || key2 !== hash || bodyHash !== sha2562(body)) {
     return void 0;
   }
   try {
@@ -2743,13 +2890,13 @@ function parseBatch(batch, cache, warnings = []) {
     (input) => input.shifts?.length ? contentHash(Buffer.concat([input.source, Buffer.from(`\0${input.shifts.join(",")}`)])) : contentHash(input.source)
   );
   const results = inputs.map((input, index) => {
-    const key3 = keys[index];
-    const cached = cache.get(key3, input.path);
+    const key2 = keys[index];
+    const cached = cache.get(key2, input.path);
     if (cached !== void 0) return cached;
     const result = parseOne(input.path, input.source);
     if (isParseFailure(result)) return result;
     const facts = remapOffsets(result, input.shifts ?? []);
-    cache.set(key3, facts);
+    cache.set(key2, facts);
     return facts;
   });
   return { results, keys, cacheHits: cache.stats.hits - hitsBefore, warnings };
@@ -2887,7 +3034,7 @@ var init_shared = __esm({
 });
 
 // src/report/types.ts
-var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION;
+var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION, TEARDOWN_PATHS;
 var init_types = __esm({
   "src/report/types.ts"() {
     "use strict";
@@ -2905,6 +3052,85 @@ var init_types = __esm({
       "converted-double-release",
       "implicit-managed"
     ];
+    TEARDOWN_PATHS = /* @__PURE__ */ new Set(["remove", "probe-error", "devm-action"]);
+  }
+});
+
+// src/report/evidence.ts
+function markdownStyle(link) {
+  return {
+    code: (text) => `\`${text.replace(/`/g, "'")}\``,
+    location: (file, line, label) => {
+      const url = link(file, line);
+      const text = label.replace(/[\\[\]<>|`*]/g, (c) => `\\${c}`);
+      return url === void 0 ? text : `[${text}](${url})`;
+    }
+  };
+}
+function codeWords(text, style) {
+  return text.replace(
+    /(\.[a-z_]+\b|\b[A-Za-z_]\w*\(\)|\b[a-z0-9]+(?:_[a-z0-9]+)+\b)/g,
+    (word) => style.code(word)
+  );
+}
+function callee(step) {
+  return `${/^\s*([A-Za-z_]\w*)/.exec(step.text)?.[1] ?? step.text}()`;
+}
+function stepLine(step, style, relativeTo) {
+  const dir = relativeTo.slice(0, relativeTo.lastIndexOf("/") + 1);
+  const label = `${step.file.startsWith(dir) ? step.file.slice(dir.length) : step.file}:${step.line}`;
+  const at = style.location(step.file, step.line, label);
+  const inFunction = `in ${style.code(`${step.function}()`)}`;
+  switch (step.role) {
+    case "managed-enable":
+      return `managed by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "unmanaged-enable":
+      return `enabled, unmanaged, by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "hybrid-alloc":
+      return `vectors allocated by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "managed-alloc":
+      return `vectors allocated, devres-managed, by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "release":
+      return `released by ${style.code(callee(step))} at ${at} ${inFunction}`;
+    case "call":
+      return `${style.code(`${step.function}()`)} calls ${style.code(callee(step))} at ${at}`;
+    case "entry": {
+      const what = step.text.replace(/^\s*[A-Za-z_]\w*\(\) is /, "");
+      const head = `${style.code(`${step.function}()`)} at ${at} is ${codeWords(what, style)}`;
+      if (step.path === void 0 || TEARDOWN_PATHS.has(step.path)) {
+        return step.path === "probe-error" ? `${head}, on its error path after the allocation` : head;
+      }
+      const needed = NEEDED[step.path];
+      return `also reached: ${head}, where the release is needed${needed === void 0 ? "" : ` (${needed})`}`;
+    }
+  }
+}
+function evidenceLines(finding, style = PLAIN_STYLE) {
+  const lines = finding.evidence.map((step) => stepLine(step, style, finding.file));
+  if (TEARDOWN_RULES.has(finding.ruleId) && finding.evidence.length > 0) {
+    const releaseAt = finding.evidence.findIndex((step) => step.role === "release");
+    if (releaseAt >= 0) lines.splice(releaseAt + 1, 0, "released again by devres at detach (a no-op today)");
+  }
+  return lines;
+}
+var PLAIN_STYLE, TEARDOWN_RULES, NEEDED;
+var init_evidence = __esm({
+  "src/report/evidence.ts"() {
+    "use strict";
+    init_types();
+    PLAIN_STYLE = {
+      code: (text) => text,
+      location: (_file, _line, label) => label
+    };
+    TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
+    NEEDED = {
+      "re-allocation": "an allocation or INTx setup follows the release there",
+      "probe-continues": "probe goes on to succeed after the release",
+      shutdown: "devres does not run at shutdown",
+      suspend: "the vectors are set up again on resume",
+      runtime: "the next open, reset or DRIVER_OK allocates again",
+      unknown: "the analysis cannot see its callers"
+    };
   }
 });
 
@@ -2999,14 +3225,13 @@ function location(file, line, link) {
   const label = `\`${inert(file)}:${line}\``;
   return url === void 0 ? label : `[${label}](${url})`;
 }
-function evidenceLine(step, link) {
-  return `${location(step.file, step.line, link)} in \`${inert(step.function)}\`: \`${inert(step.text)}\` (${step.role})`;
-}
 function findingMessage(finding, link, suggestion, positioned) {
   const head = positioned ? `**${finding.ruleId}**: ${finding.message}` : `${location(finding.file, finding.line, link)} **${finding.ruleId}**: ${finding.message}`;
   const parts = [head];
   if (finding.evidence.length > 0) {
-    parts.push(finding.evidence.map((step) => `  - ${evidenceLine(step, link)}`).join("\n"));
+    parts.push(
+      evidenceLines(finding, markdownStyle(link)).map((line) => `  - ${line}`).join("\n")
+    );
   }
   if (suggestion !== void 0) {
     parts.push(`${finding.fix.description}
@@ -3040,18 +3265,9 @@ function violationFor(finding, input) {
     line: finding.line
   };
 }
-function driverEvidence(driver) {
-  const seen = /* @__PURE__ */ new Set();
-  const steps = [];
-  for (const finding of driver.findings) {
-    for (const step of finding.evidence) {
-      const key3 = `${step.file}:${step.line}:${step.role}`;
-      if (seen.has(key3)) continue;
-      seen.add(key3);
-      steps.push(step);
-    }
-  }
-  return steps;
+function driverEvidence(driver, link) {
+  const lines = driver.findings.flatMap((finding) => evidenceLines(finding, markdownStyle(link)));
+  return [...new Set(lines)];
 }
 function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -3076,1790 +3292,59 @@ function summaryMarkdown(drivers, link, treeWide) {
     for (const driver of group) {
       const name = driver.driver === void 0 ? driver.module : `${driver.module}, ${driver.driver}`;
       lines.push(`- **${inert(driver.unit)}** (\`${inert(name)}\`)`);
-      for (const step of driverEvidence(driver)) lines.push(`  - ${evidenceLine(step, link)}`);
+      for (const line of driverEvidence(driver, link)) lines.push(`  - ${line}`);
     }
   }
   if (treeWide !== void 0) lines.push("", treeWideLine(treeWide));
   return lines.join("\n");
 }
+function withinMainComment(violations, markdown) {
+  let used = markdown?.length ?? 0;
+  const kept = [];
+  const left = [];
+  for (const violation of violations) {
+    const cost = violation.file === void 0 ? violation.message.length + TABLE_ROW : 0;
+    if (left.length === 0 && used + cost <= MAIN_COMMENT_BUDGET - 2 * TABLE_ROW) {
+      used += cost;
+      kept.push(violation);
+    } else if (cost === 0) kept.push(violation);
+    else left.push(violation);
+  }
+  if (left.length === 0) return kept;
+  return [
+    ...kept,
+    {
+      kind: left.some((violation) => violation.kind === "fail") ? "fail" : "warn",
+      message: `${plural(left.length, "more finding")} outside the diff ${left.length === 1 ? "is" : "are"} not listed: GitHub takes at most 65,536 characters in a comment. The report has every one (\`npx msi-ownership check\`).`
+    }
+  ];
+}
 function planReview(input) {
   const drivers = touchedDrivers(input.report, input.changedFiles);
+  const markdown = summaryMarkdown(drivers, input.link, input.treeWide);
   const violations = findingsToPost(drivers, input.options.failOn).map(
     (finding) => violationFor(finding, input)
   );
-  return { violations, markdown: summaryMarkdown(drivers, input.link, input.treeWide) };
+  return { violations: withinMainComment(violations, markdown), markdown };
 }
-var STATUS_MEANING;
+var STATUS_MEANING, MAIN_COMMENT_BUDGET, TABLE_ROW;
 var init_review = __esm({
   "src/danger/review.ts"() {
     "use strict";
+    init_evidence();
     init_summary();
     init_shared();
     init_types();
     STATUS_MEANING = {
-      "double-release": "managed device, hybrid allocation and an explicit release on a teardown path: the vectors are freed twice",
-      "converted-double-release": "`pcim_alloc_irq_vectors()` and an explicit release: the vectors are freed twice",
+      "double-release": "managed device, hybrid allocation and an explicit release on a teardown path, redundant with the release devres makes at detach",
+      "converted-double-release": "`pcim_alloc_irq_vectors()` and an explicit release, redundant with devres' own",
       "implicit-managed": "managed device, hybrid allocation, no explicit release: relies on the hidden devres cleanup that upstream removes",
       unmanaged: "the device is enabled with `pci_enable_device*()`",
       converted: "`pcim_alloc_irq_vectors()`, no explicit release",
       "no-msi": "no MSI/MSI-X allocation"
     };
-  }
-});
-
-// src/fix/message.ts
-var init_message = __esm({
-  "src/fix/message.ts"() {
-    "use strict";
-  }
-});
-
-// src/fix/patch.ts
-var init_patch = __esm({
-  "src/fix/patch.ts"() {
-    "use strict";
-  }
-});
-
-// src/rules/converted-double-release.ts
-var convertedDoubleRelease;
-var init_converted_double_release = __esm({
-  "src/rules/converted-double-release.ts"() {
-    "use strict";
-    convertedDoubleRelease = {
-      id: "msi-converted-double-release",
-      severity: "error",
-      status: "converted-double-release",
-      title: "Vectors from pcim_alloc_irq_vectors() are also released explicitly",
-      rationale: "pcim_alloc_irq_vectors() hands the vectors to devres, which frees them when the driver detaches. The explicit release on this teardown path frees them a first time; devres frees them again.",
-      example: [
-        "	ret = pcim_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
-        "	...",
-        "static void foo_remove(struct pci_dev *pdev)",
-        "{",
-        "	pci_free_irq_vectors(pdev);	/* devres frees them again */",
-        "}"
-      ].join("\n"),
-      fix: "Drop the explicit release: devres owns the vectors."
-    };
-  }
-});
-
-// src/rules/double-release.ts
-var doubleRelease;
-var init_double_release = __esm({
-  "src/rules/double-release.ts"() {
-    "use strict";
-    doubleRelease = {
-      id: "msi-double-release",
-      severity: "error",
-      status: "double-release",
-      title: "MSI vectors of a managed device are released twice",
-      rationale: "The device is enabled with pcim_enable_device(), so pci_alloc_irq_vectors() (and the older pci_enable_msi*() allocators) registered a devres action that frees the vectors when the driver detaches: after remove(), or when probe() fails. The explicit release on this teardown path frees them a first time; devres frees them again.",
-      example: [
-        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
-        "{",
-        "	ret = pcim_enable_device(pdev);",
-        "	...",
-        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
-        "	...",
-        "}",
-        "",
-        "static void foo_remove(struct pci_dev *pdev)",
-        "{",
-        "	pci_free_irq_vectors(pdev);	/* devres frees them again */",
-        "}"
-      ].join("\n"),
-      fix: "Drop the explicit release on the teardown path and allocate with pcim_alloc_irq_vectors() where the tree has it, so the ownership is explicit; or enable the device with pci_enable_device() if the driver wants to manage the vectors itself."
-    };
-  }
-});
-
-// src/rules/implicit-managed.ts
-var implicitManaged;
-var init_implicit_managed = __esm({
-  "src/rules/implicit-managed.ts"() {
-    "use strict";
-    implicitManaged = {
-      id: "msi-implicit-managed",
-      severity: "warning",
-      status: "implicit-managed",
-      title: "MSI vectors rely on the hidden devres cleanup of pcim_enable_device()",
-      rationale: "The device is enabled with pcim_enable_device() and its vectors come from a hybrid allocator (pci_alloc_irq_vectors(), pci_enable_msi*()), which is devres-managed only because the device is. Nothing in the driver releases them: it relies on that hidden behaviour, which upstream is removing in favour of pcim_alloc_irq_vectors(). Once it is gone, the vectors leak at every unbind.",
-      example: [
-        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
-        "{",
-        "	ret = pcim_enable_device(pdev);",
-        "	...",
-        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);	/* freed by devres, silently */",
-        "}"
-      ].join("\n"),
-      fix: "Allocate with pcim_alloc_irq_vectors() (same arguments), which says that devres owns the vectors; on trees that do not have it yet, nothing is wrong today, but the driver must be converted before the hybrid behaviour is removed."
-    };
-  }
-});
-
-// src/rules/index.ts
-var init_rules = __esm({
-  "src/rules/index.ts"() {
-    "use strict";
-    init_converted_double_release();
-    init_double_release();
-    init_implicit_managed();
-  }
-});
-
-// src/fix/edits.ts
-function convertFix(file, call, pcimAllocIrqVectors) {
-  const description = implicitManaged.fix;
-  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
-  if (!pcimAllocIrqVectors || renamed === void 0) return { description, edits: [] };
-  return {
-    description,
-    edits: [
-      {
-        file,
-        startLine: call.line,
-        startColumn: call.column,
-        endLine: call.line,
-        endColumn: call.column + call.callee.length,
-        replacement: renamed
-      }
-    ]
-  };
-}
-function removeReleaseFix(file, call) {
-  const description = `Remove ${call.callee}(): devres releases the vectors when the driver detaches.`;
-  const statement = call.statement;
-  if (statement === void 0 || !statement.ownLines || statement.sole || call.devmAction === true) {
-    return { description, edits: [] };
-  }
-  const edit = {
-    file,
-    startLine: statement.line,
-    startColumn: 1,
-    endLine: statement.endLine + 1,
-    endColumn: 1,
-    replacement: ""
-  };
-  return { description, edits: [edit] };
-}
-var RENAMEABLE_ALLOCATORS;
-var init_edits = __esm({
-  "src/fix/edits.ts"() {
-    "use strict";
-    init_rules();
-    RENAMEABLE_ALLOCATORS = {
-      pci_alloc_irq_vectors: "pcim_alloc_irq_vectors",
-      pci_alloc_irq_vectors_affinity: "pcim_alloc_irq_vectors_affinity"
-    };
-  }
-});
-
-// src/model/findings.ts
-function fingerprintOf(parts) {
-  return (0, import_node_crypto3.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
-}
-function buildFindings(model, driver) {
-  const findings = [];
-  const occurrences = /* @__PURE__ */ new Map();
-  const push = (rule, at, message, evidence, fix) => {
-    const call = model.graph.call(at);
-    const fnName = call.fn >= 0 ? model.graph.fn({ file: at.file, fn: call.fn }).name : "";
-    const identity = [
-      rule.id,
-      model.input.unit,
-      driver.driver ?? "",
-      model.graph.path(at.file),
-      fnName,
-      call.callee,
-      call.args[0] ?? ""
-    ];
-    const base = identity.join("\0");
-    const occurrence = occurrences.get(base) ?? 0;
-    occurrences.set(base, occurrence + 1);
-    findings.push({
-      ruleId: rule.id,
-      severity: rule.severity,
-      file: model.graph.path(at.file),
-      line: call.line,
-      column: call.column,
-      message,
-      evidence,
-      fingerprint: fingerprintOf([...identity, String(occurrence)]),
-      fix
-    });
-  };
-  for (const device of driver.devices) {
-    const enable = device.managedEnable[0];
-    const teardown = device.releases.filter((release) => release.kind === "teardown");
-    const enableEvidence = enable === void 0 ? [] : [model.evidence(enable)];
-    const where = (ref) => {
-      const call = model.graph.call(ref);
-      return `${model.graph.path(ref.file)}:${call.line}`;
-    };
-    if (device.status === "double-release" || device.status === "converted-double-release") {
-      const converted = device.status === "converted-double-release";
-      const alloc = (converted ? device.managedAllocs : device.hybridAllocs)[0];
-      const allocCall = model.graph.call(alloc);
-      for (const release of teardown) {
-        const call = model.graph.call(release.call);
-        const owner = converted ? `${allocCall.callee}() (${where(alloc)}) hands them to devres` : `the device is enabled with pcim_enable_device() (${enable === void 0 ? "?" : where(enable)}), so ${allocCall.callee}() (${where(alloc)}) made them devres-managed`;
-        const message = `${call.callee}() ${REACH_WORDS[release.reach.kind]} releases MSI vectors that devres releases again at detach: ${owner}`;
-        const evidence = [
-          ...converted ? [] : enableEvidence,
-          model.evidence(alloc),
-          ...model.reachEvidence(release.reach),
-          model.evidence(release.call)
-        ];
-        push(
-          converted ? convertedDoubleRelease : doubleRelease,
-          release.call,
-          message,
-          evidence,
-          removeReleaseFix(model.graph.path(release.call.file), model.graph.call(release.call))
-        );
-      }
-    } else if (device.status === "implicit-managed") {
-      for (const alloc of device.hybridAllocs) {
-        const call = model.graph.call(alloc);
-        const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() (${enable === void 0 ? "?" : where(enable)}) and nothing releases them: the driver relies on the hidden devres cleanup; use pcim_alloc_irq_vectors()`;
-        push(
-          implicitManaged,
-          alloc,
-          message,
-          [...enableEvidence, model.evidence(alloc)],
-          convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors)
-        );
-      }
-    }
-  }
-  return findings.sort(
-    (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
-  );
-}
-var import_node_crypto3, REACH_WORDS;
-var init_findings = __esm({
-  "src/model/findings.ts"() {
-    "use strict";
-    import_node_crypto3 = require("node:crypto");
-    init_edits();
-    init_rules();
-    REACH_WORDS = {
-      remove: "on the remove path",
-      shutdown: "on the shutdown path",
-      "devm-action": "in a devm action run at detach",
-      probe: "on a probe error path after the allocation",
-      indirect: "in teardown code called through a pointer",
-      pm: "in a PM callback"
-    };
-  }
-});
-
-// src/model/graph.ts
-var ModuleGraph;
-var init_graph = __esm({
-  "src/model/graph.ts"() {
-    "use strict";
-    init_facts();
-    ModuleGraph = class {
-      constructor(files) {
-        this.files = files;
-        this.nodeOfCall = files.map(() => /* @__PURE__ */ new Map());
-        this.callsOfFunction = /* @__PURE__ */ new Map();
-        files.forEach((file, fileIndex) => {
-          file.functions.forEach((fn, fnIndex) => {
-            const list = this.byName.get(fn.name) ?? [];
-            list.push({ file: fileIndex, fn: fnIndex });
-            this.byName.set(fn.name, list);
-            fn.flow.call.forEach((call, node) => {
-              if (call >= 0) this.nodeOfCall[fileIndex].set(call, node);
-            });
-          });
-          file.calls.forEach((call, callIndex) => {
-            if (call.fn < 0) return;
-            const key3 = `${fileIndex}:${call.fn}`;
-            const list = this.callsOfFunction.get(key3) ?? [];
-            list.push(callIndex);
-            this.callsOfFunction.set(key3, list);
-          });
-        });
-      }
-      files;
-      byName = /* @__PURE__ */ new Map();
-      nodeOfCall;
-      callsOfFunction;
-      predecessors = /* @__PURE__ */ new Map();
-      fn(ref) {
-        return this.files[ref.file].functions[ref.fn];
-      }
-      call(ref) {
-        return this.files[ref.file].calls[ref.call];
-      }
-      path(file) {
-        return this.files[file].path;
-      }
-      /** The definitions a name refers to when used in `fromFile`. */
-      resolve(name, fromFile) {
-        const candidates = this.byName.get(name);
-        if (candidates === void 0) return [];
-        const local = candidates.filter((ref) => ref.file === fromFile);
-        if (local.length > 0) return local;
-        return candidates.filter((ref) => !this.fn(ref).isStatic);
-      }
-      /** Every function of the module. */
-      *functions() {
-        for (let file = 0; file < this.files.length; file++) {
-          const count = this.files[file].functions.length;
-          for (let fn = 0; fn < count; fn++) yield { file, fn };
-        }
-      }
-      /** Call sites inside a function, in source order. */
-      callsIn(ref) {
-        return (this.callsOfFunction.get(`${ref.file}:${ref.fn}`) ?? []).map((call) => ({
-          file: ref.file,
-          call
-        }));
-      }
-      /** The flow node of a call site, or undefined for calls outside the flow (devm callbacks). */
-      nodeOf(ref) {
-        return this.nodeOfCall[ref.file].get(ref.call);
-      }
-      preds(ref) {
-        const key3 = `${ref.file}:${ref.fn}`;
-        let preds = this.predecessors.get(key3);
-        if (preds === void 0) {
-          const { succ } = this.fn(ref).flow;
-          preds = succ.map(() => []);
-          succ.forEach((targets, from) => {
-            for (const to of targets) preds[to]?.push(from);
-          });
-          this.predecessors.set(key3, preds);
-        }
-        return preds;
-      }
-      /**
-       * Walks the flow of `ref` from `start` (exclusive), forwards or backwards, and returns the
-       * call nodes met, plus whether the function's exit (forwards) or entry (backwards) is met.
-       */
-      walk(ref, start, direction) {
-        const flow = this.fn(ref).flow;
-        const edges = direction === "forward" ? flow.succ : this.preds(ref);
-        const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;
-        const seen = /* @__PURE__ */ new Set([start]);
-        const stack = [...edges[start] ?? []];
-        const calls = [];
-        let boundary = false;
-        while (stack.length > 0) {
-          const node = stack.pop();
-          if (seen.has(node)) continue;
-          seen.add(node);
-          if (node === boundaryNode) {
-            boundary = true;
-            continue;
-          }
-          const call = flow.call[node];
-          if (call >= 0) calls.push(call);
-          for (const next of edges[node] ?? []) stack.push(next);
-        }
-        return { calls, boundary };
-      }
-    };
-  }
-});
-
-// src/model/ownership.ts
-function key(ref) {
-  return "call" in ref ? `${ref.file}/${ref.call}` : `${ref.file}:${ref.fn}`;
-}
-function allocatesMsi(call) {
-  const entry = catalogEntry(call.callee);
-  if (entry?.flagsArg === void 0) return true;
-  const flags = call.args[entry.flagsArg];
-  if (flags === void 0) return true;
-  const names = flags.match(/\b[A-Za-z_]\w*\b/g) ?? [];
-  if (names.some((name) => MSI_FLAGS.includes(name))) return true;
-  return !(names.length > 0 && names.every((name) => INTX_ONLY_FLAGS.has(name)));
-}
-function analyseModule(input, traits) {
-  return new ModuleOwnership(input, traits).analyse();
-}
-var TEARDOWN_EVIDENCE, INTX_ONLY_FLAGS, MAX_CALL_DEPTH, ModuleOwnership;
-var init_ownership = __esm({
-  "src/model/ownership.ts"() {
-    "use strict";
-    init_catalog();
-    init_types();
-    init_findings();
-    init_graph();
-    TEARDOWN_EVIDENCE = [
-      "remove",
-      "shutdown",
-      "devm-action",
-      "probe",
-      "indirect",
-      "pm"
-    ];
-    INTX_ONLY_FLAGS = /* @__PURE__ */ new Set(["PCI_IRQ_INTX", "PCI_IRQ_LEGACY"]);
-    MAX_CALL_DEPTH = 12;
-    ModuleOwnership = class {
-      constructor(input, traits) {
-        this.input = input;
-        this.traits = traits;
-        this.graph = new ModuleGraph(input.files);
-        this.otherDeviceFields = new Set(input.files.flatMap((file) => file.otherDeviceFields));
-      }
-      input;
-      traits;
-      graph;
-      allocatesMemo = /* @__PURE__ */ new Map();
-      otherDeviceFields;
-      /** The pci_dev a catalog call acts on: the probed device, or `other:NAME` for a looked-up one. */
-      deviceOf(ref) {
-        const call = this.graph.call(ref);
-        const entry = catalogEntry(call.callee);
-        const argument = call.args[entry?.deviceArg ?? 0] ?? "";
-        const names = argument.match(/\b[A-Za-z_]\w*\b/g) ?? [];
-        const last = names.at(-1);
-        if (last === void 0) return "probed";
-        const locals = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).otherDeviceLocals : [];
-        if (names.length === 1 && locals.includes(last)) return `other:${last}`;
-        if (names.length > 1 && this.otherDeviceFields.has(last)) return `other:${last}`;
-        return "probed";
-      }
-      isAlloc(call) {
-        return call.role === "hybrid-alloc" || call.role === "managed-alloc";
-      }
-      /** Whether calling this function may allocate vectors, directly or through its callees. */
-      allocates(ref, depth = 0) {
-        const k = key(ref);
-        const memo = this.allocatesMemo.get(k);
-        if (memo !== void 0) return memo;
-        this.allocatesMemo.set(k, false);
-        let result = false;
-        for (const callRef of this.graph.callsIn(ref)) {
-          const call = this.graph.call(callRef);
-          if (this.isAlloc(call) || depth < MAX_CALL_DEPTH && this.graph.resolve(call.callee, ref.file).some((callee) => this.allocates(callee, depth + 1))) {
-            result = true;
-            break;
-          }
-        }
-        this.allocatesMemo.set(k, result);
-        return result;
-      }
-      /** A call node allocates: an allocator itself, or a call to a function that does. */
-      nodeAllocates(fnRef, callIndex, msiOnly) {
-        const call = this.graph.call({ file: fnRef.file, call: callIndex });
-        if (this.isAlloc(call)) return !msiOnly || allocatesMsi(call);
-        if (call.role !== void 0) return false;
-        return this.graph.resolve(call.callee, fnRef.file).some((callee) => this.allocates(callee));
-      }
-      /** Whether an allocation may run after `node` of the function at the end of `chain`. */
-      allocationFollows(fnRef, node, chain) {
-        const { calls, boundary } = this.graph.walk(fnRef, node, "forward");
-        if (calls.some((call) => this.nodeAllocates(fnRef, call, false))) return true;
-        if (!boundary || chain.length === 0) return false;
-        const caller = chain.at(-1);
-        const callerFn = { file: caller.file, fn: this.graph.call(caller).fn };
-        const callerNode = this.graph.nodeOf(caller);
-        return callerNode !== void 0 && this.allocationFollows(callerFn, callerNode, chain.slice(0, -1));
-      }
-      /** Whether an MSI allocation may have run before `node`. */
-      allocationPrecedes(fnRef, node, chain) {
-        const { calls, boundary } = this.graph.walk(fnRef, node, "backward");
-        if (calls.some((call) => this.nodeAllocates(fnRef, call, true))) return true;
-        if (!boundary || chain.length === 0) return false;
-        const caller = chain.at(-1);
-        const callerFn = { file: caller.file, fn: this.graph.call(caller).fn };
-        const callerNode = this.graph.nodeOf(caller);
-        return callerNode !== void 0 && this.allocationPrecedes(callerFn, callerNode, chain.slice(0, -1));
-      }
-      /**
-       * Every function reached from the entry points, with the shortest chain of calls (breadth
-       * first, so evidence chains are short). Keyed by function.
-       */
-      reachFrom(entries) {
-        const reached = /* @__PURE__ */ new Map();
-        const queue = [];
-        for (const reach of entries) {
-          if (!reached.has(`${reach.kind}@${key(reach.entry)}`)) {
-            reached.set(`${reach.kind}@${key(reach.entry)}`, reach);
-            queue.push({ ref: reach.entry, reach });
-          }
-        }
-        for (let i = 0; i < queue.length; i++) {
-          const { ref, reach } = queue[i];
-          if (reach.chain.length >= MAX_CALL_DEPTH) continue;
-          for (const callRef of this.graph.callsIn(ref)) {
-            const call = this.graph.call(callRef);
-            if (call.role !== void 0) continue;
-            for (const callee of this.graph.resolve(call.callee, ref.file)) {
-              const k = `${reach.kind}@${key(callee)}`;
-              if (reached.has(k)) continue;
-              const next = { ...reach, fn: callee, chain: [...reach.chain, callRef] };
-              reached.set(k, next);
-              queue.push({ ref: callee, reach: next });
-            }
-          }
-        }
-        return reached;
-      }
-      /** Entry points of one `struct pci_driver`, or of the whole module when it has none. */
-      entriesOf(driver, fileIndex) {
-        const entries = [];
-        const add = (kind, name, via) => {
-          if (name === void 0) return;
-          for (const entry of this.graph.resolve(name, fileIndex))
-            entries.push({ kind, entry, fn: entry, chain: [], via });
-        };
-        if (driver === void 0) {
-          const called = /* @__PURE__ */ new Set();
-          for (const ref of this.graph.functions()) {
-            for (const callRef of this.graph.callsIn(ref)) {
-              for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file))
-                called.add(key(callee));
-            }
-          }
-          for (const ref of this.graph.functions()) {
-            if (!called.has(key(ref)))
-              entries.push({
-                kind: "indirect",
-                entry: ref,
-                fn: ref,
-                chain: [],
-                via: "called from outside the module"
-              });
-          }
-          return entries;
-        }
-        const label = driver.variable;
-        add("probe", driver.probe, `.probe of ${label}`);
-        add("remove", driver.remove, `.remove of ${label}`);
-        add("shutdown", driver.shutdown, `.shutdown of ${label}`);
-        const pmNames = /* @__PURE__ */ new Set();
-        const moduleOps = this.input.files.flatMap((file) => file.pmOps);
-        const named = moduleOps.filter((candidate) => driver.pm.includes(candidate.name));
-        const ops = named.length > 0 || driver.pm.length === 0 ? named : moduleOps;
-        for (const name of driver.pm) pmNames.add(name);
-        for (const op of ops) for (const callback of op.callbacks) pmNames.add(callback);
-        for (const name of pmNames) add("pm", name, `PM callback of ${label}`);
-        return entries;
-      }
-      /** devm actions registered from code reached by probe: they run at detach, like remove. */
-      devmEntries(reached) {
-        const entries = [];
-        for (const reach of [...reached.values()].filter((candidate) => candidate.kind === "probe")) {
-          const fnRef = reach.fn;
-          for (const callRef of this.graph.callsIn(fnRef)) {
-            const call = this.graph.call(callRef);
-            if (!call.callee.startsWith("devm_add_action")) continue;
-            const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
-            if (callback === void 0) continue;
-            for (const entry of this.graph.resolve(callback, fnRef.file)) {
-              entries.push({
-                kind: "devm-action",
-                entry,
-                fn: entry,
-                chain: [],
-                via: `devm action registered in ${this.graph.fn(fnRef).name}()`
-              });
-            }
-          }
-        }
-        return entries;
-      }
-      classifyRelease(callRef, reach) {
-        const call = this.graph.call(callRef);
-        if (call.devmAction === true) return "teardown";
-        const fnRef = { file: callRef.file, fn: call.fn };
-        const node = this.graph.nodeOf(callRef);
-        if (node !== void 0 && this.allocationFollows(fnRef, node, reach.chain)) return "re-allocation";
-        switch (reach.kind) {
-          case "remove":
-          case "shutdown":
-          case "devm-action":
-            return "teardown";
-          case "pm":
-            return "suspend";
-          case "probe":
-          case "indirect":
-            if (reach.kind === "probe" && (node === void 0 || !this.allocationPrecedes(fnRef, node, reach.chain))) {
-              return "nothing-allocated";
-            }
-            return "teardown";
-        }
-      }
-      /** A module appears in the report when code in one of its functions calls the catalog. */
-      callsCatalog() {
-        return this.input.files.some(
-          (file) => file.calls.some((call) => call.role !== void 0 && call.fn >= 0)
-        );
-      }
-      analyse() {
-        if (!this.callsCatalog()) return [];
-        const drivers = this.input.files.flatMap(
-          (file, fileIndex) => file.drivers.map((driver) => ({ driver, fileIndex }))
-        );
-        const entrySets = drivers.length === 0 ? [{ driver: void 0, entries: this.entriesOf(void 0, 0) }] : drivers.map(({ driver, fileIndex }) => ({
-          driver: driver.variable,
-          entries: this.entriesOf(driver, fileIndex)
-        }));
-        const reachedByAny = /* @__PURE__ */ new Set();
-        const perDriver = entrySets.map(({ driver, entries }) => {
-          const reached = this.reachFrom(entries);
-          const devm = this.devmEntries(reached);
-          for (const [k, reach] of this.reachFrom(devm)) if (!reached.has(k)) reached.set(k, reach);
-          for (const reach of reached.values()) reachedByAny.add(key(reach.fn));
-          return { driver, reached };
-        });
-        const unreached = [];
-        for (const ref of this.graph.functions()) {
-          if (!reachedByAny.has(key(ref)))
-            unreached.push({
-              kind: "indirect",
-              entry: ref,
-              fn: ref,
-              chain: [],
-              via: "not called directly from a driver callback"
-            });
-        }
-        const reports = [];
-        for (const { driver, reached } of perDriver) {
-          for (const reach of unreached) reached.set(`indirect@${key(reach.entry)}`, reach);
-          const ownership = this.driverOwnership(driver, reached);
-          const findings = buildFindings(this, ownership);
-          const report = {
-            unit: this.input.unit,
-            module: this.input.module,
-            files: [...this.input.sources],
-            status: ownership.status,
-            findings
-          };
-          if (driver !== void 0) report.driver = driver;
-          reports.push(report);
-        }
-        return reports;
-      }
-      driverOwnership(driver, reached) {
-        const byDevice = /* @__PURE__ */ new Map();
-        const device = (name) => {
-          let ownership = byDevice.get(name);
-          if (ownership === void 0) {
-            ownership = {
-              device: name,
-              managedEnable: [],
-              unmanagedEnable: [],
-              hybridAllocs: [],
-              managedAllocs: [],
-              releases: [],
-              status: "no-msi"
-            };
-            byDevice.set(name, ownership);
-          }
-          return ownership;
-        };
-        const seenRelease = /* @__PURE__ */ new Map();
-        const counted = /* @__PURE__ */ new Set();
-        const order = ["probe", "remove", "shutdown", "devm-action", "pm", "indirect"];
-        const reaches = [...reached.values()].sort(
-          (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.chain.length - b.chain.length
-        );
-        for (const reach of reaches) {
-          const fnRef = reach.fn;
-          for (const callRef of this.graph.callsIn(fnRef)) {
-            const call = this.graph.call(callRef);
-            if (call.role === void 0) continue;
-            const ownership = device(this.deviceOf(callRef));
-            const k = key(callRef);
-            if (call.role === "release") {
-              const kind = this.classifyRelease(callRef, reach);
-              const previous = seenRelease.get(k);
-              if (previous === void 0) {
-                const classified = { call: callRef, kind, reach };
-                seenRelease.set(k, classified);
-                ownership.releases.push(classified);
-              } else if (kind === "teardown" && (previous.kind !== "teardown" || TEARDOWN_EVIDENCE.indexOf(reach.kind) < TEARDOWN_EVIDENCE.indexOf(previous.reach.kind))) {
-                previous.kind = kind;
-                previous.reach = reach;
-              }
-              continue;
-            }
-            if (counted.has(k)) continue;
-            counted.add(k);
-            if (call.role === "managed-enable") ownership.managedEnable.push(callRef);
-            else if (call.role === "unmanaged-enable") ownership.unmanagedEnable.push(callRef);
-            else if (call.role === "managed-alloc") ownership.managedAllocs.push(callRef);
-            else if (call.role === "hybrid-alloc" && allocatesMsi(call)) ownership.hybridAllocs.push(callRef);
-          }
-        }
-        for (const ownership of byDevice.values()) ownership.status = this.deviceStatus(ownership);
-        const devices = [...byDevice.values()];
-        const status = devices.reduce(
-          (worst, current) => STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
-          "no-msi"
-        );
-        const result = { devices, status };
-        if (driver !== void 0) result.driver = driver;
-        return result;
-      }
-      deviceStatus(ownership) {
-        const teardown = ownership.releases.some((release) => release.kind === "teardown");
-        if (ownership.hybridAllocs.length > 0 && ownership.managedEnable.length > 0) {
-          return teardown ? "double-release" : "implicit-managed";
-        }
-        if (ownership.managedAllocs.length > 0) return teardown ? "converted-double-release" : "converted";
-        if (ownership.hybridAllocs.length > 0) return "unmanaged";
-        return "no-msi";
-      }
-      /** Evidence step for a call site. */
-      evidence(ref, text) {
-        const call = this.graph.call(ref);
-        const fnName = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).name : "(file scope)";
-        return {
-          file: this.graph.path(ref.file),
-          line: call.line,
-          column: call.column,
-          role: call.role ?? "call",
-          function: fnName,
-          text: text ?? `${call.callee}(${call.args.join(", ")})`
-        };
-      }
-      /** Evidence for how a reach gets from its entry to the function holding a call. */
-      reachEvidence(reach) {
-        const entry = this.graph.fn(reach.entry);
-        const steps = [
-          {
-            file: this.graph.path(reach.entry.file),
-            line: entry.line,
-            column: 1,
-            role: "entry",
-            function: entry.name,
-            text: `${entry.name}() is the ${reach.via}`
-          }
-        ];
-        for (const callRef of reach.chain)
-          steps.push(this.evidence(callRef, `${this.graph.call(callRef).callee}()`));
-        return steps;
-      }
-    };
-  }
-});
-
-// src/fix/safety.ts
-function key2(ref) {
-  return `${ref.file}:${ref.fn}`;
-}
-function releaseMustStay(calls, fn, releaseStatement) {
-  const name = (ref) => `${calls.graph.fn(ref).name}()`;
-  const seen = /* @__PURE__ */ new Set();
-  const queue = [{ ref: fn, statement: releaseStatement }];
-  while (queue.length > 0) {
-    const step = queue.shift();
-    const { ref, statement } = step;
-    const success = step.errorBranch === void 0 ? reachesSuccess(statement) : reachesSuccessFrom(step.errorBranch);
-    const roles = calls.rolesOf(ref);
-    if (success?.includes("setting interrupts up again") === true || roles.has("probe") && success !== void 0)
-      return `in ${name(ref)} the release ${success}, so it is not a teardown`;
-    if (roles.has("shutdown"))
-      return `${name(ref)} is a .shutdown callback: devres does not run at shutdown, so the release is not redundant there`;
-    if (roles.has("pm"))
-      return `${name(ref)} is a PM callback: the vectors are released for suspend, not for good`;
-    if (roles.has("callback")) return `${name(ref)} is a driver callback other than probe/remove`;
-    const stepKey = `${ref.file}:${ref.fn}:${statement.id}:${step.errorBranch?.id ?? ""}`;
-    if (seen.has(stepKey)) continue;
-    seen.add(stepKey);
-    if (seen.size > 256) return `${name(fn)} is called from too many places to check`;
-    if (calls.referencedAsValue(ref))
-      return `${name(ref)} is also reached through a pointer or from outside the module, so the release may not be a teardown there`;
-    const callers = calls.callersOf(ref);
-    if (callers.length === 0 && roles.size === 0)
-      return `nothing in the module calls ${name(ref)} directly, so where the release runs is unknown`;
-    for (const { caller, call } of callers) {
-      const site = calls.graph.call({ file: caller.file, call });
-      const node = statementAt(calls.files[caller.file], site.startByte);
-      if (node === void 0) return `the call of ${name(ref)} in ${name(caller)} is not a plain statement`;
-      const next = { ref: caller, statement: node };
-      const branch = success === void 0 ? failureBranch(node, site.startByte) : void 0;
-      if (branch !== void 0) next.errorBranch = branch;
-      queue.push(next);
-    }
-  }
-  return void 0;
-}
-function failureBranch(statement, offset) {
-  if (statement.type === "return_statement") return statement;
-  if (statement.type === "if_statement") {
-    const condition2 = statement.childForFieldName("condition");
-    if (condition2 !== null && offset >= condition2.startIndex && offset < condition2.endIndex)
-      return statement.childForFieldName("consequence") ?? void 0;
-    return void 0;
-  }
-  if (statement.type !== "expression_statement") return void 0;
-  const assigned = /^\s*(\w+)\s*=[^=]/.exec(statement.text)?.[1];
-  let next = statement.nextNamedSibling;
-  while (next?.type === "comment") next = next.nextNamedSibling;
-  if (assigned === void 0 || next?.type !== "if_statement") return void 0;
-  const condition = next.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
-  const tested = new RegExp(`^\\((unlikely\\()?${assigned}(<0|!=0)?\\)?\\)$`);
-  return tested.test(condition) ? next.childForFieldName("consequence") ?? void 0 : void 0;
-}
-function statementAt(file, offset) {
-  let node = file.tree.rootNode.descendantForIndex(offset);
-  while (node !== null && !(node.parent !== null && STATEMENT_PARENTS.has(node.parent.type) && isStatement(node)))
-    node = node.parent;
-  return node ?? void 0;
-}
-function isStatement(node) {
-  return node.type.endsWith("_statement") || node.type === "declaration" || node.type === "compound_statement";
-}
-function reachesSuccess(statement) {
-  const body = functionBody(statement);
-  if (body === void 0) return "is outside a function";
-  return explore(after(statement, body), body);
-}
-function reachesSuccessFrom(start) {
-  const body = functionBody(start);
-  if (body === void 0) return "is outside a function";
-  return explore(start, body);
-}
-function explore(start, body) {
-  const labels = /* @__PURE__ */ new Map();
-  for (const labeled of body.descendantsOfType("labeled_statement")) {
-    const label = labeled.childForFieldName("label")?.text ?? labeled.namedChildren[0]?.text;
-    if (label !== void 0) labels.set(label, labeled);
-  }
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [start];
-  let steps = 0;
-  while (stack.length > 0) {
-    if (++steps > MAX_STEPS) return "is followed by code too long to follow";
-    const item = stack.pop();
-    if (typeof item === "string") return item;
-    if (seen.has(item.id)) continue;
-    seen.add(item.id);
-    if (item.type !== "labeled_statement" && item.type !== "compound_statement" && item.type !== "if_statement") {
-      const again = item.descendantsOfType("call_expression").find((call) => SETUP_CALLS.test(call.childForFieldName("function")?.text ?? ""));
-      if (again !== void 0)
-        return `is followed by ${again.childForFieldName("function")?.text}(), setting interrupts up again (a fallback)`;
-    }
-    switch (item.type) {
-      case "return_statement": {
-        const value = item.namedChildren.find((child) => child.type !== "comment");
-        if (value === void 0 || /^\(?\s*0\s*\)?$/.test(value.text))
-          return "is followed by a successful return";
-        break;
-      }
-      case "goto_statement": {
-        const label = item.childForFieldName("label")?.text ?? item.namedChildren[0]?.text ?? "";
-        const target = labels.get(label);
-        if (target === void 0) return `jumps to an unknown label ${label}`;
-        stack.push(target);
-        break;
-      }
-      case "labeled_statement": {
-        const inner = item.namedChildren.filter(isStatement).at(-1);
-        stack.push(inner ?? after(item, body));
-        break;
-      }
-      case "compound_statement": {
-        const first = item.namedChildren.find(isStatement);
-        stack.push(first ?? after(item, body));
-        break;
-      }
-      case "if_statement": {
-        const consequence = item.childForFieldName("consequence");
-        const alternative = item.childForFieldName("alternative");
-        if (consequence !== null) stack.push(consequence);
-        const elseBody = alternative?.namedChildren.find(isStatement);
-        stack.push(elseBody ?? after(item, body));
-        break;
-      }
-      default:
-        if (LOOPS.has(item.type) && item.descendantsOfType(["return_statement", "goto_statement"]).length > 0)
-          return "is followed by a loop or switch that can leave the function";
-        stack.push(after(item, body));
-    }
-  }
-  return void 0;
-}
-function functionBody(node) {
-  for (let current = node; current !== null; current = current.parent) {
-    if (current.type === "compound_statement" && current.parent?.type === "function_definition")
-      return current;
-  }
-  return void 0;
-}
-function after(node, body) {
-  let current = node;
-  for (; ; ) {
-    if (current.id === body.id) return "falls off the end of the function";
-    const parent = current.parent;
-    if (parent === null) return "falls off the end of the function";
-    if (parent.type === "compound_statement" || parent.type.startsWith("preproc_")) {
-      for (let next = current.nextNamedSibling; next !== null; next = next.nextNamedSibling)
-        if (isStatement(next)) return next;
-      current = parent;
-      continue;
-    }
-    if (LOOPS.has(parent.type)) return "is inside a loop or switch";
-    current = parent;
-  }
-}
-var COMMENT, LOOPS, MAX_STEPS, SETUP_CALLS, ModuleCalls, STATEMENT_PARENTS;
-var init_safety = __esm({
-  "src/fix/safety.ts"() {
-    "use strict";
-    init_catalog();
-    init_graph();
-    COMMENT = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
-    LOOPS = /* @__PURE__ */ new Set([
-      "for_statement",
-      "while_statement",
-      "do_statement",
-      "switch_statement",
-      "case_statement"
-    ]);
-    MAX_STEPS = 2e3;
-    SETUP_CALLS = /^(devm_)?request_(threaded_)?irq$|^pci_request_irq$|^pci_alloc_irq_vectors|^pci_enable_msix?(_range|_exact)?$/;
-    ModuleCalls = class {
-      constructor(files) {
-        this.files = files;
-        this.graph = new ModuleGraph(files.map((file) => file.facts));
-        for (const ref of this.graph.functions()) {
-          for (const callRef of this.graph.callsIn(ref)) {
-            for (const callee of this.graph.resolve(this.graph.call(callRef).callee, ref.file)) {
-              const list = this.callers.get(key2(callee)) ?? [];
-              list.push({ caller: ref, call: callRef.call });
-              this.callers.set(key2(callee), list);
-            }
-          }
-        }
-        files.forEach((file, index) => {
-          const role = (name, what) => {
-            if (name === void 0) return;
-            for (const ref of this.graph.resolve(name, index)) {
-              const set = this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
-              set.add(what);
-              this.roles.set(key2(ref), set);
-              this.registrations.set(key2(ref), (this.registrations.get(key2(ref)) ?? 0) + 1);
-            }
-          };
-          const pmOps = files.flatMap((candidate) => candidate.facts.pmOps);
-          for (const driver of file.facts.drivers) {
-            role(driver.probe, "probe");
-            role(driver.remove, "remove");
-            role(driver.shutdown, "shutdown");
-            for (const name of driver.pm) {
-              role(name, "pm");
-              for (const ops of pmOps.filter((candidate) => candidate.name === name))
-                for (const callback of ops.callbacks) role(callback, "pm");
-            }
-            for (const name of driver.other) role(name, "callback");
-          }
-          for (const call of file.facts.calls) {
-            if (!DEVM_ACTION_REGISTRARS.includes(call.callee)) continue;
-            const callback = (call.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1);
-            role(callback, "devm-action");
-          }
-          const code = file.text.replace(COMMENT, " ");
-          for (const match of code.matchAll(/\b([A-Za-z_]\w*)\b(\s*\()?/g)) {
-            const name = match[1];
-            const refs = match[2] === void 0 ? this.valueRefs : this.callRefs;
-            refs.set(name, (refs.get(name) ?? 0) + 1);
-          }
-        });
-      }
-      files;
-      graph;
-      callers = /* @__PURE__ */ new Map();
-      roles = /* @__PURE__ */ new Map();
-      /** How many registrations name each function (`.probe = foo` in two drivers is two). */
-      registrations = /* @__PURE__ */ new Map();
-      valueRefs = /* @__PURE__ */ new Map();
-      callRefs = /* @__PURE__ */ new Map();
-      /** How many times `name(` appears in the module's code: calls, the definition, prototypes. */
-      callReferences(name) {
-        return this.callRefs.get(name) ?? 0;
-      }
-      /** How many times `name` is named other than in a call, in the module. */
-      valueReferences(name) {
-        return this.valueRefs.get(name) ?? 0;
-      }
-      rolesOf(ref) {
-        return this.roles.get(key2(ref)) ?? /* @__PURE__ */ new Set();
-      }
-      callersOf(ref) {
-        return this.callers.get(key2(ref)) ?? [];
-      }
-      /** Named other than in a call, beyond the driver/devm registrations that made it an entry. */
-      referencedAsValue(ref) {
-        const name = this.graph.fn(ref).name;
-        return (this.valueRefs.get(name) ?? 0) > (this.registrations.get(key2(ref)) ?? 0);
-      }
-      nodeOfFunction(ref) {
-        const file = this.files[ref.file];
-        const fn = this.graph.fn(ref);
-        return file.tree.rootNode.descendantsOfType("function_definition", { row: fn.line - 1, column: 0 }, { row: fn.line, column: 0 }).find((node) => node.startPosition.row === fn.line - 1);
-      }
-    };
-    STATEMENT_PARENTS = /* @__PURE__ */ new Set([
-      "compound_statement",
-      "labeled_statement",
-      "if_statement",
-      "else_clause",
-      "case_statement",
-      "for_statement",
-      "while_statement",
-      "do_statement"
-    ]);
-  }
-});
-
-// src/fix/syntax.ts
-function getParser2() {
-  if (parser2 === void 0) {
-    parser2 = new import_tree_sitter2.default();
-    parser2.setLanguage(import_tree_sitter_c2.default);
-  }
-  return parser2;
-}
-function parseTree(text) {
-  return getParser2().parse((index) => index < text.length ? text.slice(index, index + 16384) : null);
-}
-function lineStartsOf(text) {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-function parseFile(path, text) {
-  const tree = parseTree(text);
-  return { path, text, tree, facts: extractFacts(path, tree, text), lineStarts: lineStartsOf(text) };
-}
-function syntaxErrors(tree) {
-  if (!tree.rootNode.hasError) return 0;
-  let count = 0;
-  const cursor = tree.walk();
-  let more = true;
-  while (more) {
-    const node = cursor.currentNode;
-    if (node.type === "ERROR" || node.isMissing) count++;
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent()) {
-        more = false;
-        break;
-      }
-    }
-  }
-  return count;
-}
-function callAt(file, line, column, callee) {
-  const start = file.lineStarts[line - 1];
-  if (start === void 0) return void 0;
-  const end = file.lineStarts[line] ?? file.text.length;
-  const found = [];
-  for (const node of file.tree.rootNode.descendantsOfType(
-    "call_expression",
-    { row: line - 1, column: 0 },
-    { row: line - 1, column: end - start }
-  )) {
-    if (node.startIndex >= start && node.startIndex < end && node.childForFieldName("function")?.text === callee)
-      found.push(node);
-  }
-  return found.find((node) => node.startIndex - start === column - 1) ?? found[0];
-}
-var import_tree_sitter2, import_tree_sitter_c2, parser2;
-var init_syntax = __esm({
-  "src/fix/syntax.ts"() {
-    "use strict";
-    import_tree_sitter2 = __toESM(require_tree_sitter2(), 1);
-    import_tree_sitter_c2 = __toESM(require_node(), 1);
-    init_extract();
-  }
-});
-
-// src/fix/plan.ts
-function lineBefore(text, offset) {
-  if (offset === 0) return void 0;
-  const start = text.lastIndexOf("\n", offset - 2) + 1;
-  return text.slice(start, offset - 1);
-}
-function lineAt(text, offset) {
-  if (offset >= text.length) return void 0;
-  const end = text.indexOf("\n", offset);
-  return end < 0 ? void 0 : text.slice(offset, end);
-}
-function within(node, container) {
-  return node.startIndex >= container.startIndex && node.endIndex <= container.endIndex;
-}
-function isAssigned(use) {
-  const parent = use.parent;
-  return parent?.type === "assignment_expression" && parent.childForFieldName("left")?.id === use.id;
-}
-function isPure(node) {
-  if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
-  return node.descendantsOfType("call_expression").every((call) => {
-    const name = call.childForFieldName("function")?.text ?? "";
-    return PURE_CALLS.has(name) || /^[A-Z][A-Z0-9_]*$/.test(name);
-  });
-}
-function identifiersIn(node) {
-  const names = /* @__PURE__ */ new Set();
-  for (const identifier of node.descendantsOfType("identifier")) {
-    const parent = identifier.parent;
-    if (parent?.type === "call_expression" && parent.childForFieldName("function")?.id === identifier.id)
-      continue;
-    names.add(identifier.text);
-  }
-  if (node.type === "identifier") names.add(node.text);
-  return names;
-}
-function declarationOf(body, name) {
-  return body.descendantsOfType("declaration").find(
-    (declaration) => declaration.childrenForFieldName("declarator").some((declarator) => declaredName2(declarator) === name)
-  );
-}
-function declaredName2(node) {
-  let current = node;
-  while (current !== null && current.type !== "identifier") {
-    current = current.childForFieldName("declarator");
-  }
-  return current?.text;
-}
-function functionOf(node) {
-  for (let current = node.parent; current !== null; current = current.parent)
-    if (current.type === "function_definition") return current;
-  return void 0;
-}
-function functionBodyOf(node) {
-  return functionOf(node)?.childForFieldName("body") ?? void 0;
-}
-function functionName(fn) {
-  let declarator = fn.childForFieldName("declarator");
-  while (declarator !== null && declarator.type !== "function_declarator")
-    declarator = declarator.childForFieldName("declarator");
-  return declarator?.childForFieldName("declarator")?.text ?? "?";
-}
-function returnsVoid(fn) {
-  return fn.childForFieldName("type")?.text === "void" && fn.childForFieldName("declarator")?.type === "function_declarator";
-}
-function labelName(labeled) {
-  return labeled.childForFieldName("label")?.text ?? /^\s*(\w+)/.exec(labeled.text)?.[1] ?? "";
-}
-function gotoLabel(jump) {
-  return jump.childForFieldName("label")?.text ?? /goto\s+(\w+)/.exec(jump.text)?.[1] ?? "";
-}
-function releaseCallee(finding) {
-  const last = finding.evidence.at(-1);
-  return /^(\w+)/.exec(last?.text ?? "")?.[1] ?? "";
-}
-function reachWord(finding) {
-  const entry = finding.evidence.find((step) => step.role === "entry");
-  const text = entry?.text ?? "";
-  if (text.includes(".remove")) return "remove";
-  if (text.includes(".probe")) return "probe";
-  if (text.includes("devm action")) return "devm-action";
-  return "helper";
-}
-function planModule(work, files, options) {
-  const plan = {
-    unit: work.unit,
-    module: work.module,
-    status: work.status,
-    changes: [],
-    removed: [],
-    converted: [],
-    allocators: [],
-    mergedLabels: [],
-    removedLocals: [],
-    removedFunctions: []
-  };
-  const byPath = new Map(files.map((file, index) => [file.path, { file, index }]));
-  const allCalls = files.flatMap(
-    (file) => file.facts.calls.filter((call) => call.fn >= 0).map((call) => ({ file, call }))
-  );
-  plan.allocators = [
-    ...new Set(
-      allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call)).map(({ call }) => call.callee)
-    )
-  ].sort();
-  const teardown = work.findings.filter((finding) => TEARDOWN_RULES.has(finding.ruleId));
-  const wantsConversion = options.convert && work.status !== "converted-double-release";
-  if (teardown.length === 0 && !wantsConversion) {
-    plan.reason = "relies on the hidden devres cleanup: it needs pcim_alloc_irq_vectors(), which this tree does not declare (--assume-pcim-api writes the conversion anyway)";
-    return plan;
-  }
-  const calls = new ModuleCalls(files);
-  const editors = /* @__PURE__ */ new Map();
-  const editorOf = (file) => {
-    let editor = editors.get(file.path);
-    if (editor === void 0) {
-      editor = new FileEditor(file);
-      editors.set(file.path, editor);
-    }
-    return editor;
-  };
-  try {
-    const seeds = [];
-    const seen = /* @__PURE__ */ new Set();
-    for (const finding of teardown) {
-      const where = `${finding.file}:${finding.line}`;
-      if (seen.has(where)) continue;
-      seen.add(where);
-      const entry = byPath.get(finding.file);
-      if (entry === void 0) throw new FailedEdit(`${finding.file}: not readable`);
-      const callee = releaseCallee(finding);
-      const node = callAt(entry.file, finding.line, finding.column, callee);
-      if (node === void 0) {
-        throw new FailedEdit(
-          `${where}: ${callee}() is registered as a devm action; drop the registration by hand`
-        );
-      }
-      const statement = node.parent;
-      if (statement?.type !== "expression_statement")
-        throw new FailedEdit(`${where}: ${callee}() is part of a larger expression`);
-      const fnIndex = entry.file.facts.functions.findIndex(
-        (fn) => fn.line - 1 <= node.startPosition.row && fn.endLine - 1 >= node.startPosition.row
-      );
-      if (fnIndex < 0) throw new FailedEdit(`${where}: ${callee}() is outside a function`);
-      const fnRef = { file: entry.index, fn: fnIndex };
-      const why = releaseMustStay(calls, fnRef, statement);
-      if (why !== void 0) throw new FailedEdit(`${where}: ${callee}() stays: ${why}`);
-      const fnNode = calls.nodeOfFunction(fnRef);
-      const body = fnNode?.childForFieldName("body");
-      const wrapper = fnNode !== void 0 && body !== null && body !== void 0 && body.namedChildren.filter(isStatement).every((child) => child.id === statement.id || child.type === "declaration");
-      if (wrapper) {
-        dropWrapper(calls, fnRef, fnNode, editorOf, seeds);
-        plan.removedFunctions.push(calls.graph.fn(fnRef).name);
-      } else {
-        seeds.push({ editor: editorOf(entry.file), statement });
-      }
-      plan.removed.push({
-        path: finding.file,
-        line: finding.line,
-        callee,
-        function: calls.graph.fn(fnRef).name,
-        reach: reachWord(finding)
-      });
-    }
-    for (const { editor, statement } of seeds.sort((a, b) => b.statement.startIndex - a.statement.startIndex))
-      editor.remove(statement);
-    for (const editor of editors.values()) {
-      editor.removeUnusedLocals();
-      editor.settleLabels();
-      editor.deletionEdits();
-      editor.dropBraces();
-      plan.mergedLabels.push(...editor.mergedLabels);
-      plan.removedLocals.push(...editor.removedLocals);
-    }
-  } catch (error) {
-    if (!(error instanceof FailedEdit)) throw error;
-    plan.reason = error.message;
-    plan.removed = [];
-    return plan;
-  }
-  const renames = /* @__PURE__ */ new Map();
-  if (wantsConversion) {
-    const problem = conversionProblem(allCalls, plan, (file, call) => {
-      const callNode = callAt(file, call.line, call.column, call.callee);
-      const node = callNode?.childForFieldName("function");
-      if (callNode === void 0 || node === null || node === void 0) return false;
-      const renamed = RENAMEABLE_ALLOCATORS[call.callee];
-      const list = renames.get(file.path) ?? [];
-      list.push({ start: node.startIndex, end: node.endIndex, text: renamed });
-      list.push(...realign(file, callNode, renamed.length - call.callee.length));
-      renames.set(file.path, list);
-      plan.converted.push({ callee: call.callee, function: file.facts.functions[call.fn]?.name ?? "?" });
-      return true;
-    });
-    if (problem !== void 0) {
-      renames.clear();
-      plan.converted = [];
-      if (plan.removed.length === 0) {
-        plan.reason = `not converted: ${problem}`;
-        return plan;
-      }
-      plan.reason = `releases dropped but not converted: ${problem}`;
-    }
-  }
-  for (const file of files) {
-    const editor = editors.get(file.path);
-    const extra = renames.get(file.path) ?? [];
-    if (editor === void 0 && extra.length === 0) continue;
-    let after2;
-    try {
-      after2 = (editor ?? new FileEditor(file)).apply(extra);
-    } catch (error) {
-      if (!(error instanceof FailedEdit)) throw error;
-      return { ...plan, changes: [], removed: [], converted: [], reason: error.message };
-    }
-    if (syntaxErrors(parseTree(after2)) > syntaxErrors(file.tree)) {
-      return {
-        ...plan,
-        changes: [],
-        removed: [],
-        converted: [],
-        reason: `${file.path}: the edited file no longer parses cleanly`
-      };
-    }
-    if (after2 !== file.text) plan.changes.push({ path: file.path, before: file.text, after: after2 });
-  }
-  if (plan.changes.length === 0 && plan.reason === void 0) plan.reason = "nothing to change";
-  return plan;
-}
-function dropWrapper(calls, fnRef, fnNode, editorOf, seeds) {
-  const fn = calls.graph.fn(fnRef);
-  const home = calls.files[fnRef.file];
-  const roles = [...calls.rolesOf(fnRef)].filter((role) => role !== "devm-action");
-  if (roles.length > 0)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty; kernel style drops the ${roles.join("/")} callback and its field, which is left to a person`
-    );
-  if (!fn.isStatic)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: removing the release would leave ${fn.name}() empty, and it is not static`
-    );
-  let uses = 0;
-  for (const { caller, call } of calls.callersOf(fnRef)) {
-    const site = calls.graph.call({ file: caller.file, call });
-    const file = calls.files[caller.file];
-    const node = statementAt(file, site.startByte);
-    if (node?.type !== "expression_statement" || node.namedChildren[0]?.type !== "call_expression")
-      throw new FailedEdit(
-        `${file.path}:${site.line}: ${fn.name}() would be empty, and this call of it is not a plain statement`
-      );
-    seeds.push({ editor: editorOf(file), statement: node });
-    uses++;
-  }
-  calls.files.forEach((file) => {
-    for (const site of file.facts.calls) {
-      if (!DEVM_ACTION_REGISTRARS.includes(site.callee)) continue;
-      if ((site.args[1] ?? "").match(/\b[A-Za-z_]\w*\b/g)?.at(-1) !== fn.name) continue;
-      const registration = callAt(file, site.line, site.column, site.callee);
-      if (registration === void 0)
-        throw new FailedEdit(`${file.path}:${site.line}: cannot find the registration of ${fn.name}()`);
-      const editor = editorOf(file);
-      const parent = registration.parent;
-      uses++;
-      if (parent?.type === "return_statement") {
-        editor.replace(parent, "return 0;");
-        continue;
-      }
-      const statement = parent?.type === "assignment_expression" ? parent.parent : null;
-      const variable = parent?.childForFieldName("left")?.text;
-      let next = statement?.nextNamedSibling ?? null;
-      while (next?.type === "comment") next = next.nextNamedSibling;
-      if (statement?.type !== "expression_statement" || variable === void 0 || next?.type !== "if_statement" || !checksOnly(next, variable))
-        throw new FailedEdit(
-          `${file.path}:${site.line}: ${fn.name}() would be empty, and its ${site.callee}() registration is not a plain \`ret = ...; if (ret) return ret;\``
-        );
-      seeds.push({ editor, statement }, { editor, statement: next });
-    }
-  });
-  const named = calls.valueReferences(fn.name);
-  if (calls.callReferences(fn.name) !== calls.callersOf(fnRef).length + 1)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is declared or named elsewhere too`
-    );
-  if (uses - calls.callersOf(fnRef).length !== named)
-    throw new FailedEdit(
-      `${home.path}:${fn.line}: ${fn.name}() would be empty, and it is used other than by calls and devm registrations`
-    );
-  editorOf(home).deleteFunction(fnNode);
-}
-function checksOnly(test, variable) {
-  if (test.childForFieldName("alternative") !== null) return false;
-  const condition = test.childForFieldName("condition")?.text.replace(/\s+/g, "") ?? "";
-  if (!new RegExp(`^\\((unlikely\\()?${variable}(<0|!=0)?\\)?\\)$`).test(condition)) return false;
-  const body = test.childForFieldName("consequence");
-  const statements = body?.type === "compound_statement" ? body.namedChildren.filter(isStatement) : body === null ? [] : [body];
-  const last = statements.at(-1);
-  if (last?.type !== "return_statement" || last.text.replace(/\s+/g, "") !== `return${variable};`)
-    return false;
-  return statements.slice(0, -1).every(
-    (statement) => statement.type === "expression_statement" && /^\s*(dev|pci|pr|netdev)_(err|warn|info|dbg)\w*\s*\(/.test(statement.text)
-  );
-}
-function visualColumn(text, lineStart, offset) {
-  let column = 0;
-  for (let i = lineStart; i < offset; i++) column = text[i] === "	" ? column + 8 & ~7 : column + 1;
-  return column;
-}
-function realign(file, call, growth) {
-  const args = call.childForFieldName("arguments");
-  if (args === null || growth === 0) return [];
-  const text = file.text;
-  const openLine = file.lineStarts[args.startPosition.row];
-  const aligned = visualColumn(text, openLine, args.startIndex) + 1;
-  const edits = [];
-  for (let row = args.startPosition.row + 1; row <= args.endPosition.row; row++) {
-    const start = file.lineStarts[row];
-    let first = start;
-    while (text[first] === " " || text[first] === "	") first++;
-    if (visualColumn(text, start, first) !== aligned) continue;
-    const target = aligned + growth;
-    edits.push({ start, end: first, text: "	".repeat(Math.floor(target / 8)) + " ".repeat(target % 8) });
-  }
-  return edits;
-}
-function conversionProblem(allCalls, plan, rename) {
-  const unmanaged = allCalls.find(({ call }) => call.role === "unmanaged-enable");
-  if (unmanaged !== void 0)
-    return `${unmanaged.file.path}:${unmanaged.call.line} also enables a device with ${unmanaged.call.callee}()`;
-  const removed = new Set(plan.removed.map((release) => `${release.path}:${release.line}`));
-  const kept = allCalls.find(
-    ({ file, call }) => call.role === "release" && !removed.has(`${file.path}:${call.line}`)
-  );
-  if (kept !== void 0)
-    return `${kept.call.callee}() at ${kept.file.path}:${kept.call.line} stays (re-allocation, suspend or a path that is not a teardown), and would then free vectors devres owns`;
-  const allocs = allCalls.filter(({ call }) => call.role === "hybrid-alloc" && allocatesMsi(call));
-  const other = allocs.find(({ call }) => RENAMEABLE_ALLOCATORS[call.callee] === void 0);
-  if (other !== void 0)
-    return `${other.call.callee}() at ${other.file.path}:${other.call.line} has no drop-in pcim_ counterpart (it returns 0, not the vector count)`;
-  for (const { file, call } of allocs) {
-    if (catalogEntry(call.callee) === void 0 || !rename(file, call))
-      return `${call.callee}() at ${file.path}:${call.line} is not a plain call`;
-  }
-  return void 0;
-}
-var TEARDOWN_RULES, PURE_CALLS, FailedEdit, FileEditor;
-var init_plan = __esm({
-  "src/fix/plan.ts"() {
-    "use strict";
-    init_catalog();
-    init_ownership();
-    init_edits();
-    init_catalog();
-    init_safety();
-    init_syntax();
-    TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
-    PURE_CALLS = /* @__PURE__ */ new Set([
-      "test_bit",
-      "pci_get_drvdata",
-      "dev_get_drvdata",
-      "to_pci_dev",
-      "container_of",
-      "netdev_priv",
-      "pci_dev_msi_enabled",
-      "mtk_wed_device_active",
-      "pci_dev_id"
-    ]);
-    FailedEdit = class extends Error {
-    };
-    FileEditor = class {
-      constructor(file) {
-        this.file = file;
-      }
-      file;
-      deleted = /* @__PURE__ */ new Map();
-      emptiedLabels = /* @__PURE__ */ new Map();
-      edits = [];
-      mergedLabels = [];
-      removedLocals = [];
-      fail(node, why) {
-        throw new FailedEdit(`${this.file.path}:${node.startPosition.row + 1}: ${why}`);
-      }
-      inDeleted(node) {
-        for (let current = node; current !== null; current = current.parent)
-          if (this.deleted.has(current.id)) return true;
-        return false;
-      }
-      /** Deletes a statement, and its container when that would be left empty. */
-      remove(node) {
-        if (this.deleted.has(node.id)) return;
-        const parent = node.parent;
-        if (parent === null) this.fail(node, "the release is not in a function");
-        switch (parent.type) {
-          case "compound_statement": {
-            const siblings = parent.namedChildren.filter(isStatement);
-            if (siblings.every((sibling) => sibling.id === node.id || this.deleted.has(sibling.id))) {
-              if (parent.parent?.type === "function_definition")
-                this.fail(
-                  node,
-                  `removing it would leave ${functionName(parent.parent)}() empty; drop the function and its callers by hand`
-                );
-              this.deleted.set(node.id, node);
-              this.remove(parent);
-              return;
-            }
-            this.deleted.set(node.id, node);
-            return;
-          }
-          case "labeled_statement":
-            this.deleted.set(node.id, node);
-            this.emptiedLabels.set(parent.id, parent);
-            return;
-          case "if_statement": {
-            if (parent.childForFieldName("consequence")?.id !== node.id)
-              this.fail(node, "the release is part of an if condition");
-            const alternative = parent.childForFieldName("alternative");
-            if (alternative !== null && !this.deleted.has(alternative.id))
-              this.fail(node, "the release is the body of an if that has an else branch");
-            const condition = parent.childForFieldName("condition");
-            if (condition !== null && !isPure(condition))
-              this.fail(
-                parent,
-                `the condition ${condition.text} has side effects, so the if cannot go with the release`
-              );
-            this.deleted.set(node.id, node);
-            this.remove(parent);
-            return;
-          }
-          case "else_clause":
-            this.deleted.set(parent.id, parent);
-            return;
-          default:
-            this.fail(node, `the release is inside ${parent.type.replace(/_/g, " ")}`);
-        }
-      }
-      /** A whole function definition (a wrapper left with nothing to do). */
-      deleteFunction(fn) {
-        this.deleted.set(fn.id, fn);
-      }
-      /** Replaces a statement's text in place. */
-      replace(node, text) {
-        this.edits.push({ start: node.startIndex, end: node.endIndex, text });
-      }
-      /** Locals whose only uses went with the deleted code: their declarations go too. */
-      removeUnusedLocals() {
-        for (let changed = true; changed; ) {
-          changed = false;
-          for (const node of this.topmost()) {
-            const body = functionBodyOf(node);
-            if (body === void 0) continue;
-            for (const name of identifiersIn(node)) {
-              const declaration = declarationOf(body, name);
-              if (declaration === void 0 || this.deleted.has(declaration.id)) continue;
-              const uses = body.descendantsOfType("identifier").filter((use) => use.text === name && !this.inDeleted(use) && !within(use, declaration));
-              if (uses.length > 0) {
-                if (uses.every(isAssigned))
-                  this.fail(declaration, `removing the release would leave ${name} set but unused`);
-                continue;
-              }
-              const declarators = declaration.childrenForFieldName("declarator");
-              if (declarators.length !== 1) this.fail(declaration, `${name} is declared with other variables`);
-              const value = declarators[0]?.childForFieldName("value");
-              if (value !== null && value !== void 0 && !isPure(value))
-                this.fail(declaration, `${name} would be unused but its initialiser has side effects`);
-              this.remove(declaration);
-              this.removedLocals.push(name);
-              changed = true;
-            }
-          }
-        }
-      }
-      /** Deleted nodes not inside another deleted node. */
-      topmost() {
-        return [...this.deleted.values()].filter((node) => node.parent === null || !this.inDeleted(node.parent)).sort((a, b) => a.startIndex - b.startIndex);
-      }
-      /** Labels whose statement went: merged into the next label, or kept before the next statement. */
-      settleLabels() {
-        const target = /* @__PURE__ */ new Map();
-        const labels = [...this.emptiedLabels.values()].sort((a, b) => b.startIndex - a.startIndex);
-        for (const labeled of labels) {
-          const name = labelName(labeled);
-          let next = labeled.nextNamedSibling;
-          while (next !== null && (next.type === "comment" || !isStatement(next) || this.deleted.has(next.id)))
-            next = next.nextNamedSibling;
-          if (next !== null && next.type !== "labeled_statement") continue;
-          const fn = functionOf(labeled);
-          if (fn === void 0) this.fail(labeled, "label outside a function");
-          let replacement;
-          if (next !== null) {
-            const nextName = labelName(next);
-            const resolved = target.get(nextName) ?? nextName;
-            target.set(name, resolved);
-            this.mergedLabels.push({ from: name, to: resolved });
-            replacement = `goto ${resolved};`;
-          } else if (returnsVoid(fn)) {
-            replacement = "return;";
-          } else {
-            this.fail(labeled, `removing it would leave label ${name}: at the end of ${functionName(fn)}()`);
-          }
-          const labelEnd = labeled.startIndex + labeled.text.indexOf(":") + 1;
-          this.deleteLines(labeled.startIndex, labelEnd, labeled);
-          for (const jump of fn.descendantsOfType("goto_statement")) {
-            if (gotoLabel(jump) !== name) continue;
-            this.edits.push({ start: jump.startIndex, end: jump.endIndex, text: replacement });
-          }
-        }
-        for (const edit of this.edits) {
-          const match = /^goto (\w+);$/.exec(edit.text);
-          const final = match === null ? void 0 : target.get(match[1]);
-          if (final !== void 0) edit.text = `goto ${final};`;
-        }
-      }
-      /** Deletes the whole lines of [start, end), which must hold nothing else but a trailing comment. */
-      deleteLines(start, end, node) {
-        const text = this.file.text;
-        const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-        if (text.slice(lineStart, start).trim() !== "")
-          this.fail(node, "the code shares its line with other code");
-        let lineEnd = text.indexOf("\n", end);
-        if (lineEnd < 0) lineEnd = text.length;
-        const rest = text.slice(end, lineEnd).replace(/\/\*.*?\*\/|\/\/.*$/g, "");
-        if (rest.trim() !== "") this.fail(node, "the code shares its line with other code");
-        this.edits.push({ start: lineStart, end: Math.min(text.length, lineEnd + 1), text: "" });
-      }
-      /** Text edits for the deleted statements, with the comment that announced them. */
-      deletionEdits() {
-        for (const node of this.topmost()) {
-          if (node.type === "else_clause") {
-            const consequence = node.parent?.childForFieldName("consequence");
-            if (consequence === null || consequence === void 0) this.fail(node, "else without if");
-            this.edits.push({ start: consequence.endIndex, end: node.endIndex, text: "" });
-            continue;
-          }
-          let start = node.startIndex;
-          const previous = node.previousNamedSibling;
-          if (previous?.type === "comment" && previous.endPosition.row === node.startPosition.row - 1 && (node.type === "function_definition" || /irq|vector|msi|interrupt/i.test(previous.text)) && this.file.text.slice(this.file.text.lastIndexOf("\n", previous.startIndex - 1) + 1, previous.startIndex).trim() === "") {
-            start = previous.startIndex;
-          }
-          this.deleteLines(start, node.endIndex, node);
-        }
-      }
-      /**
-       * `if (c) {` left with one one-line statement loses its braces, as checkpatch asks; not in
-       * an if/else chain, where the braces keep the branches alike.
-       */
-      dropBraces() {
-        const blocks = /* @__PURE__ */ new Map();
-        for (const node of this.topmost()) {
-          const block = node.parent;
-          if (block?.type === "compound_statement" && !this.inDeleted(block)) blocks.set(block.id, block);
-        }
-        for (const block of blocks.values()) {
-          const owner = block.parent;
-          if (owner?.type !== "if_statement" || owner.childForFieldName("consequence")?.id !== block.id) continue;
-          if (owner.childForFieldName("alternative") !== null || owner.parent?.type === "else_clause") continue;
-          const left = block.namedChildren.filter((child) => !this.deleted.has(child.id));
-          const only = left[0];
-          if (left.length !== 1 || only === void 0 || !isStatement(only)) continue;
-          if (only.startPosition.row !== only.endPosition.row) continue;
-          const text = this.file.text;
-          const open = block.startIndex;
-          const close = block.endIndex - 1;
-          let from = open;
-          while (from > 0 && (text[from - 1] === " " || text[from - 1] === "	")) from--;
-          if (text[close] !== "}" || lineAt(text, open + 1)?.trim() !== "") continue;
-          const closeLine = text.lastIndexOf("\n", close - 1) + 1;
-          if (text.slice(closeLine, close).trim() !== "" || lineAt(text, close + 1)?.trim() !== "") continue;
-          this.edits.push({ start: from, end: open + 1, text: "" });
-          this.edits.push({ start: closeLine, end: text.indexOf("\n", close) + 1, text: "" });
-        }
-      }
-      /** The new text; blank lines the deletions leave doubled or before a `}` go too. */
-      apply(extra) {
-        const text = this.file.text;
-        const edits = [...this.edits, ...extra].sort((a, b) => a.start - b.start || a.end - b.end);
-        const merged = [];
-        for (const edit of edits) {
-          const last = merged.at(-1);
-          if (last !== void 0 && edit.start < last.end) {
-            if (edit.end <= last.end && edit.text === "" && last.text === "") continue;
-            throw new FailedEdit(`${this.file.path}: overlapping edits`);
-          }
-          if (last !== void 0 && edit.start === last.end && edit.text === "" && last.text === "") {
-            last.end = edit.end;
-            continue;
-          }
-          merged.push({ ...edit });
-        }
-        for (const edit of merged) {
-          if (edit.text !== "" || text[edit.end - 1] !== "\n") continue;
-          const before = lineBefore(text, edit.start);
-          const after2 = lineAt(text, edit.end);
-          const blank = (line) => line !== void 0 && line.trim() === "";
-          const opens = (line) => line !== void 0 && (/\{\s*$/.test(line) || /^\s*\w+:\s*$/.test(line));
-          if ((blank(before) || opens(before)) && blank(after2)) {
-            edit.end += after2.length + 1;
-          } else if (blank(before) && after2 !== void 0 && /^\s*}/.test(after2)) {
-            edit.start -= before.length + 1;
-          }
-        }
-        let result = "";
-        let at = 0;
-        for (const edit of merged.sort((a, b) => a.start - b.start)) {
-          if (edit.start < at) throw new FailedEdit(`${this.file.path}: overlapping edits`);
-          result += text.slice(at, edit.start) + edit.text;
-          at = edit.end;
-        }
-        return result + text.slice(at);
-      }
-    };
-  }
-});
-
-// src/fix/index.ts
-function modulesNeedingWork(report) {
-  const byModule = /* @__PURE__ */ new Map();
-  for (const driver of report.drivers) {
-    if (!NEEDS_CONVERSION.includes(driver.status)) continue;
-    const key3 = `${driver.unit}\0${driver.module}`;
-    const work = byModule.get(key3);
-    if (work === void 0) {
-      byModule.set(key3, {
-        unit: driver.unit,
-        module: driver.module,
-        status: driver.status,
-        findings: [...driver.findings],
-        files: [...driver.files]
-      });
-      continue;
-    }
-    if (STATUSES.indexOf(driver.status) < STATUSES.indexOf(work.status)) work.status = driver.status;
-    const known = new Set(work.findings.map((finding) => finding.fingerprint));
-    work.findings.push(...driver.findings.filter((finding) => !known.has(finding.fingerprint)));
-  }
-  return [...byModule.values()].sort((a, b) => a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
-}
-function alignFixesFrom(report, source, options = {}) {
-  return alignFixes(
-    report,
-    async (path) => (await source.read(path).catch(() => void 0))?.toString("utf8"),
-    options
-  );
-}
-async function alignFixes(report, read, options = {}) {
-  const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi === true;
-  const refused = /* @__PURE__ */ new Map();
-  for (const work of modulesNeedingWork(report)) {
-    if (work.status === "implicit-managed" && !convert) continue;
-    const files = [];
-    for (const path of work.files) {
-      const text = await read(path);
-      if (text !== void 0) files.push(parseFile(path, text));
-    }
-    const plan = planModule(work, files, { convert });
-    if (plan.changes.length === 0 && plan.reason !== void 0)
-      refused.set(`${work.unit}\0${work.module}`, plan.reason);
-  }
-  return {
-    ...report,
-    drivers: report.drivers.map((driver) => {
-      const reason = refused.get(`${driver.unit}\0${driver.module}`);
-      if (reason === void 0) return driver;
-      return {
-        ...driver,
-        findings: driver.findings.map((finding) => ({
-          ...finding,
-          fix: {
-            description: `${finding.fix.description} Not a mechanical edit here: ${reason}.`,
-            edits: []
-          }
-        }))
-      };
-    })
-  };
-}
-var init_fix = __esm({
-  "src/fix/index.ts"() {
-    "use strict";
-    init_types();
-    init_message();
-    init_patch();
-    init_plan();
-    init_syntax();
+    MAIN_COMMENT_BUDGET = 6e4;
+    TABLE_ROW = 100;
   }
 });
 
@@ -4940,6 +3425,975 @@ var init_makefile = __esm({
     ASSIGNMENT = /^\s*(?:override\s+|export\s+)?([^\s:+?=]+)\s*(?::=|::=|\+=|\?=|=)\s*(.*)$/;
     COMPOSITE = /^(.+?)-(?:y|m|objs|\$\(.*\))$/;
     TOP_LEVEL = /^obj-(?:y|m|\$\(.*\))$/;
+  }
+});
+
+// src/model/graph.ts
+function key(ref) {
+  return "call" in ref ? `${ref.file}/${ref.call}` : `${ref.file}:${ref.fn}`;
+}
+var MAX_CALL_DEPTH, ModuleGraph;
+var init_graph = __esm({
+  "src/model/graph.ts"() {
+    "use strict";
+    init_facts();
+    MAX_CALL_DEPTH = 12;
+    ModuleGraph = class {
+      constructor(files) {
+        this.files = files;
+        this.nodeOfCall = files.map(() => /* @__PURE__ */ new Map());
+        this.callsOfFunction = /* @__PURE__ */ new Map();
+        files.forEach((file, fileIndex) => {
+          file.functions.forEach((fn, fnIndex) => {
+            const list = this.byName.get(fn.name) ?? [];
+            list.push({ file: fileIndex, fn: fnIndex });
+            this.byName.set(fn.name, list);
+            fn.flow.call.forEach((call, node) => {
+              if (call >= 0) this.nodeOfCall[fileIndex].set(call, node);
+            });
+          });
+          file.calls.forEach((call, callIndex) => {
+            if (call.fn < 0) return;
+            const key2 = `${fileIndex}:${call.fn}`;
+            const list = this.callsOfFunction.get(key2) ?? [];
+            list.push(callIndex);
+            this.callsOfFunction.set(key2, list);
+          });
+        });
+      }
+      files;
+      byName = /* @__PURE__ */ new Map();
+      nodeOfCall;
+      callsOfFunction;
+      predecessors = /* @__PURE__ */ new Map();
+      callers;
+      fn(ref) {
+        return this.files[ref.file].functions[ref.fn];
+      }
+      call(ref) {
+        return this.files[ref.file].calls[ref.call];
+      }
+      path(file) {
+        return this.files[file].path;
+      }
+      /** The definitions a name refers to when used in `fromFile`. */
+      resolve(name, fromFile) {
+        const candidates = this.byName.get(name);
+        if (candidates === void 0) return [];
+        const local = candidates.filter((ref) => ref.file === fromFile);
+        if (local.length > 0) return local;
+        return candidates.filter((ref) => !this.fn(ref).isStatic);
+      }
+      /** Every function of the module. */
+      *functions() {
+        for (let file = 0; file < this.files.length; file++) {
+          const count = this.files[file].functions.length;
+          for (let fn = 0; fn < count; fn++) yield { file, fn };
+        }
+      }
+      /** Call sites inside a function, in source order. */
+      callsIn(ref) {
+        return (this.callsOfFunction.get(`${ref.file}:${ref.fn}`) ?? []).map((call) => ({
+          file: ref.file,
+          call
+        }));
+      }
+      /** The call sites in the module that call `ref`. */
+      callersOf(ref) {
+        if (this.callers === void 0) {
+          const callers = /* @__PURE__ */ new Map();
+          for (const caller of this.functions()) {
+            for (const site of this.callsIn(caller)) {
+              for (const callee2 of this.resolve(this.call(site).callee, caller.file)) {
+                const key2 = `${callee2.file}:${callee2.fn}`;
+                const list = callers.get(key2) ?? [];
+                list.push(site);
+                callers.set(key2, list);
+              }
+            }
+          }
+          this.callers = callers;
+        }
+        return this.callers.get(`${ref.file}:${ref.fn}`) ?? [];
+      }
+      /** The function a call site is in (its `fn` is never -1 for a call in the flow). */
+      callerOf(ref) {
+        return { file: ref.file, fn: this.call(ref).fn };
+      }
+      /** The flow node of a call site, or undefined for calls outside the flow (devm callbacks). */
+      nodeOf(ref) {
+        return this.nodeOfCall[ref.file].get(ref.call);
+      }
+      preds(ref) {
+        const key2 = `${ref.file}:${ref.fn}`;
+        let preds = this.predecessors.get(key2);
+        if (preds === void 0) {
+          const { succ } = this.fn(ref).flow;
+          preds = succ.map(() => []);
+          succ.forEach((targets, from) => {
+            for (const to of targets) preds[to]?.push(from);
+          });
+          this.predecessors.set(key2, preds);
+        }
+        return preds;
+      }
+      /**
+       * Walks the flow of `ref` from `start` (exclusive), forwards or backwards, and returns the
+       * call nodes met, whether the function's exit (forwards) or entry (backwards) is met, and
+       * whether a successful return is.
+       */
+      walk(ref, start, direction) {
+        const flow = this.fn(ref).flow;
+        const edges = direction === "forward" ? flow.succ : this.preds(ref);
+        const boundaryNode = direction === "forward" ? EXIT_NODE : ENTRY_NODE;
+        const seen = /* @__PURE__ */ new Set([start]);
+        const stack = [...edges[start] ?? []];
+        const calls = [];
+        let boundary = false;
+        let success = false;
+        while (stack.length > 0) {
+          const node = stack.pop();
+          if (seen.has(node)) continue;
+          seen.add(node);
+          if (node === boundaryNode) {
+            boundary = true;
+            continue;
+          }
+          const call = flow.call[node];
+          if (call >= 0) calls.push(call);
+          else if (call === SUCCESS_RETURN) success = true;
+          for (const next of edges[node] ?? []) stack.push(next);
+        }
+        return { calls, boundary, success };
+      }
+    };
+  }
+});
+
+// src/model/classify.ts
+function isTeardown(path) {
+  return TEARDOWN_PATHS.has(path.kind);
+}
+function needsRelease(path) {
+  return !isTeardown(path) && path.kind !== "nothing-allocated";
+}
+function deletable(release) {
+  return release.paths.some(isTeardown) && !release.paths.some(needsRelease);
+}
+function isAllocation(role) {
+  return role === "hybrid-alloc" || role === "managed-alloc";
+}
+var PATH_OF_ROLE, ModuleRoles, Classification, MAX_STEPS, ReleaseClassifier;
+var init_classify2 = __esm({
+  "src/model/classify.ts"() {
+    "use strict";
+    init_catalog();
+    init_types();
+    init_graph();
+    PATH_OF_ROLE = {
+      remove: "remove",
+      shutdown: "shutdown",
+      pm: "suspend",
+      "devm-action": "devm-action",
+      runtime: "runtime",
+      unknown: "unknown"
+    };
+    ModuleRoles = class {
+      constructor(graph, files) {
+        this.graph = graph;
+        const registrations = /* @__PURE__ */ new Map();
+        const register = (name, fileIndex, role) => {
+          if (name === void 0) return;
+          registrations.set(name, (registrations.get(name) ?? 0) + 1);
+          for (const ref of graph.resolve(name, fileIndex)) this.add(ref, role);
+        };
+        const moduleOps = files.flatMap((file) => file.pmOps);
+        files.forEach((file, fileIndex) => {
+          for (const driver of file.drivers) {
+            const label = driver.variable;
+            this.drivers.push(label);
+            register(driver.probe, fileIndex, { kind: "probe", driver: label, via: `the .probe of ${label}` });
+            register(driver.remove, fileIndex, { kind: "remove", driver: label, via: `the .remove of ${label}` });
+            register(driver.shutdown, fileIndex, {
+              kind: "shutdown",
+              driver: label,
+              via: `the .shutdown of ${label}`
+            });
+            const named = moduleOps.filter((candidate) => driver.pm.includes(candidate.name));
+            const ops = named.length > 0 || driver.pm.length === 0 ? named : moduleOps;
+            const pm = /* @__PURE__ */ new Set([...driver.pm, ...ops.flatMap((op) => op.callbacks)]);
+            for (const name of pm)
+              for (const ref of graph.resolve(name, fileIndex))
+                this.add(ref, { kind: "pm", driver: label, via: `a PM callback of ${label}` });
+            for (const name of driver.other)
+              for (const ref of graph.resolve(name, fileIndex))
+                this.add(ref, {
+                  kind: "runtime",
+                  driver: label,
+                  via: `a callback of ${label} other than probe and remove`
+                });
+          }
+        });
+        for (const op of moduleOps)
+          for (const name of op.callbacks) registrations.set(name, (registrations.get(name) ?? 0) + 1);
+        for (const fn of graph.functions()) {
+          for (const site of graph.callsIn(fn)) {
+            const callback = devmCallback(graph.call(site));
+            register(callback, fn.file, {
+              kind: "devm-action",
+              via: `a devm action registered in ${graph.fn(fn).name}(), run at detach`
+            });
+          }
+        }
+        const valueRefs = /* @__PURE__ */ new Map();
+        const deadRefs = new Set(files.flatMap((file) => file.deadRefs));
+        for (const file of files)
+          for (const [name, count] of Object.entries(file.valueRefs))
+            valueRefs.set(name, (valueRefs.get(name) ?? 0) + count);
+        for (const ref of graph.functions()) {
+          const fn = graph.fn(ref);
+          if ((valueRefs.get(fn.name) ?? 0) > (registrations.get(fn.name) ?? 0))
+            this.add(ref, {
+              kind: "runtime",
+              via: "named as a pointer (an ops table, a work item, a timer or a handler)"
+            });
+        }
+        for (const ref of graph.functions()) {
+          if (this.rolesOf(ref).length > 0 || graph.callersOf(ref).length > 0) continue;
+          const fn = graph.fn(ref);
+          if (fn.isStatic && deadRefs.has(fn.name)) {
+            this.dead.add(key(ref));
+            continue;
+          }
+          this.add(ref, {
+            kind: "unknown",
+            via: fn.isStatic ? "called from nowhere the analysis sees (a macro, or not at all)" : "called from outside the module"
+          });
+        }
+      }
+      graph;
+      drivers = [];
+      byFunction = /* @__PURE__ */ new Map();
+      dead = /* @__PURE__ */ new Set();
+      add(ref, role) {
+        const list = this.byFunction.get(key(ref)) ?? [];
+        if (!list.some((known) => known.kind === role.kind && known.driver === role.driver)) list.push(role);
+        this.byFunction.set(key(ref), list);
+      }
+      rolesOf(ref) {
+        return this.byFunction.get(key(ref)) ?? [];
+      }
+      /** Code a constant removes (`PTR_IF(false, foo)` and nothing else names it): never runs. */
+      isDead(ref) {
+        return this.dead.has(key(ref));
+      }
+      /** The functions the kernel enters for one driver (and the module's devm actions). */
+      entriesOf(driver) {
+        return this.functionsWith(
+          (role) => role.driver === driver && role.driver !== void 0 && role.kind !== "runtime" || role.kind === "devm-action"
+        );
+      }
+      probesOf(driver) {
+        return this.functionsWith((role) => role.kind === "probe" && role.driver === driver);
+      }
+      functionsWith(test) {
+        return [...this.graph.functions()].filter((ref) => this.rolesOf(ref).some(test));
+      }
+    };
+    Classification = class {
+      constructor(call, paths) {
+        this.call = call;
+        this.paths = paths;
+      }
+      call;
+      paths;
+      /** The paths of one driver's callbacks and those of the whole module. */
+      forDriver(driver) {
+        return {
+          call: this.call,
+          paths: this.paths.filter((path) => path.driver === void 0 || path.driver === driver),
+          all: this
+        };
+      }
+    };
+    MAX_STEPS = 256;
+    ReleaseClassifier = class {
+      constructor(graph, files) {
+        this.graph = graph;
+        this.roles = new ModuleRoles(graph, files);
+      }
+      graph;
+      roles;
+      memo = /* @__PURE__ */ new Map();
+      allocatesMemo = /* @__PURE__ */ new Map();
+      classify(callRef) {
+        let classified = this.memo.get(key(callRef));
+        if (classified === void 0) {
+          classified = new Classification(callRef, this.paths(callRef));
+          this.memo.set(key(callRef), classified);
+        }
+        return classified;
+      }
+      paths(callRef) {
+        const graph = this.graph;
+        const home = graph.callerOf(callRef);
+        if (graph.call(callRef).devmAction === true) {
+          return [
+            {
+              kind: "devm-action",
+              entry: home,
+              chain: [],
+              via: `where the release is registered as a devm action`
+            }
+          ];
+        }
+        const paths = [];
+        const seen = /* @__PURE__ */ new Set();
+        const queue = [
+          { fn: home, node: graph.nodeOf(callRef), chain: [], normal: true, allocated: false }
+        ];
+        for (let steps = 0; queue.length > 0; steps++) {
+          const step = queue.shift();
+          const id = `${key(step.fn)}@${step.node}:${step.normal}:${step.allocated}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          if (steps >= MAX_STEPS || step.chain.length > MAX_CALL_DEPTH) {
+            paths.push({
+              kind: "unknown",
+              entry: step.fn,
+              chain: step.chain,
+              via: "called through too many levels to follow"
+            });
+            break;
+          }
+          const after = step.node === void 0 ? void 0 : graph.walk(step.fn, step.node, "forward");
+          const succeeds = step.normal && after?.success === true;
+          if (after?.calls.some((call) => this.allocatesAgain({ file: step.fn.file, call }, step.normal)) === true) {
+            paths.push({
+              kind: "re-allocation",
+              entry: step.fn,
+              chain: step.chain,
+              via: "where an allocation or INTx setup follows the release"
+            });
+            continue;
+          }
+          const allocated = step.allocated || step.node !== void 0 && graph.walk(step.fn, step.node, "backward").calls.some((call) => this.allocatesMsiAt({ file: step.fn.file, call }));
+          for (const role of this.roles.rolesOf(step.fn)) {
+            const kind = role.kind !== "probe" ? PATH_OF_ROLE[role.kind] : !allocated ? "nothing-allocated" : succeeds ? "probe-continues" : "probe-error";
+            const path = { kind, entry: step.fn, chain: step.chain, via: role.via };
+            if (role.driver !== void 0) path.driver = role.driver;
+            paths.push(path);
+          }
+          for (const site of graph.callersOf(step.fn)) {
+            queue.push({
+              fn: graph.callerOf(site),
+              node: graph.nodeOf(site),
+              chain: [site, ...step.chain],
+              normal: succeeds,
+              allocated
+            });
+          }
+        }
+        return paths;
+      }
+      /** Whether calling this function may allocate vectors, directly or through its callees. */
+      allocates(ref, depth = 0) {
+        const k = key(ref);
+        const memo = this.allocatesMemo.get(k);
+        if (memo !== void 0) return memo;
+        this.allocatesMemo.set(k, false);
+        let result = false;
+        for (const callRef of this.graph.callsIn(ref)) {
+          const call = this.graph.call(callRef);
+          if (isAllocation(call.role) || depth < MAX_CALL_DEPTH && call.role === void 0 && this.graph.resolve(call.callee, ref.file).some((callee2) => this.allocates(callee2, depth + 1))) {
+            result = true;
+            break;
+          }
+        }
+        this.allocatesMemo.set(k, result);
+        return result;
+      }
+      /**
+       * After a release: an allocation (directly or through a callee), or, where the code goes on
+       * normally, the setup of a legacy interrupt (`request_irq(pdev->irq, ...)`, a fallback to INTx).
+       */
+      allocatesAgain(ref, normal) {
+        const call = this.graph.call(ref);
+        if (isAllocation(call.role)) return true;
+        if (call.role !== void 0) return false;
+        if (normal && INTX_SETUP_CALLS.includes(call.callee)) return true;
+        return this.graph.resolve(call.callee, ref.file).some((callee2) => this.allocates(callee2));
+      }
+      /** Before a release: an MSI allocation, directly or through a callee. */
+      allocatesMsiAt(ref) {
+        const call = this.graph.call(ref);
+        if (isAllocation(call.role)) return allocatesMsi(call);
+        if (call.role !== void 0) return false;
+        return this.graph.resolve(call.callee, ref.file).some((callee2) => this.allocates(callee2));
+      }
+    };
+  }
+});
+
+// src/fix/edits.ts
+function managedForm(call) {
+  const [dev = "pdev", a = "", b = "", c = "", d = ""] = call.args;
+  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+  if (renamed !== void 0) return { call: `${renamed}(${call.args.join(", ")})` };
+  const returnsCount = "it returns the number of vectors, not 0, so test the result with `< 0`";
+  const entries = a.replace(/^&\s*/, "");
+  const noEntries = `it takes no entries array: read each vector with pci_irq_vector(${dev}, i) instead of ${entries}[i].vector`;
+  switch (call.callee) {
+    case "pci_enable_msi":
+      return { call: `pcim_alloc_irq_vectors(${dev}, 1, 1, PCI_IRQ_MSI)`, also: returnsCount };
+    case "pci_enable_msi_range":
+      return { call: `pcim_alloc_irq_vectors(${dev}, ${a}, ${b}, PCI_IRQ_MSI)` };
+    case "pci_enable_msi_exact":
+    case "pci_enable_msi_block":
+      return { call: `pcim_alloc_irq_vectors(${dev}, ${a}, ${a}, PCI_IRQ_MSI)`, also: returnsCount };
+    case "pci_enable_msix_range":
+      return { call: `pcim_alloc_irq_vectors(${dev}, ${b}, ${c}, PCI_IRQ_MSIX)`, also: noEntries };
+    case "pci_enable_msix_exact":
+    case "pci_enable_msix":
+      return {
+        call: `pcim_alloc_irq_vectors(${dev}, ${b}, ${b}, PCI_IRQ_MSIX)`,
+        also: `${noEntries}; ${returnsCount}`
+      };
+    default:
+      return { call: `pcim_alloc_irq_vectors(${[dev, a, b, c, d].filter(Boolean).join(", ")})` };
+  }
+}
+function convertFix(file, call, pcimAllocIrqVectors) {
+  const form = managedForm(call);
+  const description = `Allocate with ${form.call} instead${form.also === void 0 ? "" : `; ${form.also}`}.${pcimAllocIrqVectors ? "" : " This tree does not have pcim_alloc_irq_vectors() yet: convert when it does."}`;
+  const renamed = RENAMEABLE_ALLOCATORS[call.callee];
+  if (!pcimAllocIrqVectors || renamed === void 0) return { description, edits: [] };
+  return {
+    description,
+    edits: [
+      {
+        file,
+        startLine: call.line,
+        startColumn: call.column,
+        endLine: call.line,
+        endColumn: call.column + call.callee.length,
+        replacement: renamed
+      }
+    ]
+  };
+}
+function removeReleaseFix(file, call) {
+  const description = `Delete the ${call.callee}() call: devres releases the vectors when the driver detaches. This changes no behaviour: the second release is a no-op today.`;
+  if (call.devmAction === true)
+    return {
+      description: `Drop the devm action that registers ${call.callee}(): devres releases the vectors when the driver detaches.`,
+      edits: []
+    };
+  const statement = call.statement;
+  if (statement === void 0 || !statement.ownLines || statement.sole && statement.wholeBody !== true)
+    return {
+      description: `${description} ${NOT_MECHANICAL}`,
+      edits: []
+    };
+  const edit = {
+    file,
+    startLine: statement.line,
+    startColumn: 1,
+    endLine: statement.endLine + 1,
+    endColumn: 1,
+    replacement: ""
+  };
+  return { description, edits: [edit] };
+}
+function keepReleaseFix(advice) {
+  return { description: `${KEEP}${advice}.`, edits: [] };
+}
+var RENAMEABLE_ALLOCATORS, NOT_MECHANICAL, KEEP;
+var init_edits = __esm({
+  "src/fix/edits.ts"() {
+    "use strict";
+    RENAMEABLE_ALLOCATORS = {
+      pci_alloc_irq_vectors: "pcim_alloc_irq_vectors",
+      pci_alloc_irq_vectors_affinity: "pcim_alloc_irq_vectors_affinity"
+    };
+    NOT_MECHANICAL = "Edit it by hand: it does not stand on lines of its own in a block (an if with an else, a label at the end of a block), so no mechanical edit is proposed.";
+    KEEP = "Do not delete this release: ";
+  }
+});
+
+// src/rules/converted-double-release.ts
+var convertedDoubleRelease;
+var init_converted_double_release = __esm({
+  "src/rules/converted-double-release.ts"() {
+    "use strict";
+    convertedDoubleRelease = {
+      id: "msi-converted-double-release",
+      severity: "error",
+      status: "converted-double-release",
+      title: "Vectors from pcim_alloc_irq_vectors() are also released explicitly",
+      rationale: "pcim_alloc_irq_vectors() hands the vectors to devres, which releases them when the driver detaches. An explicit release on a teardown path releases them first; devres' release is then a no-op. The explicit release is redundant, and it contradicts the ownership the managed allocator states.",
+      example: [
+        "	ret = pcim_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
+        "	...",
+        "static void foo_remove(struct pci_dev *pdev)",
+        "{",
+        "	pci_free_irq_vectors(pdev);	/* redundant: devres owns the vectors */",
+        "}"
+      ].join("\n"),
+      fix: "Delete the explicit release: devres owns the vectors. No behaviour changes."
+    };
+  }
+});
+
+// src/rules/double-release.ts
+var doubleRelease;
+var init_double_release = __esm({
+  "src/rules/double-release.ts"() {
+    "use strict";
+    doubleRelease = {
+      id: "msi-double-release",
+      severity: "error",
+      status: "double-release",
+      title: "MSI vectors of a managed device are released twice",
+      rationale: "The device is enabled with pcim_enable_device(), so pci_alloc_irq_vectors() (and the older pci_enable_msi*() allocators) registered a devres action that releases the vectors when the driver detaches: after remove(), or when probe() fails. An explicit release on one of those teardown paths releases them first, and devres releases them again. Today that second release is a no-op (pci_disable_msi() and pci_disable_msix() return at once when MSI is off): the explicit release is redundant, and it leaves the ownership of the vectors ambiguous, which the upstream series removes. A release that also runs where devres does not follow (shutdown, suspend, a reset or a fallback that allocates again) is needed there: the finding then proposes no deletion.",
+      example: [
+        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
+        "{",
+        "	ret = pcim_enable_device(pdev);",
+        "	...",
+        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);",
+        "	...",
+        "}",
+        "",
+        "static void foo_remove(struct pci_dev *pdev)",
+        "{",
+        "	pci_free_irq_vectors(pdev);	/* redundant: devres releases them at detach */",
+        "}"
+      ].join("\n"),
+      fix: "Delete the explicit release on the teardown path (no behaviour changes: the second release is a no-op today), and allocate with pcim_alloc_irq_vectors() where the tree has it, so the ownership is explicit; or enable the device with pci_enable_device() if the driver wants to manage the vectors itself. Where the same line also serves a path devres does not follow, stop calling it from the teardown path instead."
+    };
+  }
+});
+
+// src/rules/implicit-managed.ts
+var implicitManaged;
+var init_implicit_managed = __esm({
+  "src/rules/implicit-managed.ts"() {
+    "use strict";
+    implicitManaged = {
+      id: "msi-implicit-managed",
+      severity: "warning",
+      status: "implicit-managed",
+      title: "MSI vectors rely on the hidden devres cleanup of pcim_enable_device()",
+      rationale: "The device is enabled with pcim_enable_device() and its vectors come from a hybrid allocator (pci_alloc_irq_vectors(), pci_enable_msi*()), which is devres-managed only because the device is. Nothing in the driver releases them: it relies on that hidden behaviour, which upstream is removing in favour of pcim_alloc_irq_vectors(). Once it is gone, the vectors are not released at unbind, and the next bind fails to enable MSI.",
+      example: [
+        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
+        "{",
+        "	ret = pcim_enable_device(pdev);",
+        "	...",
+        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);	/* freed by devres, silently */",
+        "}"
+      ].join("\n"),
+      fix: "Allocate with pcim_alloc_irq_vectors() (pci_alloc_irq_vectors() keeps its arguments; pci_enable_msi(pdev) becomes pcim_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI), and the pci_enable_msix_*() forms also lose their entries array), which says that devres owns the vectors; on trees that do not have it yet, nothing is wrong today, but the driver must be converted before the hybrid behaviour is removed."
+    };
+  }
+});
+
+// src/rules/index.ts
+var init_rules = __esm({
+  "src/rules/index.ts"() {
+    "use strict";
+    init_converted_double_release();
+    init_double_release();
+    init_implicit_managed();
+  }
+});
+
+// src/model/findings.ts
+function fingerprintOf(parts) {
+  return (0, import_node_crypto3.createHash)("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
+}
+function buildFindings(model, driver) {
+  const findings = [];
+  const occurrences = /* @__PURE__ */ new Map();
+  const where = (ref) => `${model.graph.path(ref.file)}:${model.graph.call(ref).line}`;
+  const entryName = (path) => `${model.graph.fn(path.entry).name}()`;
+  const push = (rule, at, message, evidence, fix) => {
+    const call = model.graph.call(at);
+    const fnName = call.fn >= 0 ? model.graph.fn({ file: at.file, fn: call.fn }).name : "";
+    const identity = [
+      rule.id,
+      model.input.unit,
+      driver.driver ?? "",
+      model.graph.path(at.file),
+      fnName,
+      call.callee,
+      call.args[0] ?? ""
+    ];
+    const base = identity.join("\0");
+    const occurrence = occurrences.get(base) ?? 0;
+    occurrences.set(base, occurrence + 1);
+    findings.push({
+      ruleId: rule.id,
+      severity: rule.severity,
+      file: model.graph.path(at.file),
+      line: call.line,
+      column: call.column,
+      message,
+      evidence,
+      fingerprint: fingerprintOf([...identity, String(occurrence)]),
+      fix
+    });
+  };
+  const teardownWords = (path) => {
+    switch (path.kind) {
+      case "remove":
+        return `on the remove path (${entryName(path)}, ${path.via})`;
+      case "probe-error":
+        return `on an error path of ${entryName(path)} after the allocation`;
+      default:
+        return path.chain.length === 0 && path.via.startsWith("where") ? `registered as a devm action in ${entryName(path)}` : `in ${entryName(path)} (${path.via})`;
+    }
+  };
+  for (const device of driver.devices) {
+    const enable = device.managedEnable[0];
+    const enableEvidence = enable === void 0 ? [] : [model.evidence(enable)];
+    if (device.status === "double-release" || device.status === "converted-double-release") {
+      const converted = device.status === "converted-double-release";
+      const allocations = converted ? device.managedAllocs : device.hybridAllocs;
+      for (const release of device.releases) {
+        const teardown = release.paths.filter(isTeardown).sort(
+          (a, b) => TEARDOWN_ORDER.indexOf(a.kind) - TEARDOWN_ORDER.indexOf(b.kind) || a.chain.length - b.chain.length
+        )[0];
+        if (teardown === void 0) continue;
+        const alloc = pairedAllocation(model, allocations, release, teardown);
+        if (alloc === void 0) continue;
+        const call = model.graph.call(release.call);
+        const allocCall = model.graph.call(alloc);
+        const owner = converted ? `${allocCall.callee}() at ${where(alloc)} hands the vectors to devres` : `the device is enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where(enable)}, which made the vectors of ${allocCall.callee}() at ${where(alloc)} devres-managed`;
+        const redundant = `${call.callee}() ${teardownWords(teardown)} is redundant: ${owner}, and devres releases them again when the driver detaches (a no-op today)`;
+        const others = otherPaths(release);
+        const evidence = [
+          ...converted ? [] : enableEvidence,
+          model.evidence(alloc),
+          ...model.pathEvidence(teardown),
+          model.evidence(release.call),
+          ...others.flatMap((path2) => model.pathEvidence(path2).slice(0, 1))
+        ];
+        const rule = converted ? convertedDoubleRelease : doubleRelease;
+        const path = model.graph.path(release.call.file);
+        if (others.length === 0 && deletable(release.all)) {
+          push(rule, release.call, `${redundant}.`, evidence, removeReleaseFix(path, call));
+          continue;
+        }
+        const needed = others.map((other) => neededWords(other, entryName(other))).join(", and ");
+        const advice = sharedAdvice(model, release, teardown, others[0]);
+        push(
+          rule,
+          release.call,
+          `${redundant}; but the same line also runs ${needed}, where the release is needed: do not delete it; ${advice}.`,
+          evidence,
+          keepReleaseFix(advice)
+        );
+      }
+    } else if (device.status === "implicit-managed") {
+      for (const alloc of device.hybridAllocs) {
+        const call = model.graph.call(alloc);
+        const fix = convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors);
+        const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where(enable)}, and no teardown path releases them: the driver relies on the implicit devres cleanup, which upstream is removing. ${fix.description}`;
+        push(implicitManaged, alloc, message, [...enableEvidence, model.evidence(alloc)], fix);
+      }
+    }
+  }
+  return findings.sort(
+    (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column
+  );
+}
+function functionsOf(model, release, path) {
+  return [
+    ...path.chain.map((site) => model.graph.fn(model.graph.callerOf(site)).name),
+    model.graph.fn(model.graph.callerOf(release.call)).name
+  ];
+}
+function sharedAdvice(model, release, teardown, other) {
+  const mine = functionsOf(model, release, teardown);
+  const theirs = functionsOf(model, release, other);
+  let shared = mine.length - 1;
+  while (shared > 0 && mine[shared - 1] === theirs[theirs.length - mine.length + shared - 1]) shared--;
+  const helper = mine[shared];
+  if (shared === 0 && teardown.kind === "devm-action")
+    return `stop registering ${helper}() as a devm action (devres releases the vectors at detach), and keep calling it where ${theirs[0]}() needs it`;
+  if (shared === 0)
+    return `give ${teardown.via} a function of its own without the release, and keep ${helper}() as it is for ${theirs[0]}()`;
+  return `stop calling ${helper}() from ${mine[shared - 1]}() (devres releases the vectors at detach), and keep it where ${theirs[0]}() needs it`;
+}
+function otherPaths(release) {
+  const seen = /* @__PURE__ */ new Set();
+  return release.all.paths.filter((path) => {
+    const id = `${path.kind}:${path.entry.file}:${path.entry.fn}`;
+    if (!needsRelease(path) || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+function neededWords(path, entry) {
+  switch (path.kind) {
+    case "re-allocation":
+      return `on a path where ${entry} allocates again or falls back to INTx after it`;
+    case "shutdown":
+      return `on the shutdown path (${entry}, ${path.via}; devres does not run at shutdown)`;
+    case "suspend":
+      return `in ${entry}, ${path.via}`;
+    case "runtime":
+      return `in ${entry}, ${path.via}`;
+    case "probe-continues":
+      return `on a path of ${entry} that goes on to succeed`;
+    case "nothing-allocated":
+      return `on a path of ${entry} before any allocation`;
+    default:
+      return `from ${entry}, ${path.via}`;
+  }
+}
+function pairedAllocation(model, allocations, release, path) {
+  const kinds = releasesKind(model.graph.call(release.call));
+  const candidates = allocations.filter((alloc) => kinds(model.graph.call(alloc)));
+  const onPath = /* @__PURE__ */ new Set([
+    `${path.entry.file}:${path.entry.fn}`,
+    ...path.chain.map((site) => `${site.file}:${model.graph.call(site).fn}`),
+    `${release.call.file}:${model.graph.call(release.call).fn}`
+  ]);
+  return candidates.find((alloc) => onPath.has(`${alloc.file}:${model.graph.call(alloc).fn}`)) ?? candidates.find((alloc) => alloc.file === release.call.file) ?? candidates[0];
+}
+function mergeSharedFindings(perDriver) {
+  const first = /* @__PURE__ */ new Map();
+  const kept = perDriver.map(
+    ({ driver, findings }) => findings.filter((finding) => {
+      const id = `${finding.ruleId}\0${finding.file}\0${finding.line}\0${finding.column}`;
+      const known = first.get(id);
+      if (known === void 0) {
+        first.set(id, { finding, drivers: driver === void 0 ? [] : [driver] });
+        return true;
+      }
+      if (driver !== void 0 && !known.drivers.includes(driver)) known.drivers.push(driver);
+      return false;
+    })
+  );
+  for (const { finding, drivers } of first.values()) {
+    if (drivers.length > 1)
+      finding.message += ` The line serves ${drivers.slice(0, -1).join(", ")} and ${drivers.at(-1)}.`;
+  }
+  return kept;
+}
+var import_node_crypto3, TEARDOWN_ORDER;
+var init_findings = __esm({
+  "src/model/findings.ts"() {
+    "use strict";
+    import_node_crypto3 = require("node:crypto");
+    init_catalog();
+    init_edits();
+    init_rules();
+    init_classify2();
+    TEARDOWN_ORDER = ["remove", "devm-action", "probe-error"];
+  }
+});
+
+// src/model/ownership.ts
+function deviceStatus(ownership) {
+  const teardown = ownership.releases.some(
+    (release) => release.paths.some((path) => TEARDOWN_PATHS.has(path.kind))
+  );
+  if (ownership.hybridAllocs.length > 0 && ownership.managedEnable.length > 0) {
+    return teardown ? "double-release" : "implicit-managed";
+  }
+  if (ownership.managedAllocs.length > 0) return teardown ? "converted-double-release" : "converted";
+  if (ownership.hybridAllocs.length > 0) return "unmanaged";
+  return "no-msi";
+}
+function analyseModule(input, traits) {
+  return new ModuleOwnership(input, traits).analyse();
+}
+var ModuleOwnership;
+var init_ownership = __esm({
+  "src/model/ownership.ts"() {
+    "use strict";
+    init_catalog();
+    init_types();
+    init_classify2();
+    init_findings();
+    init_graph();
+    ModuleOwnership = class {
+      constructor(input, traits) {
+        this.input = input;
+        this.traits = traits;
+        this.graph = new ModuleGraph(input.files);
+        this.classifier = new ReleaseClassifier(this.graph, input.files);
+        this.otherDeviceFields = new Set(input.files.flatMap((file) => file.otherDeviceFields));
+      }
+      input;
+      traits;
+      graph;
+      classifier;
+      otherDeviceFields;
+      /** The pci_dev a catalog call acts on: the probed device, or `other:NAME` for another one. */
+      deviceOf(ref) {
+        const call = this.graph.call(ref);
+        const entry = catalogEntry(call.callee);
+        const argument = call.args[entry?.deviceArg ?? 0] ?? "";
+        const names = argument.match(/\b[A-Za-z_]\w*\b/g) ?? [];
+        const last = names.at(-1);
+        if (last === void 0) return "probed";
+        const locals = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).otherDeviceLocals : [];
+        if (names.length === 1 && locals.includes(last)) return `other:${last}`;
+        if (names.length > 1 && this.otherDeviceFields.has(last)) return `other:${last}`;
+        return "probed";
+      }
+      /** A module appears in the report when code in one of its functions calls the catalog. */
+      callsCatalog() {
+        return this.input.files.some(
+          (file) => file.calls.some((call) => call.role !== void 0 && call.fn >= 0)
+        );
+      }
+      /** Every function reached from the entries, through the module's calls. */
+      reachFrom(entries) {
+        const reached = /* @__PURE__ */ new Map();
+        const queue = [];
+        for (const ref of entries) {
+          if (reached.has(key(ref))) continue;
+          reached.set(key(ref), ref);
+          queue.push({ ref, depth: 0 });
+        }
+        for (let i = 0; i < queue.length; i++) {
+          const { ref, depth } = queue[i];
+          if (depth >= MAX_CALL_DEPTH) continue;
+          for (const callRef of this.graph.callsIn(ref)) {
+            const call = this.graph.call(callRef);
+            if (call.role !== void 0) continue;
+            for (const callee2 of this.graph.resolve(call.callee, ref.file)) {
+              if (reached.has(key(callee2))) continue;
+              reached.set(key(callee2), callee2);
+              queue.push({ ref: callee2, depth: depth + 1 });
+            }
+          }
+        }
+        return reached;
+      }
+      analyse() {
+        if (!this.callsCatalog()) return [];
+        const roles = this.classifier.roles;
+        const drivers = roles.drivers;
+        const perDriver = (drivers.length === 0 ? [void 0] : drivers).map((driver) => ({
+          driver,
+          reached: this.reachFrom(roles.entriesOf(driver)),
+          fromProbe: new Set(this.reachFrom(roles.probesOf(driver)).keys())
+        }));
+        const reachedByAny = new Set(perDriver.flatMap(({ reached }) => [...reached.keys()]));
+        const rest = this.reachFrom(
+          [...this.graph.functions()].filter((ref) => !reachedByAny.has(key(ref)) && !roles.isDead(ref))
+        );
+        const ownerships = perDriver.map(({ driver, reached, fromProbe }) => {
+          for (const [k, ref] of rest) if (!reached.has(k)) reached.set(k, ref);
+          const ordered = [...reached.values()].sort(
+            (a, b) => Number(!fromProbe.has(key(a))) - Number(!fromProbe.has(key(b))) || a.file - b.file || a.fn - b.fn
+          );
+          return this.driverOwnership(driver, ordered);
+        });
+        const findings = mergeSharedFindings(
+          ownerships.map((ownership) => ({ driver: ownership.driver, findings: buildFindings(this, ownership) }))
+        );
+        return ownerships.map((ownership, index) => {
+          const report = {
+            unit: this.input.unit,
+            module: this.input.module,
+            files: [...this.input.sources],
+            status: ownership.status,
+            findings: findings[index]
+          };
+          if (ownership.driver !== void 0) report.driver = ownership.driver;
+          return report;
+        });
+      }
+      driverOwnership(driver, reached) {
+        const byDevice = /* @__PURE__ */ new Map();
+        const device = (name) => {
+          let ownership = byDevice.get(name);
+          if (ownership === void 0) {
+            ownership = {
+              device: name,
+              managedEnable: [],
+              unmanagedEnable: [],
+              hybridAllocs: [],
+              managedAllocs: [],
+              releases: [],
+              status: "no-msi"
+            };
+            byDevice.set(name, ownership);
+          }
+          return ownership;
+        };
+        for (const fnRef of reached) {
+          for (const callRef of this.graph.callsIn(fnRef)) {
+            const call = this.graph.call(callRef);
+            if (call.role === void 0) continue;
+            const ownership = device(this.deviceOf(callRef));
+            if (call.role === "release") {
+              const classified = this.classifier.classify(callRef).forDriver(driver);
+              if (classified.paths.length > 0) ownership.releases.push(classified);
+            } else if (call.role === "managed-enable") ownership.managedEnable.push(callRef);
+            else if (call.role === "unmanaged-enable") ownership.unmanagedEnable.push(callRef);
+            else if (call.role === "managed-alloc") ownership.managedAllocs.push(callRef);
+            else if (call.role === "hybrid-alloc" && allocatesMsi(call)) ownership.hybridAllocs.push(callRef);
+          }
+        }
+        for (const ownership of byDevice.values()) {
+          const allocations = [...ownership.hybridAllocs, ...ownership.managedAllocs].map(
+            (ref) => this.graph.call(ref)
+          );
+          ownership.releases = ownership.releases.filter(
+            (release) => allocations.some(releasesKind(this.graph.call(release.call)))
+          );
+          ownership.status = deviceStatus(ownership);
+        }
+        const devices = [...byDevice.values()];
+        const status = devices.reduce(
+          (worst, current) => STATUSES.indexOf(current.status) < STATUSES.indexOf(worst) ? current.status : worst,
+          "no-msi"
+        );
+        const result = { devices, status };
+        if (driver !== void 0) result.driver = driver;
+        return result;
+      }
+      /** Evidence step for a call site. */
+      evidence(ref, text) {
+        const call = this.graph.call(ref);
+        const fnName = call.fn >= 0 ? this.graph.fn({ file: ref.file, fn: call.fn }).name : "(file scope)";
+        return {
+          file: this.graph.path(ref.file),
+          line: call.line,
+          column: call.column,
+          role: call.role ?? "call",
+          function: fnName,
+          text: text ?? `${call.callee}(${call.args.join(", ")})`
+        };
+      }
+      /** Evidence for how a path gets from its entry (at the entry's name) to the release's function. */
+      pathEvidence(path) {
+        const entry = this.graph.fn(path.entry);
+        const steps = [
+          {
+            file: this.graph.path(path.entry.file),
+            line: entry.nameLine,
+            column: entry.nameColumn,
+            role: "entry",
+            function: entry.name,
+            text: `${entry.name}() is ${path.via}`,
+            path: path.kind
+          }
+        ];
+        for (const callRef of path.chain)
+          steps.push(this.evidence(callRef, `${this.graph.call(callRef).callee}()`));
+        return steps;
+      }
+    };
   }
 });
 
@@ -5466,7 +4920,7 @@ async function analyze(source, options = {}) {
     );
   };
   const factsFromIndex = (unit, parsed) => {
-    const found = parsed.map(([path, key3]) => mainCache.get(key3, path));
+    const found = parsed.map(([path, key2]) => mainCache.get(key2, path));
     if (found.some((fact) => fact === void 0)) return false;
     model(unit, found);
     cacheHits += found.length;
@@ -5957,7 +5411,7 @@ async function checkChange(options) {
   let headReport;
   let baseReport;
   try {
-    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
+    headReport = await analyze(headSource, analyzeOptions);
     baseReport = await analyze(baseSource, analyzeOptions);
   } finally {
     headGit?.close();
@@ -5981,7 +5435,6 @@ var import_node_child_process3, import_node_util2, execFileAsync2;
 var init_check = __esm({
   "src/diff/check.ts"() {
     "use strict";
-    init_fix();
     init_summary();
     import_node_child_process3 = require("node:child_process");
     import_node_util2 = require("node:util");
@@ -6015,15 +5468,15 @@ function dangerGlobals() {
   return scope;
 }
 function validateOptions(options) {
-  for (const key3 of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key3)) {
-      throw new Error(`msiOwnership: unknown option '${key3}' (allowed: ${OPTION_NAMES.join(", ")})`);
+  for (const key2 of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key2)) {
+      throw new Error(`msiOwnership: unknown option '${key2}' (allowed: ${OPTION_NAMES.join(", ")})`);
     }
   }
-  for (const key3 of ["inline", "suggestions"]) {
-    const value = options[key3];
+  for (const key2 of ["inline", "suggestions"]) {
+    const value = options[key2];
     if (value !== void 0 && typeof value !== "boolean") {
-      throw new Error(`msiOwnership: option '${key3}' must be true or false, not ${JSON.stringify(value)}`);
+      throw new Error(`msiOwnership: option '${key2}' must be true or false, not ${JSON.stringify(value)}`);
     }
   }
   return {
