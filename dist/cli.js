@@ -7239,7 +7239,9 @@ function buildFindings(model, driver) {
           push(rule, release.call, `${redundant}.`, evidence, removeReleaseFix(path, call));
           continue;
         }
-        const needed = others.map((other) => neededWords(other, entryName(other))).join(", and ");
+        const named = others.slice(0, 2).map((other) => neededWords(other, entryName(other)));
+        if (others.length > 2) named.push(`${others.length - 2} more way${others.length > 3 ? "s" : ""}`);
+        const needed = named.join(", and ");
         const advice = sharedAdvice(model, release, teardown, others[0]);
         push(
           rule,
@@ -8528,12 +8530,15 @@ var init_maintainers = __esm({
 });
 
 // src/report/evidence.ts
+function oneLine(text) {
+  return text.replace(/[\r\n\u2028\u2029]+/g, " ");
+}
 function markdownStyle(link) {
   return {
-    code: (text) => `\`${text.replace(/`/g, "'")}\``,
+    code: (text) => `\`${oneLine(text).replace(/`/g, "'")}\``,
     location: (file, line, label) => {
       const url = link(file, line);
-      const text = label.replace(/[\\[\]<>|`*]/g, (c) => `\\${c}`);
+      const text = oneLine(label).replace(/[\\[\]<>|`*]/g, (c) => `\\${c}`);
       return url === void 0 ? text : `[${text}](${url})`;
     }
   };
@@ -8590,8 +8595,8 @@ var init_evidence = __esm({
     "use strict";
     init_types();
     PLAIN_STYLE = {
-      code: (text) => text,
-      location: (_file, _line, label) => label
+      code: oneLine,
+      location: (_file, _line, label) => oneLine(label)
     };
     TEARDOWN_RULES = /* @__PURE__ */ new Set(["msi-double-release", "msi-converted-double-release"]);
     NEEDED = {

@@ -368,7 +368,10 @@ describe("the action (dist/index.js)", { concurrency: false }, () => {
       update.output?.annotations.map((a) => [a.path, a.start_line, a.annotation_level, a.title]),
       [["drivers/misc/demo/demo.c", releaseLine, "failure", "msi-double-release"]],
     );
-    assert.match(update.output?.annotations[0]?.message ?? "", /pcim_enable_device\(pdev\)/);
+    assert.match(
+      update.output?.annotations[0]?.message ?? "",
+      /managed by pcim_enable_device\(\) at demo.c:19 in demo_probe\(\)/,
+    );
 
     // The base commit was not in the depth-1 checkout: the action fetched it.
     await git(repo.workspace, "cat-file", "-e", `${repo.baseSha}^{commit}`);

@@ -112,7 +112,10 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
           push(rule, release.call, `${redundant}.`, evidence, removeReleaseFix(path, call));
           continue;
         }
-        const needed = others.map((other) => neededWords(other, entryName(other))).join(", and ");
+        // The first two ways say enough; the evidence lists every one.
+        const named = others.slice(0, 2).map((other) => neededWords(other, entryName(other)));
+        if (others.length > 2) named.push(`${others.length - 2} more way${others.length > 3 ? "s" : ""}`);
+        const needed = named.join(", and ");
         const advice = sharedAdvice(model, release, teardown, others[0] as ReleasePath);
         push(
           rule,

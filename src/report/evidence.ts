@@ -19,20 +19,25 @@ export interface EvidenceStyle {
   location(file: string, line: number, label: string): string;
 }
 
+/** A name from the tree stays on its line, whatever characters it holds. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, " ");
+}
+
 /** Plain text: check-run annotations, SARIF messages, terminals. */
 export const PLAIN_STYLE: EvidenceStyle = {
-  code: (text) => text,
-  location: (_file, _line, label) => label,
+  code: oneLine,
+  location: (_file, _line, label) => oneLine(label),
 };
 
 /** Markdown, with `file:line` linked where `link` gives a URL. */
 export function markdownStyle(link: (file: string, line: number) => string | undefined): EvidenceStyle {
   return {
-    code: (text) => `\`${text.replace(/`/g, "'")}\``,
+    code: (text) => `\`${oneLine(text).replace(/`/g, "'")}\``,
     location: (file, line, label) => {
       const url = link(file, line);
       // A path is data: it must not open a link, a tag or a table cell.
-      const text = label.replace(/[\\[\]<>|`*]/g, (c) => `\\${c}`);
+      const text = oneLine(label).replace(/[\\[\]<>|`*]/g, (c) => `\\${c}`);
       return url === undefined ? text : `[${text}](${url})`;
     },
   };
