@@ -5,9 +5,9 @@
  * suggestions and `fix` propose the same edits for the same finding.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
+import { before, it } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { suggestedLine } from "../src/danger/review.js";
 import { buildPatches, type FixResult } from "../src/fix/index.js";
@@ -18,20 +18,16 @@ import { toSarif } from "../src/report/sarif.js";
 import type { Edit, Finding, Report } from "../src/report/types.js";
 import { FsSource } from "../src/scan/source.js";
 import { removedLines } from "./helpers/patch-lines.js";
+import { describeKernelTree, KERNEL_TREE } from "./helpers/kernel-tree.js";
 
-const TREE = process.env.KERNEL_TREE;
-const skip =
-  TREE === undefined || !existsSync(join(TREE, "drivers"))
-    ? "KERNEL_TREE is not set to an unpacked linux-source-6.12 (scripts/install-kernel-tree.sh): finding-truth kernel-tree tests skipped"
-    : false;
-if (skip !== false) process.stderr.write(`# ${skip}\n`);
+const TREE = KERNEL_TREE;
 
 function editedLines(edit: Edit): number[] {
   const last = edit.endColumn === 1 ? edit.endLine - 1 : edit.endLine;
   return Array.from({ length: last - edit.startLine + 1 }, (_, index) => edit.startLine + index);
 }
 
-describe("finding truth on Linux 6.12", { skip }, () => {
+describeKernelTree("finding truth on Linux 6.12", () => {
   let report: Report;
   let patches: FixResult;
   const lines = new Map<string, string[]>();

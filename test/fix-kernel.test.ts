@@ -7,22 +7,18 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { buildPatches, type FixResult } from "../src/fix/index.js";
 import type { Report } from "../src/report/types.js";
 import { FsSource, type SourceFile, type TreeSource } from "../src/scan/source.js";
 import { removedLines } from "./helpers/patch-lines.js";
+import { describeKernelTree, KERNEL_TREE } from "./helpers/kernel-tree.js";
 
-const TREE = process.env.KERNEL_TREE;
-const skip =
-  TREE === undefined || !existsSync(join(TREE, "drivers"))
-    ? "KERNEL_TREE is not set to an unpacked linux-source-6.12 (scripts/install-kernel-tree.sh): fix kernel-tree tests skipped"
-    : false;
-if (skip !== false) process.stderr.write(`# ${skip}\n`);
+const TREE = KERNEL_TREE;
 
 /** The tree with some files replaced: the patched modules re-audited in their real context. */
 class PatchedSource implements TreeSource {
@@ -46,7 +42,7 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-describe("fix on Linux 6.12", { skip }, () => {
+describeKernelTree("fix on Linux 6.12", () => {
   let source: FsSource;
   let report: Report;
   let result: FixResult;

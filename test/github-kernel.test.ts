@@ -4,11 +4,11 @@
  * and the job summary stays within what GitHub shows.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import { DEFAULT_API_POLICY } from "../src/github/checks.js";
 import { TRACKING_MARKER } from "../src/github/tracking.js";
 import { needsConversionCount } from "../src/report/markdown.js";
@@ -16,15 +16,11 @@ import type { Report } from "../src/report/types.js";
 import { startFakeGitHub } from "./helpers/fake-github.js";
 import { MAX_BODY_CHARACTERS, MAX_STEP_SUMMARY_BYTES } from "./helpers/github-limits.js";
 import { runActionSource, type ActionRun } from "./helpers/run-action-source.js";
+import { describeKernelTree, KERNEL_TREE } from "./helpers/kernel-tree.js";
 
-const TREE = process.env.KERNEL_TREE;
-const skip =
-  TREE === undefined || !existsSync(join(TREE, "drivers"))
-    ? "KERNEL_TREE is not set to an unpacked linux-source-6.12: the 6.12 audit on GitHub is skipped"
-    : false;
-if (skip !== false) process.stderr.write(`# ${skip}\n`);
+const TREE = KERNEL_TREE;
 
-describe("the Linux 6.12 audit on GitHub", { skip }, () => {
+describeKernelTree("the Linux 6.12 audit on GitHub", () => {
   it("creates and then updates a tracking issue GitHub accepts; the job summary fits", async (t) => {
     const scratch = await mkdtemp(join(tmpdir(), "msi-github-6.12-"));
     const github = await startFakeGitHub({ owner: "acme", repo: "linux" });

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseMaintainers, sectionsFor, subsystemOf } from "../src/report/maintainers.js";
+import { describeKernelTree, KERNEL_TREE } from "./helpers/kernel-tree.js";
 
 const fixture = parseMaintainers(
   readFileSync(new URL("./fixtures/maintainers/MAINTAINERS", import.meta.url), "utf8"),
@@ -101,94 +102,86 @@ describe("sectionsFor (get_maintainer.pl's rules)", () => {
   });
 });
 
-const tree = process.env.KERNEL_TREE;
-describe(
-  "the real MAINTAINERS file",
-  { skip: tree ? false : "KERNEL_TREE is not set: skipping the real-MAINTAINERS checks" },
-  () => {
-    const root = tree ?? "";
-    const real = tree
-      ? parseMaintainers(readFileSync(join(root, "MAINTAINERS"), "utf8"))
-      : { sections: [], warnings: [] };
-    const expected: Record<string, string[]> = {
-      "drivers/net/ethernet/intel/ice/ice_main.c": [
-        "INTEL ETHERNET DRIVERS",
-        "NETWORKING DRIVERS",
-        "THE REST",
-      ],
-      "drivers/cxl/pci.c": ["COMPUTE EXPRESS LINK (CXL)", "THE REST"],
-      "drivers/bus/mhi/host/pci_generic.c": ["MHI BUS", "THE REST"],
-      "drivers/media/pci/intel/ipu6/ipu6.c": [
-        "INTEL IPU6 INPUT SYSTEM DRIVER",
-        "MEDIA INPUT INFRASTRUCTURE (V4L/DVB)",
-        "THE REST",
-      ],
-      "drivers/nvme/host/pci.c": ["NVM EXPRESS DRIVER", "THE REST"],
-    };
+const tree = KERNEL_TREE;
+describeKernelTree("the real MAINTAINERS file", () => {
+  const root = tree ?? "";
+  const real = tree
+    ? parseMaintainers(readFileSync(join(root, "MAINTAINERS"), "utf8"))
+    : { sections: [], warnings: [] };
+  const expected: Record<string, string[]> = {
+    "drivers/net/ethernet/intel/ice/ice_main.c": ["INTEL ETHERNET DRIVERS", "NETWORKING DRIVERS", "THE REST"],
+    "drivers/cxl/pci.c": ["COMPUTE EXPRESS LINK (CXL)", "THE REST"],
+    "drivers/bus/mhi/host/pci_generic.c": ["MHI BUS", "THE REST"],
+    "drivers/media/pci/intel/ipu6/ipu6.c": [
+      "INTEL IPU6 INPUT SYSTEM DRIVER",
+      "MEDIA INPUT INFRASTRUCTURE (V4L/DVB)",
+      "THE REST",
+    ],
+    "drivers/nvme/host/pci.c": ["NVM EXPRESS DRIVER", "THE REST"],
+  };
 
-    it("parses every section and compiles every pattern", () => {
-      assert.ok(real.sections.length > 2000, `only ${real.sections.length} sections`);
-      assert.deepEqual(real.warnings, []);
+  it("parses every section and compiles every pattern", () => {
+    assert.ok(real.sections.length > 2000, `only ${real.sections.length} sections`);
+    assert.deepEqual(real.warnings, []);
+  });
+
+  for (const [file, sections] of Object.entries(expected)) {
+    it(`${file} → ${sections[0]}`, () => {
+      assert.deepEqual(
+        sectionsFor(real, file).map((match) => match.section.name),
+        sections,
+      );
     });
+  }
 
-    for (const [file, sections] of Object.entries(expected)) {
-      it(`${file} → ${sections[0]}`, () => {
-        assert.deepEqual(
-          sectionsFor(real, file).map((match) => match.section.name),
-          sections,
+  it("cxl's maintainers and list come from its section", () => {
+    const cxl = subsystemOf(real, ["drivers/cxl/pci.c"])!;
+    assert.ok(cxl.maintainers.some((m) => m.includes("Dan Williams")));
+    assert.deepEqual(cxl.lists, ["linux-cxl@vger.kernel.org"]);
+  });
+
+  // The oracle: the kernel's own script, when perl is there, on more drivers than listed above.
+  const perl = tree && existsSync(join(root, "scripts/get_maintainer.pl")) && hasPerl();
+  it(
+    "agrees with scripts/get_maintainer.pl --subsystem",
+    { skip: perl ? false : "perl or scripts/get_maintainer.pl missing: skipping the oracle" },
+    () => {
+      const files = [
+        ...Object.keys(expected),
+        "drivers/scsi/megaraid/megaraid_sas_base.c",
+        "drivers/gpu/drm/amd/amdgpu/amdgpu_irq.c",
+        "drivers/net/wireless/ath/ath11k/pci.c",
+        "drivers/crypto/ccp/sp-pci.c",
+        "drivers/pci/msi/api.c",
+        "drivers/net/ethernet/broadcom/bnxt/bnxt.c",
+      ];
+      for (const file of files) {
+        const output = execFileSync(
+          "perl",
+          [
+            "scripts/get_maintainer.pl",
+            "--no-git",
+            "--no-git-fallback",
+            "--no-tree",
+            "--no-email",
+            "--no-l",
+            "--subsystem",
+            "-f",
+            file,
+          ],
+          { cwd: root, encoding: "utf8" },
         );
-      });
-    }
-
-    it("cxl's maintainers and list come from its section", () => {
-      const cxl = subsystemOf(real, ["drivers/cxl/pci.c"])!;
-      assert.ok(cxl.maintainers.some((m) => m.includes("Dan Williams")));
-      assert.deepEqual(cxl.lists, ["linux-cxl@vger.kernel.org"]);
-    });
-
-    // The oracle: the kernel's own script, when perl is there, on more drivers than listed above.
-    const perl = tree && existsSync(join(root, "scripts/get_maintainer.pl")) && hasPerl();
-    it(
-      "agrees with scripts/get_maintainer.pl --subsystem",
-      { skip: perl ? false : "perl or scripts/get_maintainer.pl missing: skipping the oracle" },
-      () => {
-        const files = [
-          ...Object.keys(expected),
-          "drivers/scsi/megaraid/megaraid_sas_base.c",
-          "drivers/gpu/drm/amd/amdgpu/amdgpu_irq.c",
-          "drivers/net/wireless/ath/ath11k/pci.c",
-          "drivers/crypto/ccp/sp-pci.c",
-          "drivers/pci/msi/api.c",
-          "drivers/net/ethernet/broadcom/bnxt/bnxt.c",
-        ];
-        for (const file of files) {
-          const output = execFileSync(
-            "perl",
-            [
-              "scripts/get_maintainer.pl",
-              "--no-git",
-              "--no-git-fallback",
-              "--no-tree",
-              "--no-email",
-              "--no-l",
-              "--subsystem",
-              "-f",
-              file,
-            ],
-            { cwd: root, encoding: "utf8" },
-          );
-          const theirs = output.split("\n").filter((line) => line !== "");
-          const ours = sectionsFor(real, file).map((match) => match.section.name);
-          // Ties are in Perl's hash order: compare as sets, and the most specific when it is unique.
-          assert.deepEqual([...ours].sort(), [...theirs].sort(), file);
-          const matches = sectionsFor(real, file);
-          if (matches.length < 2 || matches[0]!.depth > matches[1]!.depth)
-            assert.equal(ours[0], theirs[0], file);
-        }
-      },
-    );
-  },
-);
+        const theirs = output.split("\n").filter((line) => line !== "");
+        const ours = sectionsFor(real, file).map((match) => match.section.name);
+        // Ties are in Perl's hash order: compare as sets, and the most specific when it is unique.
+        assert.deepEqual([...ours].sort(), [...theirs].sort(), file);
+        const matches = sectionsFor(real, file);
+        if (matches.length < 2 || matches[0]!.depth > matches[1]!.depth)
+          assert.equal(ours[0], theirs[0], file);
+      }
+    },
+  );
+});
 
 function hasPerl(): boolean {
   try {

@@ -18,6 +18,7 @@ import { FINGERPRINT_KEY, toSarif } from "../src/report/sarif.js";
 import { NEEDS_CONVERSION, type Report } from "../src/report/types.js";
 import { assertNumbersMatch } from "./helpers/markdown-numbers.js";
 import { assertValidSarif } from "./helpers/sarif-schema.js";
+import { describeKernelTree, KERNEL_TREE } from "./helpers/kernel-tree.js";
 
 const fixtureTree = fileURLToPath(new URL("./fixtures/audit-tree", import.meta.url));
 
@@ -181,54 +182,50 @@ describe("reporters on the fixture tree", () => {
   });
 });
 
-const tree = process.env.KERNEL_TREE;
-describe(
-  "reporters on the Linux 6.12 audit",
-  { skip: tree ? false : "KERNEL_TREE is not set: skipping the 6.12 SARIF and summary checks" },
-  () => {
-    let report: Report;
-    before(async () => {
-      // The whole drivers/ tree, as the scheduled workflow audits it; the facts cache makes reruns fast.
-      report = await runAudit([], {
-        root: tree!,
-        format: "json",
-        failOn: "never",
-        ...(process.env.MSI_OWNERSHIP_CACHE ? { cache: process.env.MSI_OWNERSHIP_CACHE } : {}),
-      });
+const tree = KERNEL_TREE;
+describeKernelTree("reporters on the Linux 6.12 audit", () => {
+  let report: Report;
+  before(async () => {
+    // The whole drivers/ tree, as the scheduled workflow audits it; the facts cache makes reruns fast.
+    report = await runAudit([], {
+      root: tree!,
+      format: "json",
+      failOn: "never",
+      ...(process.env.MSI_OWNERSHIP_CACHE ? { cache: process.env.MSI_OWNERSHIP_CACHE } : {}),
     });
+  });
 
-    it("its SARIF validates against the SARIF 2.1.0 schema", async () => {
-      const log = JSON.parse(
-        formatReport(report, "sarif", await loadFormatOptions("sarif", { root: tree! })),
-      ) as unknown;
-      assertValidSarif(log);
-      const results = (log as ReturnType<typeof toSarif>).runs[0]!.results!;
-      assert.equal(results.length, report.drivers.flatMap((driver) => driver.findings).length);
-      assert.ok(results.length > 50, `${results.length} results`);
-      const keys = new Set(results.map((result) => result.partialFingerprints![FINGERPRINT_KEY]));
-      assert.equal(keys.size, results.length, "fingerprints are unique");
-    });
+  it("its SARIF validates against the SARIF 2.1.0 schema", async () => {
+    const log = JSON.parse(
+      formatReport(report, "sarif", await loadFormatOptions("sarif", { root: tree! })),
+    ) as unknown;
+    assertValidSarif(log);
+    const results = (log as ReturnType<typeof toSarif>).runs[0]!.results!;
+    assert.equal(results.length, report.drivers.flatMap((driver) => driver.findings).length);
+    assert.ok(results.length > 50, `${results.length} results`);
+    const keys = new Set(results.map((result) => result.partialFingerprints![FINGERPRINT_KEY]));
+    assert.equal(keys.size, results.length, "fingerprints are unique");
+  });
 
-    it("its Markdown summary's numbers equal the JSON report's, grouped by the real MAINTAINERS", async (t) => {
-      const markdown = formatReport(report, "markdown", await loadFormatOptions("markdown", { root: tree! }));
-      assertNumbersMatch(markdown, report);
-      assert.equal(
-        needsConversionCount(report.summary),
-        report.drivers.filter((driver) => NEEDS_CONVERSION.includes(driver.status)).length,
-      );
-      const cxl = report.drivers.find((driver) => driver.files.includes("drivers/cxl/pci.c"));
-      if (cxl && NEEDS_CONVERSION.includes(cxl.status))
-        assert.match(markdown, /#### COMPUTE EXPRESS LINK \(CXL\) \(\d+\)/);
-      const ice = report.drivers.find((driver) =>
-        driver.files.includes("drivers/net/ethernet/intel/ice/ice_main.c"),
-      );
-      if (ice && NEEDS_CONVERSION.includes(ice.status))
-        assert.match(markdown, /#### INTEL ETHERNET DRIVERS \(\d+\)/);
-      t.diagnostic(
-        `6.12 summary: ${Object.entries(report.summary)
-          .map(([status, count]) => `${status} ${count}`)
-          .join(", ")}`,
-      );
-    });
-  },
-);
+  it("its Markdown summary's numbers equal the JSON report's, grouped by the real MAINTAINERS", async (t) => {
+    const markdown = formatReport(report, "markdown", await loadFormatOptions("markdown", { root: tree! }));
+    assertNumbersMatch(markdown, report);
+    assert.equal(
+      needsConversionCount(report.summary),
+      report.drivers.filter((driver) => NEEDS_CONVERSION.includes(driver.status)).length,
+    );
+    const cxl = report.drivers.find((driver) => driver.files.includes("drivers/cxl/pci.c"));
+    if (cxl && NEEDS_CONVERSION.includes(cxl.status))
+      assert.match(markdown, /#### COMPUTE EXPRESS LINK \(CXL\) \(\d+\)/);
+    const ice = report.drivers.find((driver) =>
+      driver.files.includes("drivers/net/ethernet/intel/ice/ice_main.c"),
+    );
+    if (ice && NEEDS_CONVERSION.includes(ice.status))
+      assert.match(markdown, /#### INTEL ETHERNET DRIVERS \(\d+\)/);
+    t.diagnostic(
+      `6.12 summary: ${Object.entries(report.summary)
+        .map(([status, count]) => `${status} ${count}`)
+        .join(", ")}`,
+    );
+  });
+});
