@@ -34,12 +34,15 @@ export interface Parser {
   reset(): void;
 }
 
+/** No parser can run here, or the choice of one is malformed: the message says which and why. */
+export class ParserUnavailable extends Error {}
+
 /** The parser a forced MSI_OWNERSHIP_PARSER names, or undefined for the automatic choice. */
 export function forcedParser(env: NodeJS.ProcessEnv = process.env): ParserKind | undefined {
   const value = env[PARSER_VARIABLE];
   if (value === undefined || value === "") return undefined;
   if (value === "native" || value === "wasm") return value;
-  throw new Error(`${PARSER_VARIABLE}=${value}: expected native or wasm`);
+  throw new ParserUnavailable(`${PARSER_VARIABLE}=${value}: expected native or wasm`);
 }
 
 type Factory = () => Parser;
@@ -55,16 +58,25 @@ let factory: Factory | undefined;
 export function chooseParser(): Promise<ParserKind> {
   chosen ??= (async (): Promise<ParserKind> => {
     const forced = forcedParser();
-    if (forced !== undefined) return forced;
+    if (forced === "wasm") {
+      wasmFiles();
+      return "wasm";
+    }
     try {
       await load("native");
       return "native";
     } catch (error) {
+      const why = `no native tree-sitter addon fits this machine (${firstLine(error)})`;
+      if (forced === "native") throw new ParserUnavailable(`${PARSER_VARIABLE}=native: ${why}`);
+      try {
+        wasmFiles();
+      } catch (missing) {
+        throw new ParserUnavailable(`${why}, and ${firstLine(missing)}`);
+      }
       if (isMainThread) {
         process.stderr.write(
-          `msi-ownership: note: no native tree-sitter addon fits this machine (${firstLine(error)}); ` +
-            `parsing with the WebAssembly build instead, about three times slower ` +
-            `(${PARSER_VARIABLE}=wasm skips this check)\n`,
+          `msi-ownership: note: ${why}; parsing with the WebAssembly build instead, about three ` +
+            `times slower (${PARSER_VARIABLE}=wasm skips this check)\n`,
         );
       }
       return "wasm";
@@ -153,8 +165,7 @@ const WASM_CHUNK = 4096;
 
 async function loadWasm(): Promise<Factory> {
   const { Parser: Web, Language } = await import("web-tree-sitter");
-  const runtime = wasmFile("tree-sitter.wasm", "web-tree-sitter/tree-sitter.wasm");
-  const grammar = wasmFile("tree-sitter-c.wasm", "tree-sitter-c/tree-sitter-c.wasm");
+  const { runtime, grammar } = wasmFiles();
   await Web.init({ locateFile: () => runtime });
   let language;
   try {
@@ -184,6 +195,14 @@ async function loadWasm(): Promise<Factory> {
   };
 }
 
+/** The fallback's files; ParserUnavailable when one is missing. */
+function wasmFiles(): { runtime: string; grammar: string } {
+  return {
+    runtime: wasmFile("tree-sitter.wasm", "web-tree-sitter/tree-sitter.wasm"),
+    grammar: wasmFile("tree-sitter-c.wasm", "tree-sitter-c/tree-sitter-c.wasm"),
+  };
+}
+
 /** A wasm file: beside the bundle (scripts/build.mjs copies them into dist/), else the package's. */
 function wasmFile(name: string, specifier: string): string {
   const file =
@@ -191,7 +210,7 @@ function wasmFile(name: string, specifier: string): string {
       ? join(dirname(__filename), name)
       : fileURLToPath(import.meta.resolve(specifier));
   if (!existsSync(file)) {
-    throw new Error(`the WebAssembly parser needs ${file}, which is missing`);
+    throw new ParserUnavailable(`the WebAssembly parser needs ${file}, which is missing`);
   }
   return file;
 }
