@@ -1,8 +1,8 @@
 /**
  * Which tree-sitter runs the C grammar: the native addon (tree-sitter, tree-sitter-c), or where
  * no addon fits this machine (another architecture, an older C++ library), the WebAssembly build
- * (web-tree-sitter, tree-sitter-c.wasm), about three times slower. Both are loaded on first
- * need, never at import, so `--version` and `--help` run anywhere.
+ * (web-tree-sitter, tree-sitter-c.wasm), which parses more slowly (`npm run bench` has a row for
+ * it). Both are loaded on first need, never at import, so `--version` and `--help` run anywhere.
  *
  * MSI_OWNERSHIP_PARSER=native|wasm forces one; unset, the native addon is tried first and the
  * fallback is said once on stderr. The main thread chooses and hands the choice to its parse
@@ -75,8 +75,8 @@ export function chooseParser(): Promise<ParserKind> {
       }
       if (isMainThread) {
         process.stderr.write(
-          `msi-ownership: note: ${why}; parsing with the WebAssembly build instead, about three ` +
-            `times slower (${PARSER_VARIABLE}=wasm skips this check)\n`,
+          `msi-ownership: note: ${why}; parsing with the WebAssembly build instead: the same ` +
+            `report, more slowly (${PARSER_VARIABLE}=wasm skips this check)\n`,
         );
       }
       return "wasm";
