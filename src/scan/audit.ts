@@ -161,7 +161,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   let submitted = 0;
   const pool = new ParsePool(options.jobs ?? availableParallelism(), {
     cache: cacheDir,
-    parser: await chooseParser(),
+    parser: options.parser ?? (await chooseParser()),
     onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted }),
   });
   // With nothing known of the tree, every file is read on the workers: they start while the
