@@ -114,12 +114,11 @@ const webTrees = new WeakSet<object>();
 export function descendantsOfTypes(node: SyntaxNode, types: readonly string[]): SyntaxNode[] {
   if (!webTrees.has(node.tree) || !types.includes("ERROR")) return node.descendantsOfType([...types]);
   const kept = node.descendantsOfType(types.filter((type) => type !== "ERROR"));
-  const seen = new Set<number>();
-  // An ERROR node can hold another of the same span, which the binding lists twice.
-  const errors = node.descendantsOfType("ERROR").filter((error) => !seen.has(error.id) && seen.add(error.id));
-  return [...kept, ...errors].sort(documentOrder);
+  if (!node.hasError) return kept;
+  return [...kept, ...node.descendantsOfType("ERROR")].sort(documentOrder);
 }
 
+/** An ERROR node can hold another of the same span: depth puts the outer one first. */
 function documentOrder(a: SyntaxNode, b: SyntaxNode): number {
   return a.startIndex - b.startIndex || b.endIndex - a.endIndex || depth(a) - depth(b);
 }
