@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the full-tree audit of KERNEL_TREE's drivers/ against the seed's grep
  * pipelines (and Coccinelle's spatch when installed), in alternating runs from this one process,
- * printing medians, ratios and the audit's peak memory. Runs the bundled CLI, as users do.
+ * printing medians, ratios and the audit's peak memory. Runs the bundled CLI, as users do; the
+ * cold audit also with the WebAssembly parser forced (MSI_OWNERSHIP_PARSER=wasm), the fallback
+ * for machines no bundled addon fits.
  *
  *   KERNEL_TREE=$(scripts/install-kernel-tree.sh) npm run bench [-- --rounds 5 --jobs 2]
  */
@@ -36,11 +38,12 @@ interface Run {
 }
 
 /** Runs a command, timing it; with /usr/bin/time, also its peak resident memory. */
-function run(command: string, args: string[], cwd = repo): Run {
+function run(command: string, args: string[], cwd = repo, env: NodeJS.ProcessEnv = process.env): Run {
   const timed = hasTime ? ["/usr/bin/time", ["-f", "%M", command, ...args]] : [command, args];
   const started = performance.now();
   const result = spawnSync(timed[0] as string, timed[1] as string[], {
     cwd,
+    env,
     encoding: "utf8",
     maxBuffer: 1 << 30,
   });
@@ -78,12 +81,16 @@ const warmCache = mkdtempSync(join(tmpdir(), "msi-bench-warm-"));
 run(process.execPath, audit(warmCache)); // prime the warm cache and the page cache
 run("bash", [join(repo, "bench/grep-pipelines.sh"), tree]);
 
-const samples: Record<string, Run[]> = { grep: [], cold: [], warm: [], spatch: [] };
+const wasm = { ...process.env, MSI_OWNERSHIP_PARSER: "wasm" };
+const samples: Record<string, Run[]> = { grep: [], cold: [], coldWasm: [], warm: [], spatch: [] };
 for (let round = 1; round <= rounds; round++) {
   samples.grep?.push(run("bash", [join(repo, "bench/grep-pipelines.sh"), tree]));
   const coldCache = mkdtempSync(join(tmpdir(), "msi-bench-cold-"));
   samples.cold?.push(run(process.execPath, audit(coldCache)));
   rmSync(coldCache, { recursive: true, force: true });
+  const coldWasmCache = mkdtempSync(join(tmpdir(), "msi-bench-cold-wasm-"));
+  samples.coldWasm?.push(run(process.execPath, audit(coldWasmCache), repo, wasm));
+  rmSync(coldWasmCache, { recursive: true, force: true });
   samples.warm?.push(run(process.execPath, audit(warmCache)));
   if (hasSpatch && round <= 2) {
     samples.spatch?.push(
@@ -109,6 +116,7 @@ const lines = [
 for (const [name, label] of [
   ["grep", "seed's three grep pipelines"],
   ["cold", "msi-ownership audit, cold cache"],
+  ["coldWasm", "msi-ownership audit, cold cache, WebAssembly parser"],
   ["warm", "msi-ownership audit, warm cache"],
   ["spatch", "Coccinelle spatch, per-file patch"],
 ] as const) {

@@ -4,21 +4,34 @@
  *
  *   node scripts/build.mjs [--outdir DIR]
  *
- * The bundles carry tree-sitter's native addons for linux-x64 and linux-arm64 inside themselves,
- * so `dist/cli.js` copied alone anywhere runs with plain `node`. The output is byte-for-byte
+ * The bundles carry tree-sitter's native addons for Linux, macOS and Windows (x64, arm64) inside
+ * themselves, so `dist/cli.js` copied alone runs there with plain `node`; the WebAssembly
+ * fallback for other machines needs dist/tree-sitter.wasm and dist/tree-sitter-c.wasm beside it. The output is byte-for-byte
  * reproducible: CI rebuilds and fails when the committed dist/ differs (scripts/check-dist.sh).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { deflateSync } from "fflate";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Platforms whose addons go into the bundles (GitHub's Linux runners, x64 and arm64). */
-const PLATFORMS = ["linux-x64", "linux-arm64"];
+/**
+ * Platforms whose addons go into the bundles: GitHub's runners and the laptops of the people who
+ * run the CLI. Elsewhere the bundles parse with web-tree-sitter (src/parse/backend.ts).
+ */
+const PLATFORMS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "win32-x64", "win32-arm64"];
+
+/** Our own linux builds of tree-sitter (scripts/build-native.sh); the package's prebuilds elsewhere. */
+const OWN_BUILDS = new Set(["linux-x64", "linux-arm64"]);
+
+/** The web-tree-sitter fallback's runtime and grammar, copied beside the bundles. */
+const WASM_FILES = [
+  "node_modules/web-tree-sitter/tree-sitter.wasm",
+  "node_modules/tree-sitter-c/tree-sitter-c.wasm",
+];
 
 /** The bundles: the entry module, and whether it is a program (shebang) or a library (exports). */
 const BUNDLES = [
@@ -36,8 +49,11 @@ const NATIVE_PACKAGES = [
   {
     name: "tree-sitter",
     loader: "node_modules/tree-sitter/index.js",
-    // Our own builds (scripts/build-native.sh): the package's prebuilds need a newer libstdc++.
-    addon: (platform) => `native/prebuilds/${platform}/tree-sitter.node`,
+    // The package's linux prebuilds need a newer libstdc++ than Debian 12 has (build-native.sh).
+    addon: (platform) =>
+      OWN_BUILDS.has(platform)
+        ? `native/prebuilds/${platform}/tree-sitter.node`
+        : `node_modules/tree-sitter/prebuilds/${platform}/tree-sitter.node`,
     rewrites: [
       [/typeof process\.versions\.bun === "string" \?[\s\S]*?require\('node-gyp-build'\)\(__dirname\)/, 1],
     ],
@@ -254,6 +270,7 @@ async function main() {
     const size = result.metafile.outputs[relative(root, outfile)]?.bytes ?? 0;
     process.stderr.write(`build: ${relative(root, outfile) || outfile} ${(size / 1024).toFixed(0)} KiB\n`);
   }
+  for (const file of WASM_FILES) copyFileSync(join(root, file), join(outdir, basename(file)));
   // The package is ESM ("type": "module"); the bundles are CommonJS.
   writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);
   if (failed.length > 0) {

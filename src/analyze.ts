@@ -2,6 +2,7 @@
  * The analysis entry point: a tree (or part of it) in, a report out. Pure apart from reading
  * the source; GitHub and Danger live at the edges and call this.
  */
+import type { ParserKind } from "./parse/backend.js";
 
 export interface Progress {
   phase: "scan" | "parse" | "analyse";
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   shard?: { index: number; count: number };
   /** Parse every file of a relevant module instead of only those that can matter (tests). */
   prefilter?: boolean;
+  /** The parser of every thread; default: chooseParser() (MSI_OWNERSHIP_PARSER, else native). */
+  parser?: ParserKind;
 }
 
 export { analyze } from "./scan/audit.js";

@@ -12,6 +12,7 @@ import { registerExplain } from "./commands/explain.js";
 import { registerFix } from "./commands/fix.js";
 import { registerMerge } from "./commands/merge.js";
 import { EXIT_USAGE, UsageError } from "./commands/shared.js";
+import { ParserUnavailable } from "./parse/backend.js";
 import { InputError } from "./scan/source.js";
 import { TOOL_VERSION } from "./version.js";
 
@@ -37,7 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof InputError) {
+    if (error instanceof UsageError || error instanceof InputError || error instanceof ParserUnavailable) {
       process.stderr.write(`msi-ownership: ${error.message}\n`);
       return EXIT_USAGE;
     }

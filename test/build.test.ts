@@ -41,6 +41,44 @@ describe("the build", () => {
     assert.ok(readFileSync(join(built, "cli.js"), "utf8").startsWith("#!/usr/bin/env node\n"));
   });
 
+  it("carries the addons for Linux, macOS and Windows, and the WebAssembly fallback beside them", async () => {
+    const cli = readFileSync(join(built, "cli.js"), "utf8");
+    for (const platform of ["linux", "darwin", "win32"].flatMap((os) => [`${os}-x64`, `${os}-arm64`])) {
+      // One payload per addon (tree-sitter, tree-sitter-c).
+      assert.equal(cli.match(new RegExp(`"${platform}": \\{`, "g"))?.length, 2, platform);
+    }
+    // A copy of dist/ with no node_modules anywhere above it; `--no-addons` stands for a machine
+    // no bundled addon fits.
+    const copy = join(scratch, "copy");
+    cpSync(built, copy, { recursive: true });
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: scratch, TMPDIR: scratch };
+    const reports: string[] = [];
+    for (const flags of [[], ["--no-addons"]]) {
+      const args = [
+        "audit",
+        "--root",
+        join(root, "test/fixtures/patterns"),
+        "--format",
+        "json",
+        "--no-cache",
+      ];
+      const run = await execFileAsync(
+        process.execPath,
+        [...flags, join(copy, "cli.js"), ...args, "--fail-on", "never", "."],
+        {
+          cwd: copy,
+          env,
+          encoding: "utf8",
+        },
+      );
+      const fallback = run.stderr.match(/parsing with the WebAssembly build instead/g)?.length ?? 0;
+      assert.equal(fallback, flags.length, run.stderr);
+      reports.push(run.stdout.replace(/"durationMs": \d+/, ""));
+    }
+    assert.match(reports[0] ?? "", /"status": "double-release"/);
+    assert.equal(reports[1], reports[0]);
+  });
+
   it("is reproducible: a second build matches the first byte for byte", async () => {
     const run = await checkDist(built);
     assert.equal(run.status, 0, run.stderr);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { readyParser } from "../src/parse/backend.js";
 import { parseFacts } from "../src/parse/parser.js";
 import {
   contentHash,
@@ -19,6 +20,8 @@ import {
 const execFileAsync = promisify(execFile);
 const fixturePath = "pool/managed-vectors-in-probe.c";
 const source = readFileSync(new URL(`./fixtures/${fixturePath}`, import.meta.url));
+// parseFacts() runs in this thread: load the parser first (MSI_OWNERSHIP_PARSER chooses).
+await readyParser();
 const facts = parseFacts(fixturePath, source.toString("utf8"));
 const hash = contentHash(source);
 

@@ -4,16 +4,14 @@
  * Rebuild with `npm run build` after changing src/.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { TOOL_VERSION } from "../src/version.js";
+import { runProgram, type Run } from "./helpers/run.js";
 
-const execFileAsync = promisify(execFile);
 const bundle = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const fixtureTree = fileURLToPath(new URL("./fixtures/audit-tree", import.meta.url));
 
@@ -29,26 +27,8 @@ const env = {
   XDG_CACHE_HOME: join(scratch, "cache"),
 };
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runAlone(args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ["cli.js", ...args], {
-      cwd: alone,
-      env,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { status: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== "number") throw error;
-    return { status: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
+function runAlone(args: string[]): Promise<Run> {
+  return runProgram(process.execPath, ["cli.js", ...args], { cwd: alone, env, maxBuffer: 64 * 1024 * 1024 });
 }
 
 interface JsonReport {

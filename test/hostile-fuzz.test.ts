@@ -11,9 +11,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { analyseModule } from "../src/model/ownership.js";
+import { readyParser } from "../src/parse/backend.js";
 import { replaceNonCode, stripComments } from "../src/parse/text.js";
 import type { DriverReport } from "../src/report/types.js";
 import { isParseFailure, parseOne } from "../src/scan/parse-worker.js";
+
+// parseOne() runs in this thread: load the parser first (MSI_OWNERSHIP_PARSER chooses).
+await readyParser();
 
 const PATTERNS = new URL("fixtures/patterns/", import.meta.url).pathname;
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);

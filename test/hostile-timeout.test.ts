@@ -74,6 +74,15 @@ describe("parse time limit", { concurrency: false }, () => {
     assert.ok(seconds < 10, `the audit took ${seconds.toFixed(1)} s`);
   });
 
+  test("the WebAssembly parser keeps the same limit", async () => {
+    await writeFile(join(root, "drivers/misc/pathological.c"), pathological());
+    const report = await analyze(await FsSource.open(root), { cache: false, jobs: 2, parser: "wasm" });
+    assert.deepEqual(report.warnings, [
+      `drivers/misc/pathological.c: skipped: parsing took longer than the ${LIMIT_MS} ms limit`,
+    ]);
+    assert.deepEqual(report.drivers, clean.drivers);
+  });
+
   test("the variable is read as milliseconds; nonsense is refused, naming it", () => {
     assert.equal(parseTimeoutMicros({}), PARSE_TIMEOUT_MICROS);
     assert.equal(parseTimeoutMicros({ [PARSE_TIMEOUT_VARIABLE]: "" }), PARSE_TIMEOUT_MICROS);

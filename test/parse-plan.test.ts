@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { FileFacts } from "../src/parse/facts.js";
+import { readyParser } from "../src/parse/backend.js";
 import { parseFacts } from "../src/parse/parser.js";
 import {
   compactSource,
@@ -15,6 +16,9 @@ import {
   type ModuleFile,
   type ParseInput,
 } from "../src/scan/lexical.js";
+
+// parseFacts() runs in this thread: load the parser first (MSI_OWNERSHIP_PARSER chooses).
+await readyParser();
 
 const MAIN = `// SPDX-License-Identifier: GPL-2.0
 /*

@@ -6,6 +6,7 @@ import { NEEDS_CONVERSION, STATUSES, type Report } from "../report/types.js";
 import { bodyOf, subjectOf } from "./message.js";
 import { formatPatch } from "./patch.js";
 import { planModule, type ModulePlan, type ModuleWork } from "./plan.js";
+import { readyParser } from "../parse/backend.js";
 import { parseFile, type ParsedFile } from "./syntax.js";
 
 export interface FixOptions {
@@ -127,6 +128,20 @@ export function ownDirectories(report: Report): Map<string, string> {
   return own;
 }
 
+/** The module's files that could be read, parsed (the parser loaded on first use). */
+async function parseModuleFiles(
+  paths: readonly string[],
+  read: (path: string) => Promise<string | undefined>,
+): Promise<ParsedFile[]> {
+  await readyParser();
+  const files: ParsedFile[] = [];
+  for (const path of paths) {
+    const text = await read(path);
+    if (text !== undefined) files.push(parseFile(path, text));
+  }
+  return files;
+}
+
 export async function buildPatches(
   report: Report,
   read: (path: string) => Promise<string | undefined>,
@@ -136,11 +151,7 @@ export async function buildPatches(
   const convert = report.tree.pcimAllocIrqVectors || options.assumePcimApi;
   const directories = ownDirectories(report);
   for (const work of modulesNeedingWork(report)) {
-    const files: ParsedFile[] = [];
-    for (const path of work.files) {
-      const text = await read(path);
-      if (text !== undefined) files.push(parseFile(path, text));
-    }
+    const files = await parseModuleFiles(work.files, read);
     const plan: ModulePlan = planModule(work, files, { convert });
     if (plan.changes.length === 0) {
       result.skipped.push({

@@ -11,6 +11,7 @@ import type { Finding, Status } from "../report/types.js";
 import { RENAMEABLE_ALLOCATORS, whyKept } from "./edits.js";
 import { isPure } from "../parse/pure.js";
 import { isStatement, ModuleCalls, statementAt } from "./safety.js";
+import { releaseTree } from "../parse/backend.js";
 import { callAt, parseTree, syntaxErrors, type ParsedFile, type SyntaxNode } from "./syntax.js";
 
 export interface ModuleWork {
@@ -599,7 +600,10 @@ export function planModule(work: ModuleWork, files: readonly ParsedFile[], optio
       return { ...plan, changes: [], removed: [], converted: [], reason: error.message };
     }
     // The edit must not make the file harder to parse than it was.
-    if (syntaxErrors(parseTree(after)) > syntaxErrors(file.tree)) {
+    const edited = parseTree(after);
+    const worse = syntaxErrors(edited) > syntaxErrors(file.tree);
+    releaseTree(edited);
+    if (worse) {
       return {
         ...plan,
         changes: [],

@@ -2,18 +2,17 @@
  * The syntax the fix command works on: each file of a module parsed once with tree-sitter-c,
  * kept as a tree (for edits) and as FileFacts (for the module's call graph and entry points).
  */
-import Parser from "tree-sitter";
-import C from "tree-sitter-c";
+import { newParser, type Parser, type SyntaxNode, type Tree } from "../parse/backend.js";
 import { extractFacts } from "../parse/extract.js";
 import type { FileFacts } from "../parse/facts.js";
 
-export type SyntaxNode = Parser.SyntaxNode;
+export type { SyntaxNode };
 
 export interface ParsedFile {
   path: string;
   /** The file's bytes as a latin1 string: one character per byte, so edits keep every byte. */
   text: string;
-  tree: Parser.Tree;
+  tree: Tree;
   facts: FileFacts;
   /** Offsets where each line starts. */
   lineStarts: number[];
@@ -23,15 +22,15 @@ let parser: Parser | undefined;
 
 function getParser(): Parser {
   if (parser === undefined) {
-    parser = new Parser();
-    parser.setLanguage(C as unknown as Parser.Language);
+    parser = newParser();
   }
   return parser;
 }
 
-/** tree-sitter reads long inputs through a callback; whole strings past 32 KiB are refused. */
-export function parseTree(text: string): Parser.Tree {
-  return getParser().parse((index) => (index < text.length ? text.slice(index, index + 16384) : null));
+export function parseTree(text: string): Tree {
+  const tree = getParser().parse(text);
+  if (tree === null) throw new Error("tree-sitter gave no tree (no time limit is set)");
+  return tree;
 }
 
 export function lineStartsOf(text: string): number[] {
@@ -46,7 +45,7 @@ export function parseFile(path: string, text: string): ParsedFile {
 }
 
 /** Number of ERROR and MISSING nodes: an edit must not add any. */
-export function syntaxErrors(tree: Parser.Tree): number {
+export function syntaxErrors(tree: Tree): number {
   if (!tree.rootNode.hasError) return 0;
   let count = 0;
   const cursor = tree.walk();

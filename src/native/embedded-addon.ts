@@ -32,8 +32,7 @@ export function loadEmbeddedAddon(name: string, payloads: EmbeddedPayloads): unk
   const payload = payloads[key];
   if (payload === undefined) {
     throw new Error(
-      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(" and ")} only, ` +
-        `not for ${key}: install msi-ownership from npm on this machine instead (npm i msi-ownership)`,
+      `the bundled ${name} native addon exists for ${Object.keys(payloads).join(", ")}, ` + `not for ${key}`,
     );
   }
   const failures: string[] = [];

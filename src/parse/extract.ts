@@ -8,7 +8,7 @@
  * once, with one descendantsOfType() call for the few node types that matter, into a light
  * tree of plain objects; everything else works on that tree and on the source text.
  */
-import type Parser from "tree-sitter";
+import { descendantsOfTypes, type SyntaxNode, type Tree } from "./backend.js";
 import {
   catalogEntry,
   DEVM_ACTION_REGISTRARS,
@@ -26,8 +26,6 @@ import {
 } from "./facts.js";
 import { isPure } from "./pure.js";
 import { replaceNonCode, stripComments } from "./text.js";
-
-type SyntaxNode = Parser.SyntaxNode;
 
 /**
  * The node types the light tree keeps. Expression statements and declarations are left out
@@ -123,14 +121,14 @@ export class NestingError extends Error {
   }
 }
 
-export function extractFacts(path: string, tree: Parser.Tree, source: string): FileFacts {
+export function extractFacts(path: string, tree: Tree, source: string): FileFacts {
   return new Extractor(path, source).run(tree.rootNode);
 }
 
 function lightTree(root: SyntaxNode): Light[] {
   const top: Light[] = [];
   const stack: Light[] = [];
-  for (const node of root.descendantsOfType(KEPT)) {
+  for (const node of descendantsOfTypes(root, KEPT)) {
     const light: Light = { type: node.type, start: node.startIndex, end: node.endIndex, node, children: [] };
     for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
       if (light.start >= top.start && light.end <= top.end && light.start < top.end) break;

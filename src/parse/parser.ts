@@ -1,9 +1,8 @@
 /**
- * tree-sitter-c setup. One parser per thread, made on first use; a time limit per file so no
- * single file stalls an audit.
+ * tree-sitter-c setup. One parser per thread, made on first use (after readyParser() of
+ * backend.ts has loaded one); a time limit per file so no single file stalls an audit.
  */
-import Parser from "tree-sitter";
-import C from "tree-sitter-c";
+import { newParser, releaseTree, type Parser, type Tree } from "./backend.js";
 import { extractFacts } from "./extract.js";
 import type { FileFacts } from "./facts.js";
 
@@ -45,9 +44,7 @@ function getParser(): Parser {
   if (parser === undefined) {
     // Read once, when the thread's parser is made: the environment is the edge here.
     timeoutMicros = parseTimeoutMicros();
-    parser = new Parser();
-    parser.setLanguage(C as unknown as Parser.Language);
-    parser.setTimeoutMicros(timeoutMicros);
+    parser = newParser();
   }
   return parser;
 }
@@ -57,16 +54,20 @@ export class ParseError extends Error {}
 /** Parses C source into FileFacts. Throws ParseError when tree-sitter gives up (time limit). */
 export function parseFacts(path: string, source: string): FileFacts {
   const current = getParser();
-  let tree: Parser.Tree | undefined;
+  let tree: Tree | null;
   try {
-    tree = current.parse(source);
+    tree = current.parse(source, timeoutMicros);
   } catch (error) {
     current.reset();
     throw new ParseError(`tree-sitter could not parse it (${(error as Error).message})`);
   }
-  if (tree === undefined || tree === null) {
+  if (tree === null) {
     current.reset();
     throw new ParseError(`parsing took longer than the ${timeoutMicros / 1000} ms limit`);
   }
-  return extractFacts(path, tree, source);
+  try {
+    return extractFacts(path, tree, source);
+  } finally {
+    releaseTree(tree);
+  }
 }

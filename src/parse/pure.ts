@@ -3,7 +3,7 @@
  * the release it guards, `if (foo_reset(dev))` may not. One test for the facts' edits and for
  * the fix command, so they delete the same things.
  */
-import type Parser from "tree-sitter";
+import type { SyntaxNode } from "./backend.js";
 
 /** Calls that only read: accessors the kernel's teardown code tests. */
 const PURE_CALLS = new Set([
@@ -19,7 +19,7 @@ const PURE_CALLS = new Set([
 ]);
 
 /** No assignment, increment or call other than accessors and ALL-CAPS macros. */
-export function isPure(node: Parser.SyntaxNode): boolean {
+export function isPure(node: SyntaxNode): boolean {
   if (node.descendantsOfType(["assignment_expression", "update_expression"]).length > 0) return false;
   return node.descendantsOfType("call_expression").every((call) => {
     const name = call.childForFieldName("function")?.text ?? "";

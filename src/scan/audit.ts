@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { AnalyzeOptions } from "../analyze.js";
 import { parseKbuild, unitName, type ModuleDefinition } from "../kbuild/makefile.js";
+import { chooseParser } from "../parse/backend.js";
 import { analyseModule, type TreeTraits } from "../model/ownership.js";
 import type { FileFacts } from "../parse/facts.js";
 import { compareDrivers, summarize } from "../report/summary.js";
@@ -160,6 +161,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
   let submitted = 0;
   const pool = new ParsePool(options.jobs ?? availableParallelism(), {
     cache: cacheDir,
+    parser: options.parser ?? (await chooseParser()),
     onParsed: (parsed) => progress({ phase: "parse", done: parsed, total: submitted }),
   });
   // With nothing known of the tree, every file is read on the workers: they start while the

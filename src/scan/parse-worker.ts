@@ -7,6 +7,7 @@
  * of worker-mark.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { readyParser, type ParserKind } from "../parse/backend.js";
 import type { FileFacts } from "../parse/facts.js";
 import { overParseLimit, parseFacts } from "../parse/parser.js";
 import { contentHash, FactsCache } from "./cache.js";
@@ -105,6 +106,8 @@ export interface ParseWorkerData {
   mark: string;
   /** The facts cache directory, or false for none. */
   cache: string | false;
+  /** The parser the main thread chose (backend.ts), or undefined to choose here. */
+  parser?: ParserKind;
 }
 
 /**
@@ -270,7 +273,10 @@ export function runParseWorker(): void {
     port.postMessage({ type: "done", id: message.id, outcome } satisfies WorkerMessage);
   });
   // The parser is made on first use: make it now, so a broken addon fails the worker before any
-  // batch (the pool then reports that error) instead of failing every file one by one.
-  parseFacts("<warm-up>", "");
-  port.postMessage({ type: "ready" } satisfies WorkerMessage);
+  // batch (the pool then reports that error) instead of failing every file one by one. A
+  // rejection is uncaught on purpose: it ends the worker with that error.
+  void readyParser((workerData as ParseWorkerData).parser).then(() => {
+    parseFacts("<warm-up>", "");
+    port.postMessage({ type: "ready" } satisfies WorkerMessage);
+  });
 }

@@ -6,6 +6,7 @@
  * the workers also read, classify and prepare files on disk for the scan (scan(), Role).
  */
 import { Worker } from "node:worker_threads";
+import { chooseParser, readyParser, type ParserKind } from "../parse/backend.js";
 import { FactsCache } from "./cache.js";
 import { isParseFailure, parseBatch, scanFiles } from "./parse-worker.js";
 import type {
@@ -47,7 +48,7 @@ export async function parseFiles(
   jobs: number,
   onParsed?: ParsedCallback,
 ): Promise<ParseResult[]> {
-  const pool = new ParsePool(jobs, { cache: false, onParsed });
+  const pool = new ParsePool(jobs, { cache: false, onParsed, parser: await chooseParser() });
   try {
     return (await pool.parse(files)).results;
   } finally {
@@ -130,6 +131,8 @@ export interface PoolOptions {
   cache: string | false;
   /** Called with the number of files handed in whose batch is done. */
   onParsed?: ParsedCallback;
+  /** The parser every thread uses (backend.ts chooseParser()); undefined: each thread chooses. */
+  parser?: ParserKind;
 }
 
 /**
@@ -245,6 +248,7 @@ export class ParsePool {
     files: readonly SourceInput[],
     batches: readonly Batch[],
   ): Promise<BatchOutcome> {
+    await readyParser(this.options.parser);
     this.mainThreadCache ??= FactsCache.open(this.options.cache, {
       onWarning: (message) => this.mainThreadWarnings.push(message),
     });
@@ -293,7 +297,11 @@ export class ParsePool {
 
   private start(): void {
     const source = workerSource();
-    const workerData: ParseWorkerData = { mark: PARSE_WORKER_MARK, cache: this.options.cache };
+    const workerData: ParseWorkerData = {
+      mark: PARSE_WORKER_MARK,
+      cache: this.options.cache,
+      parser: this.options.parser,
+    };
     const worker = new Worker(source.script, { eval: source.eval, execArgv: [], workerData });
     // Half the workers scan (rounded up), so that a single one does everything.
     const scanning = [...this.roles.values()].filter((role) => role === "scan").length;

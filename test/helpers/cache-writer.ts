@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
+import { readyParser } from "../../src/parse/backend.js";
 import { parseFacts } from "../../src/parse/parser.js";
 import { contentHash, FactsCache } from "../../src/scan/cache.js";
 
@@ -13,6 +14,8 @@ if (dir === undefined || seedText === undefined) {
   throw new Error("usage: cache-writer.ts DIR SEED");
 }
 const seed = Number(seedText);
+// parseFacts() runs in this thread: load the parser first (MSI_OWNERSHIP_PARSER chooses).
+await readyParser();
 const path = "pool/managed-vectors-in-probe.c";
 const source = readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
 const facts = parseFacts(path, source.toString("utf8"));
