@@ -90,6 +90,8 @@ export interface ReviewPlan {
 }
 
 const STATUS_MEANING: Readonly<Record<Status, string>> = {
+  "leaks-at-detach":
+    "managed device, hybrid allocation, no explicit release, in a tree whose PCI/MSI core no longer releases it: the vectors leak at detach",
   "double-release":
     "managed device, hybrid allocation and an explicit release on a teardown path: the vectors are freed twice",
   "converted-double-release":
@@ -258,8 +260,10 @@ function plural(count: number, word: string): string {
 }
 
 export function treeWideLine(counts: Readonly<Record<Status, number>>): string {
-  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + counts[status], 0);
-  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${counts[status]}`).join(", ");
+  // A report from before a status existed has no count for it.
+  const count = (status: Status): number => counts[status] ?? 0;
+  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + count(status), 0);
+  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${count(status)}`).join(", ");
   return `Tree-wide, ${plural(total, "driver")} still need${total === 1 ? "s" : ""} conversion (${detail}).`;
 }
 

@@ -5,7 +5,13 @@
 import { createHash } from "node:crypto";
 import { convertFix, removeReleaseFix } from "../fix/edits.js";
 import type { Evidence, Finding, Fix } from "../report/types.js";
-import { convertedDoubleRelease, doubleRelease, implicitManaged, type Rule } from "../rules/index.js";
+import {
+  convertedDoubleRelease,
+  doubleRelease,
+  implicitManaged,
+  leaksAtDetach,
+  type Rule,
+} from "../rules/index.js";
 import type { CallRef } from "./graph.js";
 import type { DeviceOwnership, DriverOwnership, ModuleOwnership } from "./ownership.js";
 
@@ -97,6 +103,22 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
           convertFix(model.graph.path(alloc.file), call, model.traits.pcimAllocIrqVectors),
         );
       }
+    } else if (device.status === "leaks-at-detach") {
+      // One leak per device, shown at its first allocation; the others are in the evidence.
+      const alloc = device.hybridAllocs[0] as CallRef;
+      const call = model.graph.call(alloc);
+      const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() (${enable === undefined ? "?" : where(enable)}), and nothing releases them at detach: this tree's PCI/MSI core no longer registers the hybrid devres release, and the driver frees them neither on remove nor on its probe error paths, so the next bind fails`;
+      const fixes = device.hybridAllocs.map((ref) =>
+        convertFix(model.graph.path(ref.file), model.graph.call(ref), model.traits.pcimAllocIrqVectors),
+      );
+      const mechanical = fixes.every((fix) => fix.edits.length > 0);
+      push(
+        leaksAtDetach,
+        alloc,
+        message,
+        [...enableEvidence, ...device.hybridAllocs.map((ref) => model.evidence(ref))],
+        { description: leaksAtDetach.fix, edits: mechanical ? fixes.flatMap((fix) => fix.edits) : [] },
+      );
     }
   }
   return findings.sort((a, b) =>

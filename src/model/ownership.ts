@@ -5,7 +5,8 @@
  */
 import { catalogEntry, MSI_FLAGS } from "../catalog.js";
 import type { CallSite, FileFacts } from "../parse/facts.js";
-import type { DriverReport, Evidence, Finding, Status } from "../report/types.js";
+import { eraStatus } from "../era/status.js";
+import type { DriverReport, Era, Evidence, Finding, Status } from "../report/types.js";
 import { STATUSES } from "../report/types.js";
 import { buildFindings } from "./findings.js";
 import { ModuleGraph, type CallRef, type FunctionRef } from "./graph.js";
@@ -20,8 +21,10 @@ export interface ModuleInput {
 }
 
 export interface TreeTraits {
-  /** The tree declares pcim_alloc_irq_vectors() (include/linux/pci.h). */
+  /** The tree has pcim_alloc_irq_vectors() (era 2 or 3). */
   pcimAllocIrqVectors: boolean;
+  /** What the tree's PCI/MSI core makes of a driver's code (src/era/). */
+  era: Era;
 }
 
 /** How code is entered: the driver callbacks of KERNEL.md, or an unknown caller. */
@@ -419,7 +422,8 @@ export class ModuleOwnership {
         else if (call.role === "hybrid-alloc" && allocatesMsi(call)) ownership.hybridAllocs.push(callRef);
       }
     }
-    for (const ownership of byDevice.values()) ownership.status = this.deviceStatus(ownership);
+    for (const ownership of byDevice.values())
+      ownership.status = eraStatus(this.deviceStatus(ownership), this.traits.era);
     const devices = [...byDevice.values()];
     const status = devices.reduce<Status>(
       (worst, current) =>
