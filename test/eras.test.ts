@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { checkChange } from "../src/diff/check.js";
+import { buildPatches, type FixResult } from "../src/fix/index.js";
 import { eraStatus } from "../src/era/status.js";
 import { toMarkdown } from "../src/report/markdown.js";
 import type { Era, Report } from "../src/report/types.js";
@@ -190,6 +191,62 @@ describe("eraStatus", () => {
     assert.equal(rule?.status, "leaks-at-detach");
     assert.equal(rule?.severity, "error");
     assert.match(explainRule(rule as NonNullable<typeof rule>), /never released at detach/);
+  });
+});
+
+async function fix(report: Report): Promise<FixResult> {
+  const source = await FsSource.open(report.tree.root);
+  return buildPatches(report, async (path) => (await source.read(path))?.toString("latin1"), {
+    assumePcimApi: false,
+    from: "T <t@example.org>",
+    date: new Date(0),
+    signature: "test",
+  });
+}
+
+describe("fix by era", () => {
+  const implicit = "drivers/misc/relies-on-implicit-cleanup";
+
+  test("era 1: no conversion without --assume-pcim-api", async () => {
+    const result = await fix(await audit(assemble("fix1", LAYERS[1])));
+    assert.match(result.skipped.find((s) => s.unit === implicit)?.reason ?? "", /does not declare/);
+  });
+
+  test("eras 2 and 3: converted to pcim_alloc_irq_vectors() because the tree has it", async () => {
+    for (const era of [2, 3] as const) {
+      const result = await fix(await audit(assemble(`fix${era}`, LAYERS[era])));
+      const patch = result.patches.find((p) => p.unit === implicit);
+      assert.match(
+        patch?.text ?? "",
+        /^\+\tret = pcim_alloc_irq_vectors\(pdev, 1, 4, PCI_IRQ_MSIX \| PCI_IRQ_MSI\);$/m,
+        `era ${era}`,
+      );
+      const body = (patch?.text ?? "").replace(/\s+/g, " ");
+      if (era === 3) assert.match(body, /no longer does, so the vectors are never freed at detach/);
+      else assert.doesNotMatch(body, /no longer does/);
+    }
+  });
+
+  test("era 3: where no patch is safe, it says what a human must add, and where", async () => {
+    const root = assemble("fix3-msi", LAYERS[3]);
+    const file = join(root, `${implicit}.c`);
+    const text = readFileSync(file, "utf8").replace(
+      "pci_alloc_irq_vectors(pdev, 1, 4, PCI_IRQ_MSIX | PCI_IRQ_MSI)",
+      "pci_enable_msi(pdev)",
+    );
+    rmSync(file);
+    writeFileSync(file, text);
+    const result = await fix(await audit(root));
+    assert.equal(
+      result.patches.find((p) => p.unit === implicit),
+      undefined,
+    );
+    const skipped = result.skipped.find((s) => s.unit === implicit);
+    assert.equal(skipped?.status, "leaks-at-detach");
+    assert.match(
+      skipped?.reason ?? "",
+      /add pci_free_irq_vectors\(\) to implicit_remove\(\) and on every probe error path after pci_enable_msi\(\) at drivers\/misc\/relies-on-implicit-cleanup\.c:14, or allocate with pcim_alloc_irq_vectors\(\) \(no mechanical patch: not converted: pci_enable_msi\(\) .*has no drop-in pcim_ counterpart/,
+    );
   });
 });
 

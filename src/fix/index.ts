@@ -4,6 +4,7 @@
  */
 import type { TreeSource } from "../scan/source.js";
 import { NEEDS_CONVERSION, STATUSES, type Report } from "../report/types.js";
+import { leakAdvice } from "./leak-advice.js";
 import { bodyOf, subjectOf } from "./message.js";
 import { formatPatch } from "./patch.js";
 import { planModule, type ModulePlan, type ModuleWork } from "./plan.js";
@@ -146,7 +147,7 @@ export async function buildPatches(
         unit: work.unit,
         module: work.module,
         status: work.status,
-        reason: plan.reason ?? "nothing to change",
+        reason: reasonWithoutPatch(work, files, plan),
       });
       continue;
     }
@@ -173,6 +174,14 @@ export async function buildPatches(
     result.patches.push(patch);
   }
   return result;
+}
+
+/** Why a module gets no patch; in era 3, for a driver that leaks, what a human must add. */
+function reasonWithoutPatch(work: ModuleWork, files: readonly ParsedFile[], plan: ModulePlan): string {
+  const reason = plan.reason ?? "nothing to change";
+  return work.status === "leaks-at-detach"
+    ? `${leakAdvice(work, files)} (no mechanical patch: ${reason})`
+    : reason;
 }
 
 /** The summary written beside the patches and printed: what got a patch, what did not and why. */
@@ -224,7 +233,7 @@ export async function alignFixes(
     }
     const plan = planModule(work, files, { convert });
     if (plan.changes.length === 0 && plan.reason !== undefined)
-      refused.set(`${work.unit}\0${work.module}`, plan.reason);
+      refused.set(`${work.unit}\0${work.module}`, reasonWithoutPatch(work, files, plan));
   }
   return {
     ...report,
