@@ -11,6 +11,7 @@ import { after, describe, test } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { checkChange } from "../src/diff/check.js";
 import { buildPatches, type FixResult } from "../src/fix/index.js";
+import { prSummaryMarkdown } from "../src/github/summary.js";
 import { eraStatus } from "../src/era/status.js";
 import { toMarkdown } from "../src/report/markdown.js";
 import type { Era, Report } from "../src/report/types.js";
@@ -284,6 +285,20 @@ describe("a pull request that moves the era", () => {
       findings.map((f) => `${f.ruleId}@${f.file}:${f.line} new=${f.new}`),
       ["msi-leaks-at-detach@drivers/misc/relies-on-implicit-cleanup.c:14 new=true"],
     );
+    const summary = prSummaryMarkdown({
+      report: result.report,
+      resolved: result.resolved,
+      changedFiles: result.changedFiles.length,
+      baseCommit: result.baseCommit,
+      link: { serverUrl: "https://github.com", owner: "o", repo: "r", sha: head },
+      failOn: "new",
+      blocking: true,
+      notes: [],
+      eraChange: result.eraChange,
+    });
+    assert.match(summary, /> \[!IMPORTANT\]\n> This change moves the tree from era 1 \(hybrid\)/);
+    assert.match(summary, /every module using the MSI API, since the era changed/);
+    assert.match(summary, /a managed driver that relied on it leaks its vectors at detach/);
     assert.deepEqual(result.resolved.map((f) => f.ruleId).sort(), [
       "msi-double-release",
       "msi-implicit-managed",

@@ -4,7 +4,7 @@
  */
 import type { FailOn } from "../commands/shared.js";
 import { findingsOf } from "../diff/check.js";
-import { eraLabel } from "../era/meaning.js";
+import { eraParagraph } from "../era/meaning.js";
 import { NEEDS_CONVERSION, type Finding, type Report } from "../report/types.js";
 
 export interface RepositoryLink {
@@ -70,13 +70,12 @@ export function prSummaryMarkdown(input: PrSummaryInput): string {
   const findings = findingsOf(report);
   const fresh = findings.filter((finding) => finding.new !== false);
   const old = findings.filter((finding) => finding.new === false);
-  const era = eraLabel(report.tree);
+  const era = eraParagraph(report.tree);
   const counts = [
     ...(input.changedFiles === undefined ? [] : [`changed files: ${input.changedFiles}`]),
     input.eraChange === undefined
       ? `modules analysed (touched by the change and using the MSI API): ${report.drivers.length}`
       : `modules analysed (every module using the MSI API, since the era changed): ${report.drivers.length}`,
-    ...(era === undefined ? [] : [`kernel ${escapeMarkdown(era)}`]),
     `findings in them: ${findings.length}, new: ${fresh.length}` +
       (input.resolved.length > 0 ? `, resolved by the change: ${input.resolved.length}` : ""),
     ...(input.baseCommit === undefined
@@ -92,6 +91,7 @@ export function prSummaryMarkdown(input: PrSummaryInput): string {
     "",
   ];
   if (input.eraChange !== undefined) out.push(`> [!IMPORTANT]`, `> ${escapeMarkdown(input.eraChange)}`, "");
+  else if (era !== undefined) out.push(escapeMarkdown(era), "");
   for (const note of input.notes) out.push(`> [!NOTE]`, `> ${note}`, "");
   if (report.drivers.length > 0) {
     out.push("| Module | Status | Findings | New |", "| --- | --- | --- | --- |");
