@@ -158,6 +158,17 @@ describe("the era read from the tree's PCI/MSI core", () => {
     assert.equal((await audit(root)).tree.era, 3);
   });
 
+  test("a core file too large to parse is left out, and the decision says so", async () => {
+    const root = assemble("oversized", LAYERS[1]);
+    writeFileSync(join(root, "drivers/pci/msi/huge.c"), `/* ${"x".repeat(5 * 1024 * 1024)} */\n`);
+    const report = await audit(root);
+    assert.equal(report.tree.era, 1);
+    assert.match(
+      report.tree.eraDecidedBy?.reason ?? "",
+      /not read: drivers\/pci\/msi\/huge\.c \(5\.0 MB, larger than/,
+    );
+  });
+
   test("without drivers/pci/msi the era falls back to pci.h's declarations, and says so", async () => {
     const partial = join(scratch, "partial");
     cpSync(join(FIXTURES, "common/drivers/misc"), join(partial, "drivers/misc"), { recursive: true });

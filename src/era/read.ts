@@ -2,7 +2,7 @@
  * Reads the era from a tree (a checkout or a git revision): the PCI/MSI core's C files and pci.h,
  * whatever paths the audit covers. The I/O edge of src/era/core.ts.
  */
-import { parseFacts } from "../parse/parser.js";
+import { overParseLimit, parseFacts } from "../parse/parser.js";
 import type { TreeSource } from "../scan/source.js";
 import {
   eraFromCore,
@@ -14,24 +14,31 @@ import {
 } from "./core.js";
 
 export async function readEra(source: TreeSource): Promise<TreeEra> {
-  const text = async (path: string): Promise<string | undefined> =>
-    (await source.read(path).catch(() => undefined))?.toString("latin1");
-  const pciHeader = await text(PCI_HEADER);
+  const read = async (path: string): Promise<Buffer | undefined> => source.read(path).catch(() => undefined);
+  const pciHeader = (await read(PCI_HEADER))?.toString("latin1");
   const listed = await source.list(MSI_CORE_DIR).catch(() => []);
   const files: CoreFile[] = [];
+  const leftOut: string[] = [];
   for (const { path } of listed) {
     if (!path.endsWith(".c")) continue;
-    const content = await text(path);
-    if (content === undefined) continue;
+    const data = await read(path);
+    if (data === undefined) continue;
+    const tooLarge = overParseLimit(data.length);
+    if (tooLarge !== undefined) {
+      leftOut.push(`${path} (${tooLarge})`);
+      continue;
+    }
+    const text = data.toString("latin1");
     try {
-      files.push({ facts: parseFacts(path, content), text: content });
-    } catch {
-      // A core file tree-sitter gives up on is left out; the decision says what was read.
+      files.push({ facts: parseFacts(path, text), text });
+    } catch (error) {
+      leftOut.push(`${path} (${(error as Error).message})`);
     }
   }
-  if (files.length === 0) return eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ is not in the tree`);
-  return (
-    eraFromCore(files, pciHeader) ??
-    eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ defines none of the MSI allocators`)
-  );
+  const era =
+    files.length === 0
+      ? eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ is not in the tree`)
+      : (eraFromCore(files, pciHeader) ??
+        eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ defines none of the MSI allocators`));
+  return leftOut.length === 0 ? era : { ...era, reason: `${era.reason}; not read: ${leftOut.join(", ")}` };
 }
