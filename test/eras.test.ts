@@ -11,6 +11,7 @@ import { after, describe, test } from "node:test";
 import { analyze } from "../src/analyze.js";
 import { checkChange } from "../src/diff/check.js";
 import { buildPatches, type FixResult } from "../src/fix/index.js";
+import { planReview } from "../src/danger/review.js";
 import { prSummaryMarkdown } from "../src/github/summary.js";
 import { eraStatus } from "../src/era/status.js";
 import { toMarkdown } from "../src/report/markdown.js";
@@ -310,6 +311,21 @@ describe("a pull request that moves the era", () => {
     assert.match(summary, /> \[!IMPORTANT\]\n> This change moves the tree from era 1 \(hybrid\)/);
     assert.match(summary, /every module using the MSI API, since the era changed/);
     assert.match(summary, /a managed driver that relied on it leaks its vectors at detach/);
+    // Danger: the leak is in a driver the change does not touch, and is posted all the same.
+    const review = planReview({
+      report: result.report,
+      changedFiles: new Set(result.changedFiles.map((file) => file.path)),
+      diffLines: new Map(),
+      link: () => undefined,
+      options: { failOn: "new", inline: true, suggestions: true },
+      eraChange: result.eraChange,
+    });
+    // Not in the diff, so not inline: the message names the line.
+    assert.deepEqual(
+      review.violations.map((v) => `${v.kind} ${/relies-on-implicit-cleanup\.c:14/.test(v.message)}`),
+      ["fail true"],
+    );
+    assert.match(review.markdown ?? "", /^> \[!IMPORTANT\]\n> This change moves the tree from era 1/);
     assert.deepEqual(result.resolved.map((f) => f.ruleId).sort(), [
       "msi-double-release",
       "msi-implicit-managed",

@@ -73,6 +73,8 @@ export interface ReviewInput {
   /** Drivers per status over the whole tree, when a full audit is known. */
   treeWide?: Readonly<Record<Status, number>> | undefined;
   options: ReviewOptions;
+  /** The change moves the tree to another era (CheckResult.eraChange): every driver is concerned. */
+  eraChange?: string | undefined;
 }
 
 export interface Violation {
@@ -295,9 +297,13 @@ export function summaryMarkdown(
 }
 
 export function planReview(input: ReviewInput): ReviewPlan {
-  const drivers = touchedDrivers(input.report, input.changedFiles);
+  const drivers =
+    input.eraChange === undefined ? touchedDrivers(input.report, input.changedFiles) : input.report.drivers;
   const violations = findingsToPost(drivers, input.options.failOn).map((finding) =>
     violationFor(finding, input),
   );
-  return { violations, markdown: summaryMarkdown(drivers, input.link, input.treeWide) };
+  const summary = summaryMarkdown(drivers, input.link, input.treeWide);
+  if (input.eraChange === undefined) return { violations, markdown: summary };
+  const note = `> [!IMPORTANT]\n> ${inert(input.eraChange).replace(/[\\*_[\]<>|#!]/g, (c) => `\\${c}`)}`;
+  return { violations, markdown: summary === undefined ? note : `${note}\n\n${summary}` };
 }
