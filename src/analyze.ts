@@ -3,6 +3,8 @@
  * the source; GitHub and Danger live at the edges and call this.
  */
 
+import type { TreeEra } from "./era/core.js";
+
 export interface Progress {
   phase: "scan" | "parse" | "analyse";
   done: number;
@@ -23,6 +25,8 @@ export interface AnalyzeOptions {
   shard?: { index: number; count: number };
   /** Parse every file of a relevant module instead of only those that can matter (tests). */
   prefilter?: boolean;
+  /** The tree's era when the caller has read it already (PR mode reads it to pick the modules). */
+  era?: TreeEra;
 }
 
 export { analyze } from "./scan/audit.js";

@@ -262,8 +262,11 @@ export async function checkChange(options: CheckOptions): Promise<CheckResult> {
   let baseReport: Report;
   try {
     // Suggestions (Danger, SARIF) carry only the edits `fix` would make in the whole module.
-    headReport = await alignFixesFrom(await analyze(headSource, analyzeOptions), headSource);
-    baseReport = await analyze(baseSource, analyzeOptions);
+    headReport = await alignFixesFrom(
+      await analyze(headSource, { ...analyzeOptions, era: headEra }),
+      headSource,
+    );
+    baseReport = await analyze(baseSource, { ...analyzeOptions, era: baseEra });
   } finally {
     headGit?.close();
     baseSource.close();

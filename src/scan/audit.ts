@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { AnalyzeOptions } from "../analyze.js";
 import { parseKbuild, unitName, type ModuleDefinition } from "../kbuild/makefile.js";
+import type { TreeEra } from "../era/core.js";
 import { readEra } from "../era/read.js";
 import { analyseModule, type TreeTraits } from "../model/ownership.js";
 import type { FileFacts } from "../parse/facts.js";
@@ -90,6 +91,7 @@ export function shardOf(unit: string, count: number): number {
 
 export async function readTraits(
   source: TreeSource,
+  known?: TreeEra,
 ): Promise<TreeTraits & { kernelVersion: string | null; eraDecidedBy: Omit<EraDecision, "era"> }> {
   const makefile = (await source.read("Makefile").catch(() => undefined))?.toString("utf8") ?? "";
   const field = (name: string): string | undefined =>
@@ -101,7 +103,7 @@ export async function readTraits(
     version !== undefined && patchlevel !== undefined
       ? [version, patchlevel, sublevel].filter((part) => part !== undefined && part !== "").join(".")
       : null;
-  const { era, managedAllocators, ...eraDecidedBy } = await readEra(source);
+  const { era, managedAllocators, ...eraDecidedBy } = known ?? (await readEra(source));
   return { kernelVersion, era, eraDecidedBy, pcimAllocIrqVectors: managedAllocators };
 }
 
@@ -202,7 +204,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     }
   };
 
-  const traits = await readTraits(source);
+  const traits = await readTraits(source, options.era);
   const drivers: DriverReport[] = [];
   /** Files parsed or taken from the cache, for the stats. */
   const parsedPaths = new Set<string>();
