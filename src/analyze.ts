@@ -4,6 +4,8 @@
  */
 import type { ParserKind } from "./parse/backend.js";
 
+import type { TreeEra } from "./era/core.js";
+
 export interface Progress {
   phase: "scan" | "parse" | "analyse";
   done: number;
@@ -26,6 +28,8 @@ export interface AnalyzeOptions {
   prefilter?: boolean;
   /** The parser of every thread; default: chooseParser() (MSI_OWNERSHIP_PARSER, else native). */
   parser?: ParserKind;
+  /** The tree's era when the caller has read it already (PR mode reads it to pick the modules). */
+  era?: TreeEra;
 }
 
 export { analyze } from "./scan/audit.js";

@@ -325,7 +325,7 @@ describe("planReview", () => {
     assert.doesNotMatch(markdown, /drivers\/net\/far|drivers\/net\/done/);
     assert.match(
       markdown,
-      /Tree-wide, 35 drivers still need conversion \(double-release: 4, converted-double-release: 1, implicit-managed: 30\)\./,
+      /Tree-wide, 35 drivers still need conversion \(leaks-at-detach: 0, double-release: 4, converted-double-release: 1, implicit-managed: 30\)\./,
     );
     // Evidence shared by several findings is listed once.
     assert.equal(markdown.split("skel_main.c:19]").length - 1, 1);
@@ -497,7 +497,7 @@ describe("msiOwnership with Danger's globals", () => {
     );
     assert.match(
       first.posted.at(-1)?.message ?? "",
-      /Tree-wide, 2 drivers still need conversion \(double-release: 1, converted-double-release: 0, implicit-managed: 1\)/,
+      /Tree-wide, 2 drivers still need conversion \(leaks-at-detach: 0, double-release: 1, converted-double-release: 0, implicit-managed: 1\)/,
     );
 
     const pr = join(dir, "pr-only.json");

@@ -92,7 +92,7 @@ describeKernelTree("finding truth on Linux 6.12", () => {
       );
       const model = new ModuleOwnership(
         { unit: "", module: "", sources: module.files, files: files.map((file) => file.facts) },
-        { pcimAllocIrqVectors: false },
+        { pcimAllocIrqVectors: false, era: 1 },
       );
       const removed = patch === undefined ? new Map<string, Set<number>>() : removedLines(patch.text);
       files.forEach((file, fileIndex) => {

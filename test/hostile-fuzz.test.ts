@@ -126,7 +126,7 @@ function pipeline(path: string, bytes: Buffer): Outcome {
   return {
     drivers: analyseModule(
       { unit, module: unit.slice(unit.lastIndexOf("/") + 1), sources: members.map((m) => m.path), files },
-      { pcimAllocIrqVectors: false },
+      { pcimAllocIrqVectors: false, era: 1 },
     ),
   };
 }

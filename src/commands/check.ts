@@ -49,6 +49,7 @@ export function registerCheck(program: Command, setStatus: (code: number) => voi
       if (options.output === undefined) process.stdout.write(text);
       else await writeOutput(options.output, text);
       const fresh = findings.filter((finding) => finding.new !== false).length;
+      if (result.eraChange !== undefined) process.stderr.write(`check: ${result.eraChange}\n`);
       process.stderr.write(
         `check: ${result.report.drivers.length} module(s) touched by ${result.changedFiles.length} changed file(s), ` +
           `${findings.length} finding(s), ${fresh} new since ${result.baseCommit.slice(0, 12)}` +

@@ -194,6 +194,7 @@ export async function msiOwnership(options: MsiOwnershipOptions = {}): Promise<R
   const changed = changedFilesOf(git);
 
   let report: Report;
+  let eraChange: string | undefined;
   if (options.report !== undefined) {
     report = await readReport(resolve(options.report), "report");
   } else {
@@ -211,6 +212,7 @@ export async function msiOwnership(options: MsiOwnershipOptions = {}): Promise<R
       changedFiles: changed,
     });
     report = result.report;
+    eraChange = result.eraChange;
   }
   let treeWide: Record<Status, number> | undefined;
   if (options.fullReport !== undefined) {
@@ -228,6 +230,7 @@ export async function msiOwnership(options: MsiOwnershipOptions = {}): Promise<R
     link: linkFor(globals),
     treeWide,
     options: settings,
+    eraChange,
   });
   for (const violation of plan.violations) {
     const post = violation.kind === "fail" ? globals.fail : globals.warn;

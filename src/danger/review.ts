@@ -73,6 +73,8 @@ export interface ReviewInput {
   /** Drivers per status over the whole tree, when a full audit is known. */
   treeWide?: Readonly<Record<Status, number>> | undefined;
   options: ReviewOptions;
+  /** The change moves the tree to another era (CheckResult.eraChange): every driver is concerned. */
+  eraChange?: string | undefined;
 }
 
 export interface Violation {
@@ -90,6 +92,8 @@ export interface ReviewPlan {
 }
 
 const STATUS_MEANING: Readonly<Record<Status, string>> = {
+  "leaks-at-detach":
+    "managed device, hybrid allocation, no explicit release, in a tree whose PCI/MSI core no longer releases it: the vectors leak at detach",
   "double-release":
     "managed device, hybrid allocation and an explicit release on a teardown path, redundant with the release devres makes at detach",
   "converted-double-release":
@@ -249,8 +253,10 @@ function plural(count: number, word: string): string {
 }
 
 export function treeWideLine(counts: Readonly<Record<Status, number>>): string {
-  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + counts[status], 0);
-  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${counts[status]}`).join(", ");
+  // A report from before a status existed has no count for it.
+  const count = (status: Status): number => counts[status] ?? 0;
+  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + count(status), 0);
+  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${count(status)}`).join(", ");
   return `Tree-wide, ${plural(total, "driver")} still need${total === 1 ? "s" : ""} conversion (${detail}).`;
 }
 
@@ -321,10 +327,17 @@ export function withinMainComment(
 }
 
 export function planReview(input: ReviewInput): ReviewPlan {
-  const drivers = touchedDrivers(input.report, input.changedFiles);
-  const markdown = summaryMarkdown(drivers, input.link, input.treeWide);
+  const drivers =
+    input.eraChange === undefined ? touchedDrivers(input.report, input.changedFiles) : input.report.drivers;
   const violations = findingsToPost(drivers, input.options.failOn).map((finding) =>
     violationFor(finding, input),
   );
+  const summary = summaryMarkdown(drivers, input.link, input.treeWide);
+  // A change that moves the era concerns every driver: the summary opens with what that means.
+  const note =
+    input.eraChange === undefined
+      ? undefined
+      : `> [!IMPORTANT]\n> ${inert(input.eraChange).replace(/[\\*_[\]<>|#!]/g, (c) => `\\${c}`)}`;
+  const markdown = note === undefined ? summary : summary === undefined ? note : `${note}\n\n${summary}`;
   return { violations: withinMainComment(violations, markdown), markdown };
 }

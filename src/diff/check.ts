@@ -11,6 +11,8 @@ import { analyze, type AnalyzeOptions } from "../analyze.js";
 import { REPORT_SCHEMA, type Finding, type Report } from "../report/types.js";
 import { FsSource, InputError, type TreeSource } from "../scan/source.js";
 import { BatchedGitSource } from "./git-batch.js";
+import { eraChange as eraChangeText } from "../era/meaning.js";
+import { readEra } from "../era/read.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 
 const execFileAsync = promisify(execFile);
@@ -52,6 +54,8 @@ export interface CheckResult {
   headCommit: string | undefined;
   /** Base findings the change removed (fingerprint absent at the head). */
   resolved: Finding[];
+  /** Set when the change moves the tree to another era: what that does, in a sentence. */
+  eraChange?: string;
 }
 
 async function git(root: string, args: string[]): Promise<string> {
@@ -232,16 +236,23 @@ export async function checkChange(options: CheckOptions): Promise<CheckResult> {
   const headGit = headCommit === undefined ? undefined : new BatchedGitSource(root, headCommit);
   const headSource: TreeSource = headGit ?? (await FsSource.open(root));
   const baseSource = new BatchedGitSource(root, baseCommit);
+  // A change to the PCI/MSI core that moves the era changes what every driver's code means:
+  // then every module under the paths is judged again, not only the touched ones.
+  const [baseEra, headEra] = await Promise.all([readEra(baseSource), readEra(headSource)]);
+  const eraChange = eraChangeText(
+    { era: baseEra.era, eraDecidedBy: baseEra },
+    { era: headEra.era, eraDecidedBy: headEra },
+  );
   const onlyModulesOf = touchedPaths(changedFiles);
   const analyzeOptions: AnalyzeOptions = {
-    onlyModulesOf,
+    ...(eraChange === undefined && { onlyModulesOf }),
     ...(options.paths !== undefined && { paths: options.paths }),
     ...(options.jobs !== undefined && { jobs: options.jobs }),
     ...(options.cache !== undefined && { cache: options.cache }),
     ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
   };
   // A change that touches no file (an empty PR) has nothing to analyse on either side.
-  if (onlyModulesOf.length === 0) {
+  if (onlyModulesOf.length === 0 && eraChange === undefined) {
     const empty = emptyReport(root);
     return { report: empty, baseReport: empty, changedFiles, baseCommit, headCommit, resolved: [] };
   }
@@ -249,14 +260,22 @@ export async function checkChange(options: CheckOptions): Promise<CheckResult> {
   let headReport: Report;
   let baseReport: Report;
   try {
-    headReport = await analyze(headSource, analyzeOptions);
-    baseReport = await analyze(baseSource, analyzeOptions);
+    headReport = await analyze(headSource, { ...analyzeOptions, era: headEra });
+    baseReport = await analyze(baseSource, { ...analyzeOptions, era: baseEra });
   } finally {
     headGit?.close();
     baseSource.close();
   }
   const { report, resolved } = markNew(headReport, baseReport, changedFiles);
-  return { report, baseReport, changedFiles, baseCommit, headCommit, resolved };
+  return {
+    report,
+    baseReport,
+    changedFiles,
+    baseCommit,
+    headCommit,
+    resolved,
+    ...(eraChange !== undefined && { eraChange }),
+  };
 }
 
 function emptyReport(root: string): Report {

@@ -3,6 +3,7 @@
  * work, and the list of those that get none, with the reason. Pure apart from `read`.
  */
 import { NEEDS_CONVERSION, STATUSES, type Report } from "../report/types.js";
+import { leakAdvice } from "./leak-advice.js";
 import { bodyOf, subjectOf } from "./message.js";
 import { formatPatch } from "./patch.js";
 import { planModule, type ModulePlan, type ModuleWork } from "./plan.js";
@@ -158,7 +159,7 @@ export async function buildPatches(
         unit: work.unit,
         module: work.module,
         status: work.status,
-        reason: plan.reason ?? "nothing to change",
+        reason: reasonWithoutPatch(work, files, plan),
       });
       continue;
     }
@@ -186,6 +187,14 @@ export async function buildPatches(
     result.patches.push(patch);
   }
   return result;
+}
+
+/** Why a module gets no patch; in era 3, for a driver that leaks, what a human must add. */
+function reasonWithoutPatch(work: ModuleWork, files: readonly ParsedFile[], plan: ModulePlan): string {
+  const reason = plan.reason ?? "nothing to change";
+  return work.status === "leaks-at-detach"
+    ? `${leakAdvice(work, files)} (no mechanical patch: ${reason})`
+    : reason;
 }
 
 /** The summary written beside the patches and printed: what got a patch, what did not and why. */

@@ -109,7 +109,7 @@ export function subjectPrefix(unit: string, module: string, directory?: string):
   return name === subsystem ? `${subsystem}:` : `${subsystem}: ${name}:`;
 }
 
-function list(items: readonly string[]): string {
+export function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
@@ -213,9 +213,14 @@ export function bodyOf(plan: ModulePlan, treeHasApi: boolean): string {
         `interrupt vectors with ${allocators}, and never releases them.`,
     );
     paragraphs.push(
-      `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid ` +
-        "behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors " +
-        "would then no longer be released at unbind, and the next bind would fail to enable MSI.",
+      plan.status === "leaks-at-detach"
+        ? "The driver relied on the hybrid devres cleanup: on a device enabled with " +
+            "pcim_enable_device(), the MSI/MSI-X allocators used to register pcim_msi_release(). " +
+            "This tree's PCI/MSI core no longer does, so the vectors are never released at " +
+            "detach, and the next bind fails (MSI is still enabled: WARN_ON and -EINVAL)."
+        : `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid ` +
+            "behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors " +
+            "would then no longer be released at unbind, and the next bind would fail to enable MSI.",
     );
   }
   const changes: string[] = [];

@@ -232,6 +232,7 @@ async function runPullRequest(
     let resolved: Finding[] = [];
     let changedFiles: number | undefined;
     let baseCommit: string | undefined;
+    let eraChange: string | undefined;
     if (target.kind === "workflow_run") {
       // Publishing only: the analysis ran in the pull_request run, with the fork's code.
       report = await readPublishedReport(options.reportPath);
@@ -257,6 +258,8 @@ async function runPullRequest(
       resolved = result.resolved;
       changedFiles = result.changedFiles.length;
       baseCommit = result.baseCommit;
+      eraChange = result.eraChange;
+      if (eraChange !== undefined) core.info(`msi-ownership: ${eraChange}`);
       for (const warning of report.warnings ?? []) core.warning(`msi-ownership: ${warning}`);
     }
     const findings = findingsOf(report);
@@ -275,6 +278,7 @@ async function runPullRequest(
         failOn: options.failOn,
         blocking,
         notes,
+        eraChange,
       });
     const summary = summaryOf();
     const title = `${fresh} new finding${fresh === 1 ? "" : "s"}, ${findings.length} in the touched modules`;

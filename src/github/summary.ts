@@ -5,6 +5,7 @@
 import { evidenceLines, markdownStyle } from "../report/evidence.js";
 import type { FailOn } from "../commands/shared.js";
 import { findingsOf } from "../diff/check.js";
+import { eraParagraph } from "../era/meaning.js";
 import { NEEDS_CONVERSION, type Finding, type Report } from "../report/types.js";
 
 export interface RepositoryLink {
@@ -27,6 +28,8 @@ export interface PrSummaryInput {
   blocking: boolean;
   /** Where the annotations went, when that is worth telling (the fallback). */
   notes: readonly string[];
+  /** The change moves the tree to another era (CheckResult.eraChange). */
+  eraChange?: string | undefined;
 }
 
 /** Text from a report (which may come from an untrusted artifact) made inert in Markdown. */
@@ -64,9 +67,12 @@ export function prSummaryMarkdown(input: PrSummaryInput): string {
   const findings = findingsOf(report);
   const fresh = findings.filter((finding) => finding.new !== false);
   const old = findings.filter((finding) => finding.new === false);
+  const era = eraParagraph(report.tree);
   const counts = [
     ...(input.changedFiles === undefined ? [] : [`changed files: ${input.changedFiles}`]),
-    `modules analysed (touched by the change and using the MSI API): ${report.drivers.length}`,
+    input.eraChange === undefined
+      ? `modules analysed (touched by the change and using the MSI API): ${report.drivers.length}`
+      : `modules analysed (every module using the MSI API, since the era changed): ${report.drivers.length}`,
     `findings in them: ${findings.length}, new: ${fresh.length}` +
       (input.resolved.length > 0 ? `, resolved by the change: ${input.resolved.length}` : ""),
     ...(input.baseCommit === undefined
@@ -81,6 +87,8 @@ export function prSummaryMarkdown(input: PrSummaryInput): string {
     ...counts.map((line) => `- ${line}`),
     "",
   ];
+  if (input.eraChange !== undefined) out.push(`> [!IMPORTANT]`, `> ${escapeMarkdown(input.eraChange)}`, "");
+  else if (era !== undefined) out.push(escapeMarkdown(era), "");
   for (const note of input.notes) out.push(`> [!NOTE]`, `> ${note}`, "");
   if (report.drivers.length > 0) {
     out.push("| Module | Status | Findings | New |", "| --- | --- | --- | --- |");

@@ -9,7 +9,13 @@ import { createHash } from "node:crypto";
 import { releasesKind } from "../catalog.js";
 import { convertFix, keepReleaseFix, removeReleaseFix } from "../fix/edits.js";
 import type { Evidence, Finding, Fix, PathKind } from "../report/types.js";
-import { convertedDoubleRelease, doubleRelease, implicitManaged, type Rule } from "../rules/index.js";
+import {
+  convertedDoubleRelease,
+  doubleRelease,
+  implicitManaged,
+  leaksAtDetach,
+  type Rule,
+} from "../rules/index.js";
 import {
   deletable,
   isTeardown,
@@ -132,6 +138,22 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
         const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === undefined ? "?" : where(enable)}, and no teardown path releases them: the driver relies on the implicit devres cleanup, which upstream is removing. ${fix.description}`;
         push(implicitManaged, alloc, message, [...enableEvidence, model.evidence(alloc)], fix);
       }
+    } else if (device.status === "leaks-at-detach") {
+      // One leak per device, shown at its first allocation; the others are in the evidence.
+      const alloc = device.hybridAllocs[0] as CallRef;
+      const call = model.graph.call(alloc);
+      const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === undefined ? "?" : where(enable)}, and nothing releases them at detach: this tree's PCI/MSI core no longer registers the hybrid devres release, and no teardown path of the driver releases them, so the next bind fails to enable MSI.`;
+      const fixes = device.hybridAllocs.map((ref) =>
+        convertFix(model.graph.path(ref.file), model.graph.call(ref), model.traits.pcimAllocIrqVectors),
+      );
+      const mechanical = fixes.every((fix) => fix.edits.length > 0);
+      push(
+        leaksAtDetach,
+        alloc,
+        message,
+        [...enableEvidence, ...device.hybridAllocs.map((ref) => model.evidence(ref))],
+        { description: leaksAtDetach.fix, edits: mechanical ? fixes.flatMap((fix) => fix.edits) : [] },
+      );
     }
   }
   return findings.sort((a, b) =>

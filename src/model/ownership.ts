@@ -6,11 +6,12 @@
  */
 import { allocatesMsi, catalogEntry, releasesKind } from "../catalog.js";
 import type { FileFacts } from "../parse/facts.js";
-import type { DriverReport, Evidence, Finding, Status } from "../report/types.js";
+import type { DriverReport, Era, Evidence, Finding, Status } from "../report/types.js";
 import { STATUSES, TEARDOWN_PATHS } from "../report/types.js";
 import { ReleaseClassifier, type DriverRelease, type EntryRole, type ReleasePath } from "./classify.js";
 import { buildFindings, mergeSharedFindings } from "./findings.js";
 import { key, MAX_CALL_DEPTH, ModuleGraph, type CallRef, type FunctionRef } from "./graph.js";
+import { eraStatus } from "../era/status.js";
 
 export interface ModuleInput {
   unit: string;
@@ -22,8 +23,10 @@ export interface ModuleInput {
 }
 
 export interface TreeTraits {
-  /** The tree declares pcim_alloc_irq_vectors() (include/linux/pci.h). */
+  /** The tree has pcim_alloc_irq_vectors() (era 2 or 3). */
   pcimAllocIrqVectors: boolean;
+  /** What the tree's PCI/MSI core makes of a driver's code (src/era/). */
+  era: Era;
 }
 
 export interface DeviceOwnership {
@@ -166,6 +169,9 @@ export class ModuleOwnership {
       for (const callRef of this.graph.callsIn(fnRef)) {
         const call = this.graph.call(callRef);
         if (call.role === undefined) continue;
+        // The API's own definitions (pcim_alloc_irq_vectors() calling pci_alloc_irq_vectors_affinity()
+        // in the PCI/MSI core) implement it; they do not use it.
+        if (catalogEntry(this.graph.fn(fnRef).name) !== undefined) continue;
         const ownership = device(this.deviceOf(callRef));
         if (call.role === "release") {
           const classified = this.classifier.classify(callRef).forDriver(driver);
@@ -184,7 +190,7 @@ export class ModuleOwnership {
       ownership.releases = ownership.releases.filter((release) =>
         allocations.some(releasesKind(this.graph.call(release.call))),
       );
-      ownership.status = deviceStatus(ownership);
+      ownership.status = eraStatus(deviceStatus(ownership), this.traits.era);
     }
     const devices = [...byDevice.values()];
     const status = devices.reduce<Status>(

@@ -6,6 +6,7 @@
  */
 import { evidenceLines, markdownStyle } from "./evidence.js";
 import type { Maintainers, MaintainersSection } from "./maintainers.js";
+import { eraParagraph } from "../era/meaning.js";
 import { subsystemOf } from "./maintainers.js";
 import { NEEDS_CONVERSION, STATUSES, type DriverReport, type Report, type Status } from "./types.js";
 
@@ -39,6 +40,8 @@ export interface MarkdownOptions {
 }
 
 const WHAT_TO_DO: Record<Status, string> = {
+  "leaks-at-detach":
+    "allocate with `pcim_alloc_irq_vectors()`, or release the vectors in remove() and on probe error paths",
   "double-release": "drop the explicit release; allocate with `pcim_alloc_irq_vectors()`",
   "converted-double-release": "drop the explicit release",
   "implicit-managed": "allocate with `pcim_alloc_irq_vectors()`",
@@ -281,6 +284,7 @@ export function toMarkdown(report: Report, options: MarkdownOptions = {}): strin
   const { summary } = report;
   const pending = report.drivers.filter(needsConversion);
   const total = needsConversionCount(summary);
+  const eraText = eraParagraph(report.tree);
   const out: string[] = [
     `## ${escapeMarkdown(options.title ?? "MSI vector ownership")}: ${plural(total, "driver")} need${total === 1 ? "s" : ""} conversion`,
     "",
@@ -297,6 +301,7 @@ export function toMarkdown(report: Report, options: MarkdownOptions = {}): strin
         : []),
     ].join(" · "),
     "",
+    ...(eraText === undefined ? [] : [escapeMarkdown(eraText), ""]),
     ...countsTable(summary),
     "",
     ...pieChart(summary),

@@ -199,6 +199,9 @@ export function toSarif(report: Report, options: SarifOptions = {}): sarif.Log {
         properties: {
           kernelVersion: report.tree.kernelVersion,
           pcimAllocIrqVectors: report.tree.pcimAllocIrqVectors,
+          ...(report.tree.era === undefined
+            ? {}
+            : { era: report.tree.era, eraDecidedBy: report.tree.eraDecidedBy }),
           summary: report.summary,
           ...(report.stats.baselined === undefined ? {} : { baselined: report.stats.baselined }),
         },

@@ -8,6 +8,7 @@ export const REPORT_SCHEMA = "msi-ownership/report@1";
 
 /** Statuses from most to least in need of work (KERNEL.md, "What a driver can be"). */
 export const STATUSES = [
+  "leaks-at-detach",
   "double-release",
   "converted-double-release",
   "implicit-managed",
@@ -19,10 +20,27 @@ export type Status = (typeof STATUSES)[number];
 
 /** Statuses a fork still has to act on before the hybrid behaviour is removed upstream. */
 export const NEEDS_CONVERSION: readonly Status[] = [
+  "leaks-at-detach",
   "double-release",
   "converted-double-release",
   "implicit-managed",
 ];
+
+/**
+ * The tree's PCI/MSI era (src/era/): 1 hybrid (the allocators register a devres release on a
+ * managed device), 2 transition (that, and pcim_alloc_irq_vectors() exists), 3 hybrid removed.
+ */
+export type Era = 1 | 2 | 3;
+
+/** What decided the era: the PCI/MSI core's code, or pci.h's declarations when the core is absent. */
+export interface EraDecision {
+  era: Era;
+  source: "msi-core" | "declarations";
+  /** The line that decided it (the devres registration, or the allocator that no longer reaches one). */
+  file?: string;
+  line?: number;
+  reason: string;
+}
 
 export type Severity = "error" | "warning" | "note";
 
@@ -116,7 +134,14 @@ export interface DriverReport {
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   tool: { name: string; version: string };
-  tree: { root: string; kernelVersion: string | null; pcimAllocIrqVectors: boolean };
+  tree: {
+    root: string;
+    kernelVersion: string | null;
+    pcimAllocIrqVectors: boolean;
+    /** Absent in reports written before the era was read. */
+    era?: Era;
+    eraDecidedBy?: Omit<EraDecision, "era">;
+  };
   drivers: DriverReport[];
   summary: Record<Status, number>;
   stats: {

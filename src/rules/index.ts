@@ -2,12 +2,13 @@
 import { convertedDoubleRelease } from "./converted-double-release.js";
 import { doubleRelease } from "./double-release.js";
 import { implicitManaged } from "./implicit-managed.js";
+import { leaksAtDetach } from "./leaks-at-detach.js";
 import type { Rule } from "./rule.js";
 
 export type { Rule } from "./rule.js";
-export { convertedDoubleRelease, doubleRelease, implicitManaged };
+export { convertedDoubleRelease, doubleRelease, implicitManaged, leaksAtDetach };
 
-export const RULES: readonly Rule[] = [doubleRelease, convertedDoubleRelease, implicitManaged];
+export const RULES: readonly Rule[] = [leaksAtDetach, doubleRelease, convertedDoubleRelease, implicitManaged];
 
 export function findRule(id: string): Rule | undefined {
   return RULES.find((rule) => rule.id === id);

@@ -10,10 +10,12 @@ import { availableParallelism } from "node:os";
 import type { AnalyzeOptions } from "../analyze.js";
 import { parseKbuild, unitName, type ModuleDefinition } from "../kbuild/makefile.js";
 import { chooseParser } from "../parse/backend.js";
+import type { TreeEra } from "../era/core.js";
+import { readEra } from "../era/read.js";
 import { analyseModule, type TreeTraits } from "../model/ownership.js";
 import type { FileFacts } from "../parse/facts.js";
 import { compareDrivers, summarize } from "../report/summary.js";
-import { REPORT_SCHEMA, type DriverReport, type Report } from "../report/types.js";
+import { REPORT_SCHEMA, type DriverReport, type EraDecision, type Report } from "../report/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { defaultCacheDir, FactsCache } from "./cache.js";
 import { classifyText, type TextClass } from "./classify.js";
@@ -88,7 +90,10 @@ export function shardOf(unit: string, count: number): number {
   return (createHash("sha256").update(unit).digest().readUInt32BE(0) % count) + 1;
 }
 
-export async function readTraits(source: TreeSource): Promise<TreeTraits & { kernelVersion: string | null }> {
+export async function readTraits(
+  source: TreeSource,
+  known?: TreeEra,
+): Promise<TreeTraits & { kernelVersion: string | null; eraDecidedBy: Omit<EraDecision, "era"> }> {
   const makefile = (await source.read("Makefile").catch(() => undefined))?.toString("utf8") ?? "";
   const field = (name: string): string | undefined =>
     new RegExp(`^${name}\\s*=\\s*(\\S*)`, "m").exec(makefile)?.[1];
@@ -99,9 +104,8 @@ export async function readTraits(source: TreeSource): Promise<TreeTraits & { ker
     version !== undefined && patchlevel !== undefined
       ? [version, patchlevel, sublevel].filter((part) => part !== undefined && part !== "").join(".")
       : null;
-  const pciHeader =
-    (await source.read("include/linux/pci.h").catch(() => undefined))?.toString("latin1") ?? "";
-  return { kernelVersion, pcimAllocIrqVectors: /\bpcim_alloc_irq_vectors\s*\(/.test(pciHeader) };
+  const { era, managedAllocators, ...eraDecidedBy } = known ?? (await readEra(source));
+  return { kernelVersion, era, eraDecidedBy, pcimAllocIrqVectors: managedAllocators };
 }
 
 /** The units the audit covers: the paths' .c files grouped by Kbuild, then filtered as asked. */
@@ -202,7 +206,7 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
     }
   };
 
-  const traits = await readTraits(source);
+  const traits = await readTraits(source, options.era);
   const drivers: DriverReport[] = [];
   /** Files parsed or taken from the cache, for the stats. */
   const parsedPaths = new Set<string>();
@@ -477,6 +481,8 @@ export async function analyze(source: TreeSource, options: AnalyzeOptions = {}):
       root: source.root,
       kernelVersion: traits.kernelVersion,
       pcimAllocIrqVectors: traits.pcimAllocIrqVectors,
+      era: traits.era,
+      eraDecidedBy: traits.eraDecidedBy,
     },
     drivers,
     summary,
