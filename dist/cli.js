@@ -10683,29 +10683,6 @@ var init_makefile = __esm({
   }
 });
 
-// src/report/types.ts
-var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION, TEARDOWN_PATHS;
-var init_types = __esm({
-  "src/report/types.ts"() {
-    "use strict";
-    REPORT_SCHEMA = "msi-ownership/report@1";
-    STATUSES = [
-      "double-release",
-      "converted-double-release",
-      "implicit-managed",
-      "unmanaged",
-      "converted",
-      "no-msi"
-    ];
-    NEEDS_CONVERSION = [
-      "double-release",
-      "converted-double-release",
-      "implicit-managed"
-    ];
-    TEARDOWN_PATHS = /* @__PURE__ */ new Set(["remove", "probe-error", "devm-action"]);
-  }
-});
-
 // src/model/graph.ts
 function key(ref) {
   return "call" in ref ? `${ref.file}/${ref.call}` : `${ref.file}:${ref.fn}`;
@@ -10845,6 +10822,184 @@ var init_graph = __esm({
         return { calls: calls2, boundary, success };
       }
     };
+  }
+});
+
+// src/era/core.ts
+function managedDeclaration(pciHeader) {
+  const code2 = stripComments(pciHeader);
+  const match = /\bpcim_alloc_irq_vectors\s*\(/.exec(code2);
+  if (match === null) return void 0;
+  return { file: PCI_HEADER, line: code2.slice(0, match.index).split("\n").length };
+}
+function eraFromDeclarations(pciHeader, why) {
+  const declared = pciHeader === void 0 ? void 0 : managedDeclaration(pciHeader);
+  if (declared !== void 0) {
+    return {
+      era: 2,
+      managedAllocators: true,
+      source: "declarations",
+      ...declared,
+      reason: `${why}; ${PCI_HEADER} declares pcim_alloc_irq_vectors(), so the era is taken as transition (whether the hybrid release was removed cannot be told without the core)`
+    };
+  }
+  return {
+    era: 1,
+    managedAllocators: false,
+    source: "declarations",
+    reason: `${why}; ${pciHeader === void 0 ? `${PCI_HEADER} is not in the tree either` : `${PCI_HEADER} does not declare pcim_alloc_irq_vectors()`}, so the era is taken as hybrid`
+  };
+}
+function eraFromCore(files, pciHeader) {
+  const graph = new ModuleGraph(files.map((file) => file.facts));
+  const definitions = (names) => names.flatMap((name2) => graph.resolve(name2, -1));
+  const allocators = definitions(HYBRID_ALLOCATORS);
+  const first = allocators[0];
+  if (first === void 0) return void 0;
+  const managedDefined = definitions(MANAGED_ALLOCATORS)[0];
+  const managedAt = managedDefined !== void 0 ? { file: graph.path(managedDefined.file), line: graph.fn(managedDefined).line } : pciHeader === void 0 ? void 0 : managedDeclaration(pciHeader);
+  const testsManaged = /* @__PURE__ */ new Map();
+  const tests = (ref) => {
+    const key2 = `${ref.file}:${ref.fn}`;
+    let result = testsManaged.get(key2);
+    if (result === void 0) {
+      const fn = graph.fn(ref);
+      const lines = files[ref.file].text.split("\n").slice(fn.line - 1, fn.endLine);
+      result = TESTS_MANAGED.test(stripComments(lines.join("\n")));
+      testsManaged.set(key2, result);
+    }
+    return result;
+  };
+  const managedAllocators = managedAt !== void 0;
+  const registration = findRegistration(graph, allocators, tests);
+  if (registration !== void 0) {
+    const call = graph.call(registration.call);
+    const at = { file: graph.path(registration.call.file), line: call.line };
+    const entry = graph.fn(registration.from).name;
+    const via = `${entry}() reaches ${call.callee}(…, ${call.args[1] ?? "?"}, …) for managed devices`;
+    if (managedAt === void 0) {
+      return {
+        era: 1,
+        managedAllocators,
+        source: "msi-core",
+        ...at,
+        reason: `${via}; pcim_alloc_irq_vectors() does not exist`
+      };
+    }
+    return {
+      era: 2,
+      managedAllocators,
+      source: "msi-core",
+      ...at,
+      reason: `${via}; pcim_alloc_irq_vectors() exists (${managedAt.file}:${managedAt.line})`
+    };
+  }
+  const decider = allocators.find((ref) => graph.fn(ref).name === "pci_alloc_irq_vectors_affinity") ?? first;
+  return {
+    era: 3,
+    managedAllocators,
+    source: "msi-core",
+    file: graph.path(decider.file),
+    line: graph.fn(decider).line,
+    reason: `no hybrid allocator (${graph.fn(decider).name}() and the others) reaches a devres registration for managed devices any more` + (managedAt === void 0 ? "; pcim_alloc_irq_vectors() does not exist either" : `; pcim_alloc_irq_vectors() exists (${managedAt.file}:${managedAt.line})`)
+  };
+}
+function findRegistration(graph, allocators, testsManaged) {
+  const seen = /* @__PURE__ */ new Set();
+  const queue = allocators.map((ref) => ({ ref, from: ref, guarded: testsManaged(ref), depth: 0 }));
+  for (const item of queue) seen.add(`${item.ref.file}:${item.ref.fn}:${item.guarded}`);
+  for (let i2 = 0; i2 < queue.length; i2++) {
+    const { ref, from, guarded, depth: depth2 } = queue[i2];
+    for (const callRef of graph.callsIn(ref)) {
+      const call = graph.call(callRef);
+      if (DEVM_ACTION_REGISTRARS.includes(call.callee)) {
+        if (guarded) return { call: callRef, from };
+        continue;
+      }
+      if (depth2 >= MAX_DEPTH) continue;
+      for (const callee2 of graph.resolve(call.callee, ref.file)) {
+        const next = { ref: callee2, from, guarded: guarded || testsManaged(callee2), depth: depth2 + 1 };
+        const key2 = `${callee2.file}:${callee2.fn}:${next.guarded}`;
+        if (seen.has(key2)) continue;
+        seen.add(key2);
+        queue.push(next);
+      }
+    }
+  }
+  return void 0;
+}
+var MSI_CORE_DIR, PCI_HEADER, MANAGED_ALLOCATORS, HYBRID_ALLOCATORS, TESTS_MANAGED, MAX_DEPTH;
+var init_core = __esm({
+  "src/era/core.ts"() {
+    "use strict";
+    init_catalog();
+    init_graph();
+    init_text();
+    MSI_CORE_DIR = "drivers/pci/msi";
+    PCI_HEADER = "include/linux/pci.h";
+    MANAGED_ALLOCATORS = Object.keys(CATALOG).filter((name2) => CATALOG[name2]?.role === "managed-alloc");
+    HYBRID_ALLOCATORS = Object.keys(CATALOG).filter((name2) => CATALOG[name2]?.role === "hybrid-alloc");
+    TESTS_MANAGED = /\bpci_is_managed\s*\(|(?:->|\.)\s*is_managed\b/;
+    MAX_DEPTH = 16;
+  }
+});
+
+// src/era/read.ts
+async function readEra(source) {
+  const read = async (path) => source.read(path).catch(() => void 0);
+  const pciHeader = (await read(PCI_HEADER))?.toString("latin1");
+  const listed = await source.list(MSI_CORE_DIR).catch(() => []);
+  const files = [];
+  const leftOut = [];
+  for (const { path } of listed) {
+    if (!path.endsWith(".c")) continue;
+    const data = await read(path);
+    if (data === void 0) continue;
+    const tooLarge = overParseLimit(data.length);
+    if (tooLarge !== void 0) {
+      leftOut.push(`${path} (${tooLarge})`);
+      continue;
+    }
+    const text = data.toString("latin1");
+    try {
+      files.push({ facts: parseFacts(path, text), text });
+    } catch (error) {
+      leftOut.push(`${path} (${error.message})`);
+    }
+  }
+  const era = files.length === 0 ? eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ is not in the tree`) : eraFromCore(files, pciHeader) ?? eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ defines none of the MSI allocators`);
+  return leftOut.length === 0 ? era : { ...era, reason: `${era.reason}; not read: ${leftOut.join(", ")}` };
+}
+var init_read = __esm({
+  "src/era/read.ts"() {
+    "use strict";
+    init_parser();
+    init_core();
+  }
+});
+
+// src/report/types.ts
+var REPORT_SCHEMA, STATUSES, NEEDS_CONVERSION, TEARDOWN_PATHS;
+var init_types = __esm({
+  "src/report/types.ts"() {
+    "use strict";
+    REPORT_SCHEMA = "msi-ownership/report@1";
+    STATUSES = [
+      "leaks-at-detach",
+      "double-release",
+      "converted-double-release",
+      "implicit-managed",
+      "unmanaged",
+      "converted",
+      "no-msi"
+    ];
+    NEEDS_CONVERSION = [
+      "leaks-at-detach",
+      "double-release",
+      "converted-double-release",
+      "implicit-managed"
+    ];
+    TEARDOWN_PATHS = /* @__PURE__ */ new Set(["remove", "probe-error", "devm-action"]);
   }
 });
 
@@ -11280,6 +11435,30 @@ var init_implicit_managed = __esm({
   }
 });
 
+// src/rules/leaks-at-detach.ts
+var leaksAtDetach;
+var init_leaks_at_detach = __esm({
+  "src/rules/leaks-at-detach.ts"() {
+    "use strict";
+    leaksAtDetach = {
+      id: "msi-leaks-at-detach",
+      severity: "error",
+      status: "leaks-at-detach",
+      title: "MSI vectors of a managed device are never released at detach (hybrid cleanup removed)",
+      rationale: "In this tree the PCI/MSI core no longer registers a devres release when pci_alloc_irq_vectors() or a pci_enable_msi*() allocator runs on a device enabled with pcim_enable_device() (era 3: the hybrid pattern is removed from pcim_setup_msi_release()). The driver releases nothing on remove or on its probe error paths, so the vectors stay allocated after detach, and the next bind fails: msi.c warns (WARN_ON) and returns -EINVAL because MSI is already enabled.",
+      example: [
+        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
+        "{",
+        "	ret = pcim_enable_device(pdev);",
+        "	...",
+        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);	/* never released */",
+        "}"
+      ].join("\n"),
+      fix: "Allocate with pcim_alloc_irq_vectors() (same arguments) where the tree has it, so devres releases the vectors at detach; otherwise release them yourself with pci_free_irq_vectors() in remove() and on every probe error path after the allocation."
+    };
+  }
+});
+
 // src/rules/index.ts
 function findRule(id) {
   return RULES.find((rule) => rule.id === id);
@@ -11304,7 +11483,8 @@ var init_rules = __esm({
     init_converted_double_release();
     init_double_release();
     init_implicit_managed();
-    RULES = [doubleRelease, convertedDoubleRelease, implicitManaged];
+    init_leaks_at_detach();
+    RULES = [leaksAtDetach, doubleRelease, convertedDoubleRelease, implicitManaged];
   }
 });
 
@@ -11404,6 +11584,21 @@ function buildFindings(model, driver) {
         const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where2(enable)}, and no teardown path releases them: the driver relies on the implicit devres cleanup, which upstream is removing. ${fix.description}`;
         push(implicitManaged, alloc, message, [...enableEvidence, model.evidence(alloc)], fix);
       }
+    } else if (device.status === "leaks-at-detach") {
+      const alloc = device.hybridAllocs[0];
+      const call = model.graph.call(alloc);
+      const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where2(enable)}, and nothing releases them at detach: this tree's PCI/MSI core no longer registers the hybrid devres release, and no teardown path of the driver releases them, so the next bind fails to enable MSI.`;
+      const fixes = device.hybridAllocs.map(
+        (ref) => convertFix(model.graph.path(ref.file), model.graph.call(ref), model.traits.pcimAllocIrqVectors)
+      );
+      const mechanical = fixes.every((fix) => fix.edits.length > 0);
+      push(
+        leaksAtDetach,
+        alloc,
+        message,
+        [...enableEvidence, ...device.hybridAllocs.map((ref) => model.evidence(ref))],
+        { description: leaksAtDetach.fix, edits: mechanical ? fixes.flatMap((fix) => fix.edits) : [] }
+      );
     }
   }
   return findings.sort(
@@ -11498,6 +11693,27 @@ var init_findings = __esm({
   }
 });
 
+// src/era/status.ts
+function eraStatus(hybridStatus, era) {
+  if (era < 3) return hybridStatus;
+  switch (hybridStatus) {
+    // Managed device, hybrid allocation, no teardown release: nothing frees the vectors now.
+    case "implicit-managed":
+      return "leaks-at-detach";
+    // The explicit teardown release is now the only one: the driver owns its vectors, as a
+    // driver of a device enabled with pci_enable_device() does; nothing is released twice.
+    case "double-release":
+      return "unmanaged";
+    default:
+      return hybridStatus;
+  }
+}
+var init_status = __esm({
+  "src/era/status.ts"() {
+    "use strict";
+  }
+});
+
 // src/model/ownership.ts
 function deviceStatus(ownership) {
   const teardown = ownership.releases.some(
@@ -11522,6 +11738,7 @@ var init_ownership = __esm({
     init_classify2();
     init_findings();
     init_graph();
+    init_status();
     ModuleOwnership = class {
       constructor(input, traits) {
         this.input = input;
@@ -11635,6 +11852,7 @@ var init_ownership = __esm({
           for (const callRef of this.graph.callsIn(fnRef)) {
             const call = this.graph.call(callRef);
             if (call.role === void 0) continue;
+            if (catalogEntry(this.graph.fn(fnRef).name) !== void 0) continue;
             const ownership = device(this.deviceOf(callRef));
             if (call.role === "release") {
               const classified = this.classifier.classify(callRef).forDriver(driver);
@@ -11652,7 +11870,7 @@ var init_ownership = __esm({
           ownership.releases = ownership.releases.filter(
             (release) => allocations.some(releasesKind(this.graph.call(release.call)))
           );
-          ownership.status = deviceStatus(ownership);
+          ownership.status = eraStatus(deviceStatus(ownership), this.traits.era);
         }
         const devices = [...byDevice.values()];
         const status = devices.reduce(
@@ -12116,15 +12334,15 @@ function groupUnits(cFiles, definitions) {
 function shardOf(unit, count) {
   return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
 }
-async function readTraits(source) {
+async function readTraits(source, known) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
   const field = (name2) => new RegExp(`^${name2}\\s*=\\s*(\\S*)`, "m").exec(makefile)?.[1];
   const version = field("VERSION");
   const patchlevel = field("PATCHLEVEL");
   const sublevel = field("SUBLEVEL");
   const kernelVersion = version !== void 0 && patchlevel !== void 0 ? [version, patchlevel, sublevel].filter((part) => part !== void 0 && part !== "").join(".") : null;
-  const pciHeader = (await source.read("include/linux/pci.h").catch(() => void 0))?.toString("latin1") ?? "";
-  return { kernelVersion, pcimAllocIrqVectors: /\bpcim_alloc_irq_vectors\s*\(/.test(pciHeader) };
+  const { era, managedAllocators, ...eraDecidedBy } = known ?? await readEra(source);
+  return { kernelVersion, era, eraDecidedBy, pcimAllocIrqVectors: managedAllocators };
 }
 async function listUnits(source, paths, options) {
   const listed = /* @__PURE__ */ new Set();
@@ -12203,7 +12421,7 @@ async function analyze(source, options = {}) {
       return void 0;
     }
   };
-  const traits = await readTraits(source);
+  const traits = await readTraits(source, options.era);
   const drivers = [];
   const parsedPaths = /* @__PURE__ */ new Set();
   const model = (unit, unitFacts) => {
@@ -12433,7 +12651,9 @@ async function analyze(source, options = {}) {
     tree: {
       root: source.root,
       kernelVersion: traits.kernelVersion,
-      pcimAllocIrqVectors: traits.pcimAllocIrqVectors
+      pcimAllocIrqVectors: traits.pcimAllocIrqVectors,
+      era: traits.era,
+      eraDecidedBy: traits.eraDecidedBy
     },
     drivers,
     summary,
@@ -12455,6 +12675,7 @@ var init_audit = __esm({
     import_node_os3 = require("node:os");
     init_makefile();
     init_backend();
+    init_read();
     init_ownership();
     init_summary();
     init_types();
@@ -12764,6 +12985,41 @@ var init_evidence = __esm({
   }
 });
 
+// src/era/meaning.ts
+function eraLabel(tree) {
+  if (tree.era === void 0) return void 0;
+  const by = tree.eraDecidedBy;
+  const where2 = by?.file === void 0 ? "" : `${by.file}${by.line === void 0 ? "" : `:${by.line}`}`;
+  const read = by?.source === "declarations" ? "from the declarations only" : "read from the PCI/MSI core";
+  return `era ${tree.era} (${ERA_NAMES[tree.era]}), ${read}${where2 === "" ? "" : ` at ${where2}`}`;
+}
+function eraParagraph(tree) {
+  const label = eraLabel(tree);
+  if (label === void 0 || tree.era === void 0) return void 0;
+  const reason = tree.eraDecidedBy?.reason;
+  return `Kernel ${label}${reason === void 0 ? "" : ` (${reason})`}. What it means: ${ERA_MEANING[tree.era]}.`;
+}
+function eraChange(base, head) {
+  if (base.era === void 0 || head.era === void 0 || base.era === head.era) return void 0;
+  return `This change moves the tree from ${eraLabel(base)} to ${eraLabel(head)}: ${head.eraDecidedBy?.reason ?? ""}. Every driver is judged again by the new era: ${ERA_MEANING[head.era]}.`;
+}
+var ERA_MEANING, ERA_NAMES;
+var init_meaning = __esm({
+  "src/era/meaning.ts"() {
+    "use strict";
+    ERA_MEANING = {
+      1: "on a device enabled with pcim_enable_device(), pci_alloc_irq_vectors() and the pci_enable_msi*() allocators register a devres release, so their vectors are freed at detach without the driver saying so",
+      2: "the hybrid devres release is still registered, and pcim_alloc_irq_vectors[_affinity]() exist to say so explicitly; drivers can be converted now",
+      3: "pci_alloc_irq_vectors() and the pci_enable_msi*() allocators no longer register a devres release, so a managed driver that relied on it leaks its vectors at detach (and the next bind fails), while a driver that releases them itself is right"
+    };
+    ERA_NAMES = {
+      1: "hybrid",
+      2: "transition",
+      3: "hybrid removed"
+    };
+  }
+});
+
 // src/report/markdown.ts
 function driverKey(driver) {
   return `${driver.unit}:${driver.driver ?? driver.module}`;
@@ -12935,6 +13191,7 @@ function toMarkdown(report, options = {}) {
   const { summary } = report;
   const pending = report.drivers.filter(needsConversion);
   const total = needsConversionCount(summary);
+  const eraText = eraParagraph(report.tree);
   const out2 = [
     `## ${escapeMarkdown(options.title ?? "MSI vector ownership")}: ${plural(total, "driver")} need${total === 1 ? "s" : ""} conversion`,
     "",
@@ -12945,6 +13202,7 @@ function toMarkdown(report, options = {}) {
       ...report.stats.baselined ? [`${plural(report.stats.baselined, "finding")} accepted by the baseline`] : []
     ].join(" · "),
     "",
+    ...eraText === void 0 ? [] : [escapeMarkdown(eraText), ""],
     ...countsTable(summary),
     "",
     ...pieChart(summary),
@@ -12969,10 +13227,12 @@ var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
     init_evidence();
+    init_meaning();
     init_maintainers();
     init_types();
     SNAPSHOT_SCHEMA = "msi-ownership/snapshot@1";
     WHAT_TO_DO = {
+      "leaks-at-detach": "allocate with `pcim_alloc_irq_vectors()`, or release the vectors in remove() and on probe error paths",
       "double-release": "drop the explicit release; allocate with `pcim_alloc_irq_vectors()`",
       "converted-double-release": "drop the explicit release",
       "implicit-managed": "allocate with `pcim_alloc_irq_vectors()`",
@@ -13144,6 +13404,7 @@ function toSarif(report, options = {}) {
         properties: {
           kernelVersion: report.tree.kernelVersion,
           pcimAllocIrqVectors: report.tree.pcimAllocIrqVectors,
+          ...report.tree.era === void 0 ? {} : { era: report.tree.era, eraDecidedBy: report.tree.eraDecidedBy },
           summary: report.summary,
           ...report.stats.baselined === void 0 ? {} : { baselined: report.stats.baselined }
         }
@@ -14617,29 +14878,42 @@ async function checkChange(options) {
   const headGit = headCommit === void 0 ? void 0 : new BatchedGitSource(root, headCommit);
   const headSource = headGit ?? await FsSource.open(root);
   const baseSource = new BatchedGitSource(root, baseCommit);
+  const [baseEra, headEra] = await Promise.all([readEra(baseSource), readEra(headSource)]);
+  const eraChange2 = eraChange(
+    { era: baseEra.era, eraDecidedBy: baseEra },
+    { era: headEra.era, eraDecidedBy: headEra }
+  );
   const onlyModulesOf = touchedPaths(changedFiles);
   const analyzeOptions = {
-    onlyModulesOf,
+    ...eraChange2 === void 0 && { onlyModulesOf },
     ...options.paths !== void 0 && { paths: options.paths },
     ...options.jobs !== void 0 && { jobs: options.jobs },
     ...options.cache !== void 0 && { cache: options.cache },
     ...options.onProgress !== void 0 && { onProgress: options.onProgress }
   };
-  if (onlyModulesOf.length === 0) {
+  if (onlyModulesOf.length === 0 && eraChange2 === void 0) {
     const empty = emptyReport(root);
     return { report: empty, baseReport: empty, changedFiles, baseCommit, headCommit, resolved: [] };
   }
   let headReport;
   let baseReport;
   try {
-    headReport = await analyze(headSource, analyzeOptions);
-    baseReport = await analyze(baseSource, analyzeOptions);
+    headReport = await analyze(headSource, { ...analyzeOptions, era: headEra });
+    baseReport = await analyze(baseSource, { ...analyzeOptions, era: baseEra });
   } finally {
     headGit?.close();
     baseSource.close();
   }
   const { report, resolved } = markNew(headReport, baseReport, changedFiles);
-  return { report, baseReport, changedFiles, baseCommit, headCommit, resolved };
+  return {
+    report,
+    baseReport,
+    changedFiles,
+    baseCommit,
+    headCommit,
+    resolved,
+    ...eraChange2 !== void 0 && { eraChange: eraChange2 }
+  };
 }
 function emptyReport(root) {
   const summary = summarize([]);
@@ -14663,6 +14937,8 @@ var init_check = __esm({
     init_types();
     init_source();
     init_git_batch();
+    init_meaning();
+    init_read();
     init_version();
     execFileAsync2 = (0, import_node_util2.promisify)(import_node_child_process3.execFile);
   }
@@ -14686,6 +14962,8 @@ function registerCheck(program2, setStatus) {
     if (options.output === void 0) process.stdout.write(text);
     else await writeOutput(options.output, text);
     const fresh = findings.filter((finding) => finding.new !== false).length;
+    if (result.eraChange !== void 0) process.stderr.write(`check: ${result.eraChange}
+`);
     process.stderr.write(
       `check: ${result.report.drivers.length} module(s) touched by ${result.changedFiles.length} changed file(s), ${findings.length} finding(s), ${fresh} new since ${result.baseCommit.slice(0, 12)}` + (result.resolved.length > 0 ? `, ${result.resolved.length} resolved` : "") + "\n"
     );
@@ -14817,7 +15095,7 @@ function bodyOf(plan, treeHasApi) {
       `The ${driver} driver enables its device with pcim_enable_device() and allocates the interrupt vectors with ${allocators}, and never releases them.`
     );
     paragraphs.push(
-      `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors would then no longer be released at unbind, and the next bind would fail to enable MSI.`
+      plan.status === "leaks-at-detach" ? "The driver relied on the hybrid devres cleanup: on a device enabled with pcim_enable_device(), the MSI/MSI-X allocators used to register pcim_msi_release(). This tree's PCI/MSI core no longer does, so the vectors are never released at detach, and the next bind fails (MSI is still enabled: WARN_ON and -EINVAL)." : `${devres} The driver relies on that hidden cleanup, which goes away when the hybrid behaviour is removed in favour of the explicit pcim_alloc_irq_vectors(); the vectors would then no longer be released at unbind, and the next bind would fail to enable MSI.`
     );
   }
   const changes = [];
@@ -14923,6 +15201,21 @@ var init_message = __esm({
       "drivers/scsi/hisi_sas": "hisi_sas",
       "drivers/crypto/ccp": "ccp"
     };
+  }
+});
+
+// src/fix/leak-advice.ts
+function leakAdvice(work, files) {
+  const allocations = work.findings.filter((finding) => finding.ruleId === leaksAtDetach.id).flatMap((finding) => finding.evidence.filter((step) => step.role === "hybrid-alloc")).map((step) => `${/^\w+/.exec(step.text)?.[0] ?? "the allocation"}() at ${step.file}:${step.line}`);
+  const removes = files.flatMap((file) => file.facts.drivers.flatMap((driver) => driver.remove ?? []));
+  const remove = removes.length > 0 ? list([...new Set(removes)].map((name2) => `${name2}()`)) : "a .remove callback (the driver has none yet)";
+  return `the vectors leak at detach in this tree: add pci_free_irq_vectors() to ${remove} and on every probe error path after ${list([...new Set(allocations)])}, or allocate with pcim_alloc_irq_vectors()`;
+}
+var init_leak_advice = __esm({
+  "src/fix/leak-advice.ts"() {
+    "use strict";
+    init_rules();
+    init_message();
   }
 });
 
@@ -15947,7 +16240,7 @@ async function buildPatches(report, read, options) {
         unit: work.unit,
         module: work.module,
         status: work.status,
-        reason: plan.reason ?? "nothing to change"
+        reason: reasonWithoutPatch(work, files, plan)
       });
       continue;
     }
@@ -15976,6 +16269,10 @@ async function buildPatches(report, read, options) {
   }
   return result;
 }
+function reasonWithoutPatch(work, files, plan) {
+  const reason = plan.reason ?? "nothing to change";
+  return work.status === "leaks-at-detach" ? `${leakAdvice(work, files)} (no mechanical patch: ${reason})` : reason;
+}
 function summaryText(result) {
   const lines = [`${result.patches.length} patch${result.patches.length === 1 ? "" : "es"}`];
   for (const patch of result.patches) {
@@ -15993,6 +16290,7 @@ var init_fix = __esm({
   "src/fix/index.ts"() {
     "use strict";
     init_types();
+    init_leak_advice();
     init_message();
     init_patch();
     init_plan();

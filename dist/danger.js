@@ -7186,6 +7186,7 @@ var init_types = __esm({
     "use strict";
     REPORT_SCHEMA = "msi-ownership/report@1";
     STATUSES = [
+      "leaks-at-detach",
       "double-release",
       "converted-double-release",
       "implicit-managed",
@@ -7194,6 +7195,7 @@ var init_types = __esm({
       "no-msi"
     ];
     NEEDS_CONVERSION = [
+      "leaks-at-detach",
       "double-release",
       "converted-double-release",
       "implicit-managed"
@@ -7422,8 +7424,9 @@ function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 function treeWideLine(counts) {
-  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + counts[status], 0);
-  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${counts[status]}`).join(", ");
+  const count = (status) => counts[status] ?? 0;
+  const total = NEEDS_CONVERSION.reduce((sum, status) => sum + count(status), 0);
+  const detail = NEEDS_CONVERSION.map((status) => `${status}: ${count(status)}`).join(", ");
   return `Tree-wide, ${plural(total, "driver")} still need${total === 1 ? "s" : ""} conversion (${detail}).`;
 }
 function summaryMarkdown(drivers, link, treeWide) {
@@ -7469,11 +7472,16 @@ function withinMainComment(violations, markdown) {
   ];
 }
 function planReview(input) {
-  const drivers = touchedDrivers(input.report, input.changedFiles);
-  const markdown = summaryMarkdown(drivers, input.link, input.treeWide);
+  const drivers = input.eraChange === void 0 ? touchedDrivers(input.report, input.changedFiles) : input.report.drivers;
   const violations = findingsToPost(drivers, input.options.failOn).map(
     (finding) => violationFor(finding, input)
   );
+  const summary = summaryMarkdown(drivers, input.link, input.treeWide);
+  const note = input.eraChange === void 0 ? void 0 : `> [!IMPORTANT]
+> ${inert(input.eraChange).replace(/[\\*_[\]<>|#!]/g, (c) => `\\${c}`)}`;
+  const markdown = note === void 0 ? summary : summary === void 0 ? note : `${note}
+
+${summary}`;
   return { violations: withinMainComment(violations, markdown), markdown };
 }
 var STATUS_MEANING, MAIN_COMMENT_BUDGET, TABLE_ROW;
@@ -7485,6 +7493,7 @@ var init_review = __esm({
     init_shared();
     init_types();
     STATUS_MEANING = {
+      "leaks-at-detach": "managed device, hybrid allocation, no explicit release, in a tree whose PCI/MSI core no longer releases it: the vectors leak at detach",
       "double-release": "managed device, hybrid allocation and an explicit release on a teardown path, redundant with the release devres makes at detach",
       "converted-double-release": "`pcim_alloc_irq_vectors()` and an explicit release, redundant with devres' own",
       "implicit-managed": "managed device, hybrid allocation, no explicit release: relies on the hidden devres cleanup that upstream removes",
@@ -7716,6 +7725,159 @@ var init_graph = __esm({
         return { calls, boundary, success };
       }
     };
+  }
+});
+
+// src/era/core.ts
+function managedDeclaration(pciHeader) {
+  const code = stripComments(pciHeader);
+  const match = /\bpcim_alloc_irq_vectors\s*\(/.exec(code);
+  if (match === null) return void 0;
+  return { file: PCI_HEADER, line: code.slice(0, match.index).split("\n").length };
+}
+function eraFromDeclarations(pciHeader, why) {
+  const declared = pciHeader === void 0 ? void 0 : managedDeclaration(pciHeader);
+  if (declared !== void 0) {
+    return {
+      era: 2,
+      managedAllocators: true,
+      source: "declarations",
+      ...declared,
+      reason: `${why}; ${PCI_HEADER} declares pcim_alloc_irq_vectors(), so the era is taken as transition (whether the hybrid release was removed cannot be told without the core)`
+    };
+  }
+  return {
+    era: 1,
+    managedAllocators: false,
+    source: "declarations",
+    reason: `${why}; ${pciHeader === void 0 ? `${PCI_HEADER} is not in the tree either` : `${PCI_HEADER} does not declare pcim_alloc_irq_vectors()`}, so the era is taken as hybrid`
+  };
+}
+function eraFromCore(files, pciHeader) {
+  const graph = new ModuleGraph(files.map((file) => file.facts));
+  const definitions = (names) => names.flatMap((name2) => graph.resolve(name2, -1));
+  const allocators = definitions(HYBRID_ALLOCATORS);
+  const first = allocators[0];
+  if (first === void 0) return void 0;
+  const managedDefined = definitions(MANAGED_ALLOCATORS)[0];
+  const managedAt = managedDefined !== void 0 ? { file: graph.path(managedDefined.file), line: graph.fn(managedDefined).line } : pciHeader === void 0 ? void 0 : managedDeclaration(pciHeader);
+  const testsManaged = /* @__PURE__ */ new Map();
+  const tests = (ref) => {
+    const key2 = `${ref.file}:${ref.fn}`;
+    let result = testsManaged.get(key2);
+    if (result === void 0) {
+      const fn = graph.fn(ref);
+      const lines = files[ref.file].text.split("\n").slice(fn.line - 1, fn.endLine);
+      result = TESTS_MANAGED.test(stripComments(lines.join("\n")));
+      testsManaged.set(key2, result);
+    }
+    return result;
+  };
+  const managedAllocators = managedAt !== void 0;
+  const registration = findRegistration(graph, allocators, tests);
+  if (registration !== void 0) {
+    const call = graph.call(registration.call);
+    const at = { file: graph.path(registration.call.file), line: call.line };
+    const entry = graph.fn(registration.from).name;
+    const via = `${entry}() reaches ${call.callee}(…, ${call.args[1] ?? "?"}, …) for managed devices`;
+    if (managedAt === void 0) {
+      return {
+        era: 1,
+        managedAllocators,
+        source: "msi-core",
+        ...at,
+        reason: `${via}; pcim_alloc_irq_vectors() does not exist`
+      };
+    }
+    return {
+      era: 2,
+      managedAllocators,
+      source: "msi-core",
+      ...at,
+      reason: `${via}; pcim_alloc_irq_vectors() exists (${managedAt.file}:${managedAt.line})`
+    };
+  }
+  const decider = allocators.find((ref) => graph.fn(ref).name === "pci_alloc_irq_vectors_affinity") ?? first;
+  return {
+    era: 3,
+    managedAllocators,
+    source: "msi-core",
+    file: graph.path(decider.file),
+    line: graph.fn(decider).line,
+    reason: `no hybrid allocator (${graph.fn(decider).name}() and the others) reaches a devres registration for managed devices any more` + (managedAt === void 0 ? "; pcim_alloc_irq_vectors() does not exist either" : `; pcim_alloc_irq_vectors() exists (${managedAt.file}:${managedAt.line})`)
+  };
+}
+function findRegistration(graph, allocators, testsManaged) {
+  const seen = /* @__PURE__ */ new Set();
+  const queue = allocators.map((ref) => ({ ref, from: ref, guarded: testsManaged(ref), depth: 0 }));
+  for (const item of queue) seen.add(`${item.ref.file}:${item.ref.fn}:${item.guarded}`);
+  for (let i2 = 0; i2 < queue.length; i2++) {
+    const { ref, from, guarded, depth: depth2 } = queue[i2];
+    for (const callRef of graph.callsIn(ref)) {
+      const call = graph.call(callRef);
+      if (DEVM_ACTION_REGISTRARS.includes(call.callee)) {
+        if (guarded) return { call: callRef, from };
+        continue;
+      }
+      if (depth2 >= MAX_DEPTH) continue;
+      for (const callee2 of graph.resolve(call.callee, ref.file)) {
+        const next = { ref: callee2, from, guarded: guarded || testsManaged(callee2), depth: depth2 + 1 };
+        const key2 = `${callee2.file}:${callee2.fn}:${next.guarded}`;
+        if (seen.has(key2)) continue;
+        seen.add(key2);
+        queue.push(next);
+      }
+    }
+  }
+  return void 0;
+}
+var MSI_CORE_DIR, PCI_HEADER, MANAGED_ALLOCATORS, HYBRID_ALLOCATORS, TESTS_MANAGED, MAX_DEPTH;
+var init_core = __esm({
+  "src/era/core.ts"() {
+    "use strict";
+    init_catalog();
+    init_graph();
+    init_text();
+    MSI_CORE_DIR = "drivers/pci/msi";
+    PCI_HEADER = "include/linux/pci.h";
+    MANAGED_ALLOCATORS = Object.keys(CATALOG).filter((name2) => CATALOG[name2]?.role === "managed-alloc");
+    HYBRID_ALLOCATORS = Object.keys(CATALOG).filter((name2) => CATALOG[name2]?.role === "hybrid-alloc");
+    TESTS_MANAGED = /\bpci_is_managed\s*\(|(?:->|\.)\s*is_managed\b/;
+    MAX_DEPTH = 16;
+  }
+});
+
+// src/era/read.ts
+async function readEra(source) {
+  const read = async (path) => source.read(path).catch(() => void 0);
+  const pciHeader = (await read(PCI_HEADER))?.toString("latin1");
+  const listed = await source.list(MSI_CORE_DIR).catch(() => []);
+  const files = [];
+  const leftOut = [];
+  for (const { path } of listed) {
+    if (!path.endsWith(".c")) continue;
+    const data = await read(path);
+    if (data === void 0) continue;
+    const tooLarge = overParseLimit(data.length);
+    if (tooLarge !== void 0) {
+      leftOut.push(`${path} (${tooLarge})`);
+      continue;
+    }
+    const text = data.toString("latin1");
+    try {
+      files.push({ facts: parseFacts(path, text), text });
+    } catch (error) {
+      leftOut.push(`${path} (${error.message})`);
+    }
+  }
+  const era = files.length === 0 ? eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ is not in the tree`) : eraFromCore(files, pciHeader) ?? eraFromDeclarations(pciHeader, `${MSI_CORE_DIR}/ defines none of the MSI allocators`);
+  return leftOut.length === 0 ? era : { ...era, reason: `${era.reason}; not read: ${leftOut.join(", ")}` };
+}
+var init_read = __esm({
+  "src/era/read.ts"() {
+    "use strict";
+    init_parser();
+    init_core();
   }
 });
 
@@ -8148,6 +8310,30 @@ var init_implicit_managed = __esm({
   }
 });
 
+// src/rules/leaks-at-detach.ts
+var leaksAtDetach;
+var init_leaks_at_detach = __esm({
+  "src/rules/leaks-at-detach.ts"() {
+    "use strict";
+    leaksAtDetach = {
+      id: "msi-leaks-at-detach",
+      severity: "error",
+      status: "leaks-at-detach",
+      title: "MSI vectors of a managed device are never released at detach (hybrid cleanup removed)",
+      rationale: "In this tree the PCI/MSI core no longer registers a devres release when pci_alloc_irq_vectors() or a pci_enable_msi*() allocator runs on a device enabled with pcim_enable_device() (era 3: the hybrid pattern is removed from pcim_setup_msi_release()). The driver releases nothing on remove or on its probe error paths, so the vectors stay allocated after detach, and the next bind fails: msi.c warns (WARN_ON) and returns -EINVAL because MSI is already enabled.",
+      example: [
+        "static int foo_probe(struct pci_dev *pdev, const struct pci_device_id *id)",
+        "{",
+        "	ret = pcim_enable_device(pdev);",
+        "	...",
+        "	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);	/* never released */",
+        "}"
+      ].join("\n"),
+      fix: "Allocate with pcim_alloc_irq_vectors() (same arguments) where the tree has it, so devres releases the vectors at detach; otherwise release them yourself with pci_free_irq_vectors() in remove() and on every probe error path after the allocation."
+    };
+  }
+});
+
 // src/rules/index.ts
 var init_rules = __esm({
   "src/rules/index.ts"() {
@@ -8155,6 +8341,7 @@ var init_rules = __esm({
     init_converted_double_release();
     init_double_release();
     init_implicit_managed();
+    init_leaks_at_detach();
   }
 });
 
@@ -8254,6 +8441,21 @@ function buildFindings(model, driver) {
         const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where(enable)}, and no teardown path releases them: the driver relies on the implicit devres cleanup, which upstream is removing. ${fix.description}`;
         push(implicitManaged, alloc, message, [...enableEvidence, model.evidence(alloc)], fix);
       }
+    } else if (device.status === "leaks-at-detach") {
+      const alloc = device.hybridAllocs[0];
+      const call = model.graph.call(alloc);
+      const message = `${call.callee}() allocates MSI vectors on a device enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where(enable)}, and nothing releases them at detach: this tree's PCI/MSI core no longer registers the hybrid devres release, and no teardown path of the driver releases them, so the next bind fails to enable MSI.`;
+      const fixes = device.hybridAllocs.map(
+        (ref) => convertFix(model.graph.path(ref.file), model.graph.call(ref), model.traits.pcimAllocIrqVectors)
+      );
+      const mechanical = fixes.every((fix) => fix.edits.length > 0);
+      push(
+        leaksAtDetach,
+        alloc,
+        message,
+        [...enableEvidence, ...device.hybridAllocs.map((ref) => model.evidence(ref))],
+        { description: leaksAtDetach.fix, edits: mechanical ? fixes.flatMap((fix) => fix.edits) : [] }
+      );
     }
   }
   return findings.sort(
@@ -8348,6 +8550,27 @@ var init_findings = __esm({
   }
 });
 
+// src/era/status.ts
+function eraStatus(hybridStatus, era) {
+  if (era < 3) return hybridStatus;
+  switch (hybridStatus) {
+    // Managed device, hybrid allocation, no teardown release: nothing frees the vectors now.
+    case "implicit-managed":
+      return "leaks-at-detach";
+    // The explicit teardown release is now the only one: the driver owns its vectors, as a
+    // driver of a device enabled with pci_enable_device() does; nothing is released twice.
+    case "double-release":
+      return "unmanaged";
+    default:
+      return hybridStatus;
+  }
+}
+var init_status = __esm({
+  "src/era/status.ts"() {
+    "use strict";
+  }
+});
+
 // src/model/ownership.ts
 function deviceStatus(ownership) {
   const teardown = ownership.releases.some(
@@ -8372,6 +8595,7 @@ var init_ownership = __esm({
     init_classify2();
     init_findings();
     init_graph();
+    init_status();
     ModuleOwnership = class {
       constructor(input, traits) {
         this.input = input;
@@ -8485,6 +8709,7 @@ var init_ownership = __esm({
           for (const callRef of this.graph.callsIn(fnRef)) {
             const call = this.graph.call(callRef);
             if (call.role === void 0) continue;
+            if (catalogEntry(this.graph.fn(fnRef).name) !== void 0) continue;
             const ownership = device(this.deviceOf(callRef));
             if (call.role === "release") {
               const classified = this.classifier.classify(callRef).forDriver(driver);
@@ -8502,7 +8727,7 @@ var init_ownership = __esm({
           ownership.releases = ownership.releases.filter(
             (release) => allocations.some(releasesKind(this.graph.call(release.call)))
           );
-          ownership.status = deviceStatus(ownership);
+          ownership.status = eraStatus(deviceStatus(ownership), this.traits.era);
         }
         const devices = [...byDevice.values()];
         const status = devices.reduce(
@@ -8947,15 +9172,15 @@ function groupUnits(cFiles, definitions) {
 function shardOf(unit, count) {
   return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
 }
-async function readTraits(source) {
+async function readTraits(source, known) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
   const field = (name2) => new RegExp(`^${name2}\\s*=\\s*(\\S*)`, "m").exec(makefile)?.[1];
   const version = field("VERSION");
   const patchlevel = field("PATCHLEVEL");
   const sublevel = field("SUBLEVEL");
   const kernelVersion = version !== void 0 && patchlevel !== void 0 ? [version, patchlevel, sublevel].filter((part) => part !== void 0 && part !== "").join(".") : null;
-  const pciHeader = (await source.read("include/linux/pci.h").catch(() => void 0))?.toString("latin1") ?? "";
-  return { kernelVersion, pcimAllocIrqVectors: /\bpcim_alloc_irq_vectors\s*\(/.test(pciHeader) };
+  const { era, managedAllocators, ...eraDecidedBy } = known ?? await readEra(source);
+  return { kernelVersion, era, eraDecidedBy, pcimAllocIrqVectors: managedAllocators };
 }
 async function listUnits(source, paths, options) {
   const listed = /* @__PURE__ */ new Set();
@@ -9034,7 +9259,7 @@ async function analyze(source, options = {}) {
       return void 0;
     }
   };
-  const traits = await readTraits(source);
+  const traits = await readTraits(source, options.era);
   const drivers = [];
   const parsedPaths = /* @__PURE__ */ new Set();
   const model = (unit, unitFacts) => {
@@ -9264,7 +9489,9 @@ async function analyze(source, options = {}) {
     tree: {
       root: source.root,
       kernelVersion: traits.kernelVersion,
-      pcimAllocIrqVectors: traits.pcimAllocIrqVectors
+      pcimAllocIrqVectors: traits.pcimAllocIrqVectors,
+      era: traits.era,
+      eraDecidedBy: traits.eraDecidedBy
     },
     drivers,
     summary,
@@ -9286,6 +9513,7 @@ var init_audit = __esm({
     import_node_os3 = require("node:os");
     init_makefile();
     init_backend();
+    init_read();
     init_ownership();
     init_summary();
     init_types();
@@ -9417,6 +9645,35 @@ var init_git_batch = __esm({
           this.pending.shift()?.resolve(match[1] === "blob" ? content : void 0);
         }
       }
+    };
+  }
+});
+
+// src/era/meaning.ts
+function eraLabel(tree) {
+  if (tree.era === void 0) return void 0;
+  const by = tree.eraDecidedBy;
+  const where = by?.file === void 0 ? "" : `${by.file}${by.line === void 0 ? "" : `:${by.line}`}`;
+  const read = by?.source === "declarations" ? "from the declarations only" : "read from the PCI/MSI core";
+  return `era ${tree.era} (${ERA_NAMES[tree.era]}), ${read}${where === "" ? "" : ` at ${where}`}`;
+}
+function eraChange(base, head) {
+  if (base.era === void 0 || head.era === void 0 || base.era === head.era) return void 0;
+  return `This change moves the tree from ${eraLabel(base)} to ${eraLabel(head)}: ${head.eraDecidedBy?.reason ?? ""}. Every driver is judged again by the new era: ${ERA_MEANING[head.era]}.`;
+}
+var ERA_MEANING, ERA_NAMES;
+var init_meaning = __esm({
+  "src/era/meaning.ts"() {
+    "use strict";
+    ERA_MEANING = {
+      1: "on a device enabled with pcim_enable_device(), pci_alloc_irq_vectors() and the pci_enable_msi*() allocators register a devres release, so their vectors are freed at detach without the driver saying so",
+      2: "the hybrid devres release is still registered, and pcim_alloc_irq_vectors[_affinity]() exist to say so explicitly; drivers can be converted now",
+      3: "pci_alloc_irq_vectors() and the pci_enable_msi*() allocators no longer register a devres release, so a managed driver that relied on it leaks its vectors at detach (and the next bind fails), while a driver that releases them itself is right"
+    };
+    ERA_NAMES = {
+      1: "hybrid",
+      2: "transition",
+      3: "hybrid removed"
     };
   }
 });
@@ -9555,29 +9812,42 @@ async function checkChange(options) {
   const headGit = headCommit === void 0 ? void 0 : new BatchedGitSource(root, headCommit);
   const headSource = headGit ?? await FsSource.open(root);
   const baseSource = new BatchedGitSource(root, baseCommit);
+  const [baseEra, headEra] = await Promise.all([readEra(baseSource), readEra(headSource)]);
+  const eraChange2 = eraChange(
+    { era: baseEra.era, eraDecidedBy: baseEra },
+    { era: headEra.era, eraDecidedBy: headEra }
+  );
   const onlyModulesOf = touchedPaths(changedFiles);
   const analyzeOptions = {
-    onlyModulesOf,
+    ...eraChange2 === void 0 && { onlyModulesOf },
     ...options.paths !== void 0 && { paths: options.paths },
     ...options.jobs !== void 0 && { jobs: options.jobs },
     ...options.cache !== void 0 && { cache: options.cache },
     ...options.onProgress !== void 0 && { onProgress: options.onProgress }
   };
-  if (onlyModulesOf.length === 0) {
+  if (onlyModulesOf.length === 0 && eraChange2 === void 0) {
     const empty = emptyReport(root);
     return { report: empty, baseReport: empty, changedFiles, baseCommit, headCommit, resolved: [] };
   }
   let headReport;
   let baseReport;
   try {
-    headReport = await analyze(headSource, analyzeOptions);
-    baseReport = await analyze(baseSource, analyzeOptions);
+    headReport = await analyze(headSource, { ...analyzeOptions, era: headEra });
+    baseReport = await analyze(baseSource, { ...analyzeOptions, era: baseEra });
   } finally {
     headGit?.close();
     baseSource.close();
   }
   const { report, resolved } = markNew(headReport, baseReport, changedFiles);
-  return { report, baseReport, changedFiles, baseCommit, headCommit, resolved };
+  return {
+    report,
+    baseReport,
+    changedFiles,
+    baseCommit,
+    headCommit,
+    resolved,
+    ...eraChange2 !== void 0 && { eraChange: eraChange2 }
+  };
 }
 function emptyReport(root) {
   const summary = summarize([]);
@@ -9601,6 +9871,8 @@ var init_check = __esm({
     init_types();
     init_source();
     init_git_batch();
+    init_meaning();
+    init_read();
     init_version();
     execFileAsync2 = (0, import_node_util2.promisify)(import_node_child_process3.execFile);
   }
@@ -9720,6 +9992,7 @@ async function msiOwnership(options = {}) {
   const git2 = globals.danger.git;
   const changed = changedFilesOf(git2);
   let report;
+  let eraChange2;
   if (options.report !== void 0) {
     report = await readReport((0, import_node_path6.resolve)(options.report), "report");
   } else {
@@ -9736,6 +10009,7 @@ async function msiOwnership(options = {}) {
       changedFiles: changed
     });
     report = result.report;
+    eraChange2 = result.eraChange;
   }
   let treeWide;
   if (options.fullReport !== void 0) {
@@ -9750,7 +10024,8 @@ async function msiOwnership(options = {}) {
     diffLines: settings.inline ? await diffLinesOf(git2, relevantFiles(report, commentable)) : /* @__PURE__ */ new Map(),
     link: linkFor(globals),
     treeWide,
-    options: settings
+    options: settings,
+    eraChange: eraChange2
   });
   for (const violation of plan.violations) {
     const post = violation.kind === "fail" ? globals.fail : globals.warn;

@@ -10,7 +10,7 @@
  * reproducible: CI rebuilds and fails when the committed dist/ differs (scripts/check-dist.sh).
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -267,6 +267,8 @@ async function main() {
       failed.push(bundle.out);
       continue;
     }
+    // A program is run by name (`msi-ownership`, `./dist/cli.js`): it stays executable.
+    if (bundle.program) chmodSync(outfile, 0o755);
     const size = result.metafile.outputs[relative(root, outfile)]?.bytes ?? 0;
     process.stderr.write(`build: ${relative(root, outfile) || outfile} ${(size / 1024).toFixed(0)} KiB\n`);
   }
