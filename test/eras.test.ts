@@ -235,7 +235,7 @@ describe("fix by era", () => {
         `era ${era}`,
       );
       const body = (patch?.text ?? "").replace(/\s+/g, " ");
-      if (era === 3) assert.match(body, /no longer does, so the vectors are never freed at detach/);
+      if (era === 3) assert.match(body, /no longer does, so the vectors are never released at detach/);
       else assert.doesNotMatch(body, /no longer does/);
     }
   });

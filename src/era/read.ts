@@ -2,6 +2,7 @@
  * Reads the era from a tree (a checkout or a git revision): the PCI/MSI core's C files and pci.h,
  * whatever paths the audit covers. The I/O edge of src/era/core.ts.
  */
+import { readyParser } from "../parse/backend.js";
 import { overParseLimit, parseFacts } from "../parse/parser.js";
 import type { TreeSource } from "../scan/source.js";
 import {
@@ -14,6 +15,8 @@ import {
 } from "./core.js";
 
 export async function readEra(source: TreeSource): Promise<TreeEra> {
+  // The core is parsed here, in the calling thread.
+  await readyParser();
   const read = async (path: string): Promise<Buffer | undefined> => source.read(path).catch(() => undefined);
   const pciHeader = (await read(PCI_HEADER))?.toString("latin1");
   const listed = await source.list(MSI_CORE_DIR).catch(() => []);
