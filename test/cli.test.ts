@@ -26,6 +26,8 @@ describe("msi-ownership audit", () => {
     assert.equal(run.status, 1, run.stderr);
     const lines = run.stdout.trim().split("\n");
     assert.ok(lines.length > 5);
+    // The last line counts, as a compiler's does.
+    assert.match(lines.pop() ?? "", /^\d+ errors and \d+ warnings in \d+ drivers$/);
     for (const line of lines)
       assert.match(line, /^drivers\/\S+\.c:\d+:\d+: (error|warning|note): .+ \[msi-[a-z-]+\]$/);
     assert.ok(
@@ -33,6 +35,29 @@ describe("msi-ownership audit", () => {
         lines.find((line) => line.startsWith("drivers/misc/managed-free-in-remove.c:37:2: error:")) ??
           "missing",
       ),
+    );
+  });
+
+  it("takes paths absolute, or from the current directory, or under the root; the error names both", () => {
+    const absolute = cli(
+      "audit",
+      join(PATTERNS, "drivers/misc"),
+      "--root",
+      PATTERNS,
+      "--no-cache",
+      "--fail-on",
+      "never",
+    );
+    assert.equal(absolute.status, 0, absolute.stderr);
+    assert.match(absolute.stdout, /drivers\/misc\/managed-free-in-remove\.c:37:2: error:/);
+    assert.doesNotMatch(absolute.stdout, /drivers\/split\//);
+    const underRoot = cli("audit", "drivers/split", "--root", PATTERNS, "--no-cache", "--fail-on", "never");
+    assert.match(underRoot.stdout, /drivers\/split\/split_irq\.c:/);
+    const missing = cli("audit", "drivers/nowhere", "--root", PATTERNS, "--no-cache");
+    assert.equal(missing.status, 2);
+    assert.match(
+      missing.stderr,
+      /^msi-ownership: path drivers\/nowhere: no such file or directory, neither \S+ \(from the current directory\) nor \S+ \(under the root\)\n$/,
     );
   });
 

@@ -81,5 +81,10 @@ describe("progress on stderr", () => {
       formatFinalLine({ filesScanned: 3, filesParsed: 1 }, 0.04),
       "msi-ownership: 3 files scanned, 1 parsed in 0.0 s",
     );
+    // A warm run says how many files came from the cache, not that it parsed them.
+    assert.equal(
+      formatFinalLine({ filesScanned: 3, filesParsed: 3, cacheHits: 2 }, 0.04),
+      "msi-ownership: 3 files scanned, 1 parsed, 2 from the cache in 0.0 s",
+    );
   });
 });

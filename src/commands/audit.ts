@@ -7,7 +7,7 @@ import { formatReport, loadFormatOptions, parseReportFormat, REPORT_FORMATS } fr
 import type { Report } from "../report/types.js";
 import { createProgressReporter } from "../scan/progress.js";
 import { FsSource } from "../scan/source.js";
-import { EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn, UsageError } from "./shared.js";
+import { treePaths, EXIT_FINDINGS, EXIT_OK, isBlocking, parseFailOn, UsageError } from "./shared.js";
 
 export interface AuditCliOptions {
   root: string;
@@ -63,7 +63,7 @@ export async function runAudit(paths: string[], options: AuditCliOptions): Promi
   const progress = createProgressReporter();
   try {
     const report = await analyze(source, {
-      paths: paths.length > 0 ? paths : ["drivers"],
+      paths: paths.length > 0 ? treePaths(paths, options.root) : ["drivers"],
       onProgress: progress.onProgress,
       ...(jobs === undefined ? {} : { jobs }),
       ...(shard === undefined ? {} : { shard }),

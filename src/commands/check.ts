@@ -24,7 +24,7 @@ export function registerCheck(program: Command, setStatus: (code: number) => voi
   program
     .command("check")
     .description("PR mode: analyse the modules a change touches at base and head, report what is new")
-    .requiredOption("--base <rev>", "the revision the change is compared to")
+    .requiredOption("--base <rev>", "(required) the revision the change is compared to")
     .option("--head <rev>", "the revision of the change (default: the working tree)")
     .option("--root <dir>", "the git checkout", ".")
     .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`, "text")

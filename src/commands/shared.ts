@@ -1,4 +1,6 @@
 /** What every subcommand shares: exit statuses, the fail-on policy, usage errors. */
+import { existsSync, realpathSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Finding } from "../report/types.js";
 
 export const EXIT_OK = 0;
@@ -31,4 +33,29 @@ export function isBlocking(findings: readonly Finding[], failOn: FailOn): boolea
     case "new":
       return findings.some((finding) => finding.new !== false);
   }
+}
+
+/**
+ * PATH arguments as other tools take them: absolute, or relative to the current directory when
+ * that names something, else relative to the root. Returned relative to the root, with `/`.
+ */
+export function treePaths(paths: readonly string[], root: string, cwd = process.cwd()): string[] {
+  const top = existsSync(root) ? realpathSync(root) : resolve(root);
+  const inRoot = (path: string): string | undefined => {
+    const real = existsSync(path) ? realpathSync(path) : resolve(path);
+    const rel = relative(top, real);
+    return rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep).join("/");
+  };
+  return paths.map((path) => {
+    const fromCwd = resolve(cwd, path);
+    if (isAbsolute(path) || existsSync(fromCwd)) {
+      const rel = inRoot(fromCwd);
+      if (rel !== undefined) return rel === "" ? "." : rel;
+      if (isAbsolute(path)) throw new UsageError(`path ${path}: outside the root ${root}`);
+    }
+    if (existsSync(resolve(top, path))) return path;
+    throw new UsageError(
+      `path ${path}: no such file or directory, neither ${fromCwd} (from the current directory) nor ${resolve(top, path)} (under the root)`,
+    );
+  });
 }

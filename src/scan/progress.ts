@@ -9,7 +9,10 @@ import type { Progress } from "../analyze.js";
 
 export interface ProgressTotals {
   filesScanned: number;
+  /** Files parsed or whose facts came from the cache. */
   filesParsed: number;
+  /** Of those, the ones whose facts came from the cache. */
+  cacheHits?: number;
 }
 
 export interface ProgressReporter {
@@ -105,5 +108,7 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
 }
 
 export function formatFinalLine(totals: ProgressTotals, seconds: number): string {
-  return `msi-ownership: ${totals.filesScanned} files scanned, ${totals.filesParsed} parsed in ${seconds.toFixed(1)} s`;
+  const cached = totals.cacheHits ?? 0;
+  const parsed = `${totals.filesParsed - cached} parsed${cached > 0 ? `, ${cached} from the cache` : ""}`;
+  return `msi-ownership: ${totals.filesScanned} files scanned, ${parsed} in ${seconds.toFixed(1)} s`;
 }

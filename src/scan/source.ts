@@ -66,7 +66,8 @@ function isInside(root: string, candidate: string): boolean {
 }
 
 /**
- * Files on disk under `root`. Links that resolve outside the root are never read. The walk and
+ * Files on disk under `root`. Links that resolve outside the root are never read, and links to
+ * directories are not entered unless named as the path to list. The walk and
  * the reads are synchronous underneath: for tens of thousands of small files that is several
  * times faster than the thread-pool round trips of fs/promises.
  */
@@ -89,8 +90,6 @@ export class FsSource implements TreeSource {
 
   async list(dir: string): Promise<SourceFile[]> {
     const files: SourceFile[] = [];
-    // Real paths of the directories entered through links, so link loops end.
-    const linked = new Set<string>();
     const walk = (relativeDir: string, viaLink = false): void => {
       let entries: Dirent[];
       try {
@@ -108,13 +107,10 @@ export class FsSource implements TreeSource {
         } else if (entry.isSymbolicLink()) {
           const target = this.resolveInside(child);
           if (target === undefined) continue;
+          // A link to a file inside the root is read; a link to a directory is not entered
+          // (as git and grep -r do): the directory is listed where it really is, once.
           const info = statSafe(target);
-          if (info?.isFile()) {
-            files.push({ path: child, size: info.size });
-          } else if (info?.isDirectory() && !linked.has(target)) {
-            linked.add(target);
-            walk(child, true);
-          }
+          if (info?.isFile()) files.push({ path: child, size: info.size });
         }
       }
     };
