@@ -10,10 +10,11 @@ import { FsSource, InputError } from "../scan/source.js";
 import { parseMaintainers, type Maintainers } from "./maintainers.js";
 import { SNAPSHOT_SCHEMA, toMarkdown, type MarkdownOptions, type ReportSnapshot } from "./markdown.js";
 import { toSarif, type SarifOptions } from "./sarif.js";
+import { toCodeQuality } from "./codequality.js";
 import { formatText } from "./text.js";
 import { REPORT_SCHEMA, type Report } from "./types.js";
 
-export const REPORT_FORMATS = ["text", "json", "sarif", "markdown"] as const;
+export const REPORT_FORMATS = ["text", "json", "sarif", "markdown", "codequality"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface FormatOptions {
@@ -36,6 +37,8 @@ export function formatReport(report: Report, format: ReportFormat, options: Form
       return `${JSON.stringify(toSarif(report, options.sarif), null, 2)}\n`;
     case "markdown":
       return toMarkdown(report, options.markdown);
+    case "codequality":
+      return `${JSON.stringify(toCodeQuality(report), null, 2)}\n`;
   }
 }
 
