@@ -56,12 +56,15 @@ describe("toMarkdown", () => {
     const markdown = toMarkdown(sample, { linkBase: base });
     assert.ok(
       markdown.includes(
-        `managed-enable [acme\\_main.c:5288](${base}/drivers/net/ethernet/acme/acme_main.c#L5288) → hybrid-alloc [acme\\_irq.c:197](${base}/drivers/net/ethernet/acme/acme_irq.c#L197) → release [acme\\_irq.c:245](${base}/drivers/net/ethernet/acme/acme_irq.c#L245)`,
+        `managed by \`pcim_enable_device()\` at [acme_main.c:5288](${base}/drivers/net/ethernet/acme/acme_main.c#L5288) in \`acme_probe()\`<br>vectors allocated by \`pci_alloc_irq_vectors()\` at [acme_irq.c:197](${base}/drivers/net/ethernet/acme/acme_irq.c#L197) in \`acme_init_interrupt_scheme()\`<br>released by \`pci_free_irq_vectors()\` at [acme_irq.c:245](${base}/drivers/net/ethernet/acme/acme_irq.c#L245)`,
       ),
       markdown,
     );
-    // Without a link base, the places are still there, as code.
-    assert.match(toMarkdown(sample), /managed-enable `acme_main\.c:5288`/);
+    // Without a link base, the places are still there.
+    assert.match(
+      toMarkdown(sample),
+      /managed by `pcim_enable_device\(\)` at acme_main\.c:5288 in `acme_probe\(\)`/,
+    );
   });
 
   it("draws a Mermaid pie of the non-zero statuses", () => {
@@ -192,7 +195,7 @@ describe("evidence of a driver with several findings", () => {
     ]);
     assert.match(
       toMarkdown(twice),
-      /\| managed-enable `a\.c:5` → hybrid-alloc `a\.c:9` → release `a\.c:30`<br>release `a\.c:40` \|/,
+      /\| managed by `pcim_enable_device\(\)` at a\.c:5 in `a_probe\(\)`<br>vectors allocated by `pci_alloc_irq_vectors\(\)` at a\.c:9 in `a_probe\(\)`<br>released by `pci_free_irq_vectors\(\)` at a\.c:30 in `a_remove\(\)`<br>released again by devres at detach \(a no-op today\)<br><br>released by `pci_free_irq_vectors\(\)` at a\.c:40 in `a_remove\(\)` \|/,
     );
   });
 });

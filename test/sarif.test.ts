@@ -66,14 +66,18 @@ describe("toSarif", () => {
     assert.equal(enable!.id, 1);
     assert.equal(enable!.physicalLocation!.artifactLocation!.uri, "drivers/net/ethernet/acme/acme_main.c");
     assert.equal(enable!.physicalLocation!.region!.startLine, 5288);
-    assert.equal(enable!.message!.text, "managed enable in acme_probe(): pcim_enable_device(pdev)");
+    // The same words as every other face (src/report/evidence.ts).
+    assert.equal(
+      enable!.message!.text,
+      "managed by pcim_enable_device() at acme_main.c:5288 in acme_probe()",
+    );
     assert.equal(
       release!.message!.text,
-      "explicit release in acme_clear_interrupt_scheme(): pci_free_irq_vectors(pf->pdev)",
+      "released by pci_free_irq_vectors() at acme_irq.c:245 in acme_clear_interrupt_scheme()",
     );
     assert.match(
       result.message.text!,
-      /\[managed enable in acme_probe\(\)\]\(1\) → .*\[entry point in acme_remove\(\)\]\(4\)\.$/,
+      /\[managed by pcim_enable_device\(\) at acme_main\.c:5288 in acme_probe\(\)\]\(1\); .*\[acme_remove\(\) at acme_main\.c:5400 is [^\]]*\]\(4\)\.$/,
     );
   });
 
