@@ -1501,12 +1501,12 @@ var init_tree_sitter = __esm({
           throw new TypeError("Argument must be a Tree");
         }
         C._ts_tree_get_changed_ranges_wasm(this[0], other[0]);
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-        const result = new Array(count);
-        if (count > 0) {
+        const result = new Array(count2);
+        if (count2 > 0) {
           let address = buffer;
-          for (let i2 = 0; i2 < count; i2++) {
+          for (let i2 = 0; i2 < count2; i2++) {
             result[i2] = unmarshalRange(address);
             address += SIZE_OF_RANGE;
           }
@@ -1517,12 +1517,12 @@ var init_tree_sitter = __esm({
       /** Get the included ranges that were used to parse the syntax tree. */
       getIncludedRanges() {
         C._ts_tree_included_ranges_wasm(this[0]);
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-        const result = new Array(count);
-        if (count > 0) {
+        const result = new Array(count2);
+        if (count2 > 0) {
           let address = buffer;
-          for (let i2 = 0; i2 < count; i2++) {
+          for (let i2 = 0; i2 < count2; i2++) {
             result[i2] = unmarshalRange(address);
             address += SIZE_OF_RANGE;
           }
@@ -2047,12 +2047,12 @@ var init_tree_sitter = __esm({
       childrenForFieldId(fieldId) {
         marshalNode(this);
         C._ts_node_children_by_field_id_wasm(this.tree[0], fieldId);
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-        const result = new Array(count);
-        if (count > 0) {
+        const result = new Array(count2);
+        if (count2 > 0) {
           let address = buffer;
-          for (let i2 = 0; i2 < count; i2++) {
+          for (let i2 = 0; i2 < count2; i2++) {
             result[i2] = unmarshalNode(this.tree, address);
             address += SIZE_OF_NODE;
           }
@@ -2124,12 +2124,12 @@ var init_tree_sitter = __esm({
         if (!this._children) {
           marshalNode(this);
           C._ts_node_children_wasm(this.tree[0]);
-          const count = C.getValue(TRANSFER_BUFFER, "i32");
+          const count2 = C.getValue(TRANSFER_BUFFER, "i32");
           const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-          this._children = new Array(count);
-          if (count > 0) {
+          this._children = new Array(count2);
+          if (count2 > 0) {
             let address = buffer;
-            for (let i2 = 0; i2 < count; i2++) {
+            for (let i2 = 0; i2 < count2; i2++) {
               this._children[i2] = unmarshalNode(this.tree, address);
               address += SIZE_OF_NODE;
             }
@@ -2147,12 +2147,12 @@ var init_tree_sitter = __esm({
         if (!this._namedChildren) {
           marshalNode(this);
           C._ts_node_named_children_wasm(this.tree[0]);
-          const count = C.getValue(TRANSFER_BUFFER, "i32");
+          const count2 = C.getValue(TRANSFER_BUFFER, "i32");
           const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-          this._namedChildren = new Array(count);
-          if (count > 0) {
+          this._namedChildren = new Array(count2);
+          if (count2 > 0) {
             let address = buffer;
-            for (let i2 = 0; i2 < count; i2++) {
+            for (let i2 = 0; i2 < count2; i2++) {
               this._namedChildren[i2] = unmarshalNode(this.tree, address);
               address += SIZE_OF_NODE;
             }
@@ -2720,14 +2720,14 @@ var init_tree_sitter = __esm({
           maxStartDepth,
           timeoutMicros2
         );
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const startAddress = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
         const didExceedMatchLimit = C.getValue(TRANSFER_BUFFER + 2 * SIZE_OF_INT, "i32");
         const result = new Array();
         this.exceededMatchLimit = Boolean(didExceedMatchLimit);
         const captures = new Array();
         let address = startAddress;
-        for (let i2 = 0; i2 < count; i2++) {
+        for (let i2 = 0; i2 < count2; i2++) {
           const patternIndex = C.getValue(address, "i32");
           address += SIZE_OF_INT;
           const captureCount = C.getValue(address, "i32");
@@ -2975,12 +2975,12 @@ var init_tree_sitter = __esm({
        */
       get supertypes() {
         C._ts_language_supertypes_wasm(this[0]);
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-        const result = new Array(count);
-        if (count > 0) {
+        const result = new Array(count2);
+        if (count2 > 0) {
           let address = buffer;
-          for (let i2 = 0; i2 < count; i2++) {
+          for (let i2 = 0; i2 < count2; i2++) {
             result[i2] = C.getValue(address, "i16");
             address += SIZE_OF_SHORT;
           }
@@ -2992,12 +2992,12 @@ var init_tree_sitter = __esm({
        */
       subtypes(supertype) {
         C._ts_language_subtypes_wasm(this[0], supertype);
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-        const result = new Array(count);
-        if (count > 0) {
+        const result = new Array(count2);
+        if (count2 > 0) {
           let address = buffer;
-          for (let i2 = 0; i2 < count; i2++) {
+          for (let i2 = 0; i2 < count2; i2++) {
             result[i2] = C.getValue(address, "i16");
             address += SIZE_OF_SHORT;
           }
@@ -3089,8 +3089,8 @@ ${JSON.stringify(symbolNames, null, 2)}`);
         var moduleRtn;
         var Module = moduleArg;
         var readyPromiseResolve, readyPromiseReject;
-        var readyPromise = new Promise((resolve3, reject) => {
-          readyPromiseResolve = resolve3;
+        var readyPromise = new Promise((resolve4, reject) => {
+          readyPromiseResolve = resolve4;
           readyPromiseReject = reject;
         });
         var ENVIRONMENT_IS_WEB = typeof window == "object";
@@ -3173,13 +3173,13 @@ ${JSON.stringify(symbolNames, null, 2)}`);
             }
             readAsync = /* @__PURE__ */ __name(async (url) => {
               if (isFileURI(url)) {
-                return new Promise((resolve3, reject) => {
+                return new Promise((resolve4, reject) => {
                   var xhr = new XMLHttpRequest();
                   xhr.open("GET", url, true);
                   xhr.responseType = "arraybuffer";
                   xhr.onload = () => {
                     if (xhr.status == 200 || xhr.status == 0 && xhr.response) {
-                      resolve3(xhr.response);
+                      resolve4(xhr.response);
                       return;
                     }
                     reject(xhr.status);
@@ -3403,10 +3403,10 @@ ${JSON.stringify(symbolNames, null, 2)}`);
           __name(receiveInstantiationResult, "receiveInstantiationResult");
           var info2 = getWasmImports();
           if (Module["instantiateWasm"]) {
-            return new Promise((resolve3, reject) => {
+            return new Promise((resolve4, reject) => {
               Module["instantiateWasm"](info2, (mod, inst) => {
                 receiveInstance(mod, inst);
-                resolve3(mod.exports);
+                resolve4(mod.exports);
               });
             });
           }
@@ -3593,8 +3593,8 @@ ${JSON.stringify(symbolNames, null, 2)}`);
                   customSection.neededDynlibs.push(libname);
                 }
               } else if (subsectionType === WASM_DYLINK_EXPORT_INFO) {
-                var count = getLEB();
-                while (count--) {
+                var count2 = getLEB();
+                while (count2--) {
                   var symname = getString();
                   var flags2 = getLEB();
                   if (flags2 & WASM_SYMBOL_TLS) {
@@ -3602,8 +3602,8 @@ ${JSON.stringify(symbolNames, null, 2)}`);
                   }
                 }
               } else if (subsectionType === WASM_DYLINK_IMPORT_INFO) {
-                var count = getLEB();
-                while (count--) {
+                var count2 = getLEB();
+                while (count2--) {
                   var modname = getString();
                   var symname = getString();
                   var flags2 = getLEB();
@@ -3792,9 +3792,9 @@ ${JSON.stringify(symbolNames, null, 2)}`);
           }
           return func2;
         }, "getWasmTableEntry");
-        var updateTableMap = /* @__PURE__ */ __name((offset, count) => {
+        var updateTableMap = /* @__PURE__ */ __name((offset, count2) => {
           if (functionsInTableMap) {
-            for (var i2 = offset; i2 < offset + count; i2++) {
+            for (var i2 = offset; i2 < offset + count2; i2++) {
               var item = getWasmTableEntry(i2);
               if (item) {
                 functionsInTableMap.set(item, i2);
@@ -4921,12 +4921,12 @@ ${JSON.stringify(symbolNames, null, 2)}`);
       /** Get the ranges of text that the parser will include when parsing. */
       getIncludedRanges() {
         C._ts_parser_included_ranges_wasm(this[0]);
-        const count = C.getValue(TRANSFER_BUFFER, "i32");
+        const count2 = C.getValue(TRANSFER_BUFFER, "i32");
         const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-        const result = new Array(count);
-        if (count > 0) {
+        const result = new Array(count2);
+        if (count2 > 0) {
           let address = buffer;
-          for (let i2 = 0; i2 < count; i2++) {
+          for (let i2 = 0; i2 < count2; i2++) {
             result[i2] = unmarshalRange(address);
             address += SIZE_OF_RANGE;
           }
@@ -5032,9 +5032,9 @@ function documentOrder(a, b) {
   return a.startIndex - b.startIndex || b.endIndex - a.endIndex || depth(a) - depth(b);
 }
 function depth(node) {
-  let count = 0;
-  for (let current = node.parent; current !== null; current = current.parent) count++;
-  return count;
+  let count2 = 0;
+  for (let current = node.parent; current !== null; current = current.parent) count2++;
+  return count2;
 }
 function releaseTree(tree) {
   tree.delete?.();
@@ -5403,13 +5403,13 @@ function skipLiteral(source, start2, end) {
   return end;
 }
 function countType(nodes, type) {
-  let count = 0;
+  let count2 = 0;
   const stack = [...nodes];
   for (let light = stack.pop(); light !== void 0; light = stack.pop()) {
-    if (light.type === type) count++;
+    if (light.type === type) count2++;
     stack.push(...light.children);
   }
-  return count;
+  return count2;
 }
 function declaredName(node) {
   let current = node;
@@ -6030,7 +6030,7 @@ function parseTimeoutMicros(env = process.env) {
 }
 function overParseLimit(bytes) {
   if (bytes <= MAX_PARSE_BYTES) return void 0;
-  const mb = (count) => `${(count / (1024 * 1024)).toFixed(1)} MB`;
+  const mb = (count2) => `${(count2 / (1024 * 1024)).toFixed(1)} MB`;
   return `${mb(bytes)}, larger than the ${mb(MAX_PARSE_BYTES)} parse limit`;
 }
 function getParser() {
@@ -6813,7 +6813,6 @@ var init_source = __esm({
       }
       async list(dir) {
         const files = [];
-        const linked = /* @__PURE__ */ new Set();
         const walk = (relativeDir, viaLink = false) => {
           let entries;
           try {
@@ -6832,12 +6831,7 @@ var init_source = __esm({
               const target = this.resolveInside(child);
               if (target === void 0) continue;
               const info3 = statSafe(target);
-              if (info3?.isFile()) {
-                files.push({ path: child, size: info3.size });
-              } else if (info3?.isDirectory() && !linked.has(target)) {
-                linked.add(target);
-                walk(child, true);
-              }
+              if (info3?.isFile()) files.push({ path: child, size: info3.size });
             }
           }
         };
@@ -6922,9 +6916,9 @@ var init_source = __esm({
               this.buffer.copy(larger, 0, 0, this.used);
               this.buffer = larger;
             }
-            const count = (0, import_node_fs4.readSync)(fd, this.buffer, this.used, this.buffer.length - this.used, null);
-            if (count === 0) return { start: start2, end: this.used, stat: stat2 };
-            this.used += count;
+            const count2 = (0, import_node_fs4.readSync)(fd, this.buffer, this.used, this.buffer.length - this.used, null);
+            if (count2 === 0) return { start: start2, end: this.used, stat: stat2 };
+            this.used += count2;
           }
         } catch (error) {
           this.used = start2;
@@ -7053,10 +7047,10 @@ function scanFiles(message) {
     kept: []
   };
   const out2 = new Outbox();
-  const readGroup = (first, count, unit) => {
+  const readGroup = (first, count2, unit) => {
     scratch.clear();
     const read = [];
-    for (let index = first; index < first + count; index++) {
+    for (let index = first; index < first + count2; index++) {
       try {
         const { start: start2, end, stat: stat2 } = scratch.append(files[index]);
         const textClass = classifyText(scratch.bytes(start2, end));
@@ -7066,7 +7060,7 @@ function scanFiles(message) {
         outcome.classes[index] = { error: error.code ?? error.message };
       }
     }
-    const preparation = unit !== void 0 && read.length === count ? prepareUnit(
+    const preparation = unit !== void 0 && read.length === count2 ? prepareUnit(
       read.map(({ index, start: start2, end, textClass }) => ({
         path: paths[index],
         data: scratch.bytes(start2, end),
@@ -7088,10 +7082,10 @@ function scanFiles(message) {
     warnings: preparation.warnings
   };
   let next = 0;
-  units.forEach(([first, count], unit) => {
+  units.forEach(([first, count2], unit) => {
     for (; next < first; next++) readGroup(next, 1);
-    readGroup(first, count, unit);
-    next = first + count;
+    readGroup(first, count2, unit);
+    next = first + count2;
   });
   for (; next < files.length; next++) readGroup(next, 1);
   return { ...outcome, bytes: out2.finish() };
@@ -10742,8 +10736,8 @@ var init_graph = __esm({
       /** Every function of the module. */
       *functions() {
         for (let file = 0; file < this.files.length; file++) {
-          const count = this.files[file].functions.length;
-          for (let fn = 0; fn < count; fn++) yield { file, fn };
+          const count2 = this.files[file].functions.length;
+          for (let fn = 0; fn < count2; fn++) yield { file, fn };
         }
       }
       /** Call sites inside a function, in source order. */
@@ -10946,6 +10940,7 @@ var init_core = __esm({
 
 // src/era/read.ts
 async function readEra(source) {
+  await readyParser();
   const read = async (path) => source.read(path).catch(() => void 0);
   const pciHeader = (await read(PCI_HEADER))?.toString("latin1");
   const listed = await source.list(MSI_CORE_DIR).catch(() => []);
@@ -10973,6 +10968,7 @@ async function readEra(source) {
 var init_read = __esm({
   "src/era/read.ts"() {
     "use strict";
+    init_backend();
     init_parser();
     init_core();
   }
@@ -11081,8 +11077,8 @@ var init_classify2 = __esm({
         const valueRefs = /* @__PURE__ */ new Map();
         const deadRefs = new Set(files.flatMap((file) => file.deadRefs));
         for (const file of files)
-          for (const [name2, count] of Object.entries(file.valueRefs))
-            valueRefs.set(name2, (valueRefs.get(name2) ?? 0) + count);
+          for (const [name2, count2] of Object.entries(file.valueRefs))
+            valueRefs.set(name2, (valueRefs.get(name2) ?? 0) + count2);
         for (const ref of graph.functions()) {
           const fn = graph.fn(ref);
           if ((valueRefs.get(fn.name) ?? 0) > (registrations.get(fn.name) ?? 0))
@@ -12036,7 +12032,7 @@ var init_pool = __esm({
         const outcomes = new Array(batches.length);
         let remaining = batches.length;
         if (remaining === 0) return { results: [], keys: [], cacheHits: 0, warnings: [] };
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const fail = (error) => reject(error);
           this.failed.add(fail);
           batches.forEach((batch, index) => {
@@ -12050,7 +12046,7 @@ var init_pool = __esm({
                 this.options.onParsed?.(this.parsed);
                 if (--remaining === 0) {
                   this.failed.delete(fail);
-                  resolve3(joinOutcomes(outcomes));
+                  resolve4(joinOutcomes(outcomes));
                 }
               }
             });
@@ -12065,7 +12061,7 @@ var init_pool = __esm({
       async scan(request) {
         if (this.jobs === 1 || request.files.length === 0) return scanFiles(request);
         if (this.failure !== void 0) throw this.failure;
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           const fail = (error) => reject(error);
           this.failed.add(fail);
           this.enqueue({
@@ -12073,7 +12069,7 @@ var init_pool = __esm({
             message: (id) => ({ type: "scan", id, ...request }),
             done: (reply) => {
               this.failed.delete(fail);
-              resolve3(
+              resolve4(
                 "lost" in reply ? {
                   classes: request.files.map(() => ({ error: `scan worker stopped: ${reply.lost}` })),
                   prepared: request.units.map(() => null),
@@ -12112,7 +12108,7 @@ var init_pool = __esm({
           this.parsed += batch.count;
           this.options.onParsed?.(this.parsed);
           if (performance.now() - this.sliceStart > MAIN_THREAD_SLICE_MS) {
-            await new Promise((resolve3) => setImmediate(resolve3));
+            await new Promise((resolve4) => setImmediate(resolve4));
             this.sliceStart = performance.now();
           }
         }
@@ -12331,8 +12327,8 @@ function groupUnits(cFiles, definitions) {
   }
   return units;
 }
-function shardOf(unit, count) {
-  return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count + 1;
+function shardOf(unit, count2) {
+  return (0, import_node_crypto5.createHash)("sha256").update(unit).digest().readUInt32BE(0) % count2 + 1;
 }
 async function readTraits(source, known) {
   const makefile = (await source.read("Makefile").catch(() => void 0))?.toString("utf8") ?? "";
@@ -12378,8 +12374,8 @@ async function listUnits(source, paths, options) {
     units = units.filter((unit) => unit.sources.some((file) => touched.has(file)));
   }
   if (options.shard !== void 0) {
-    const { index, count } = options.shard;
-    units = units.filter((unit) => shardOf(unit.unit, count) === index);
+    const { index, count: count2 } = options.shard;
+    units = units.filter((unit) => shardOf(unit.unit, count2) === index);
   }
   return units;
 }
@@ -12631,7 +12627,7 @@ async function analyze(source, options = {}) {
       scanning[at] = void 0;
       for (const unit of chunk) {
         if (performance.now() - sliceStart > SCAN_SLICE_MS) {
-          await new Promise((resolve3) => setImmediate(resolve3));
+          await new Promise((resolve4) => setImmediate(resolve4));
           sliceStart = performance.now();
         }
         await dealWith(unit, scanned);
@@ -12839,9 +12835,9 @@ function stripExtendedWhitespace(pattern) {
   return out2;
 }
 function slashes(text) {
-  let count = 0;
-  for (const ch of text) if (ch === "/") count++;
-  return count;
+  let count2 = 0;
+  for (const ch of text) if (ch === "/") count2++;
+  return count2;
 }
 function asDirectory(pattern, path, isDirectory) {
   if (pattern.endsWith("/") || /[.*?]/.test(pattern)) return pattern;
@@ -13054,8 +13050,8 @@ function lineLink(linkBase, file, line, label) {
   const encoded = file.split("/").map(encodeURIComponent).join("/");
   return `[${escapeMarkdown(label)}](${linkBase}/${encoded}#L${line})`;
 }
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
+function plural(count2, word) {
+  return `${count2} ${word}${count2 === 1 ? "" : "s"}`;
 }
 function countsTable(summary) {
   const rows = STATUSES.map(
@@ -13430,13 +13426,51 @@ var init_sarif = __esm({
   }
 });
 
+// src/report/codequality.ts
+function toCodeQuality(report) {
+  return report.drivers.flatMap(
+    (driver) => driver.findings.map((finding) => ({
+      description: finding.message,
+      check_name: finding.ruleId,
+      fingerprint: finding.fingerprint,
+      severity: SEVERITY[finding.severity],
+      location: { path: finding.file, lines: { begin: finding.line } }
+    }))
+  );
+}
+var SEVERITY;
+var init_codequality = __esm({
+  "src/report/codequality.ts"() {
+    "use strict";
+    SEVERITY = {
+      error: "major",
+      warning: "minor",
+      note: "info"
+    };
+  }
+});
+
 // src/report/text.ts
 function formatFinding(finding) {
   return `${finding.file}:${finding.line}:${finding.column}: ${finding.severity}: ${finding.message} [${finding.ruleId}]`;
 }
+function count(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
 function formatText(report) {
-  const lines = report.drivers.flatMap((driver) => driver.findings.map(formatFinding));
-  return lines.length === 0 ? "" : `${lines.join("\n")}
+  const findings = report.drivers.flatMap((driver) => driver.findings);
+  const lines = findings.map(formatFinding);
+  const errors = findings.filter((finding) => finding.severity === "error").length;
+  const warnings = findings.filter((finding) => finding.severity === "warning").length;
+  const notes = findings.length - errors - warnings;
+  const drivers = new Set(
+    report.drivers.filter((driver) => driver.findings.length > 0).map((driver) => `${driver.unit}\0${driver.module}`)
+  ).size;
+  const tally = `${count(errors, "error")} and ${count(warnings, "warning")}${notes > 0 ? ` and ${count(notes, "note")}` : ""}`;
+  lines.push(
+    findings.length === 0 ? `no findings in ${count(report.drivers.length, "driver")}` : `${tally} in ${count(drivers, "driver")}`
+  );
+  return `${lines.join("\n")}
 `;
 }
 var init_text2 = __esm({
@@ -13462,6 +13496,9 @@ function formatReport(report, format, options = {}) {
 `;
     case "markdown":
       return toMarkdown(report, options.markdown);
+    case "codequality":
+      return `${JSON.stringify(toCodeQuality(report), null, 2)}
+`;
   }
 }
 async function readMaintainers(root) {
@@ -13532,9 +13569,10 @@ var init_report = __esm({
     init_maintainers();
     init_markdown();
     init_sarif();
+    init_codequality();
     init_text2();
     init_types();
-    REPORT_FORMATS = ["text", "json", "sarif", "markdown"];
+    REPORT_FORMATS = ["text", "json", "sarif", "markdown", "codequality"];
   }
 });
 
@@ -14475,7 +14513,9 @@ function createProgressReporter(options = {}) {
   };
 }
 function formatFinalLine(totals, seconds) {
-  return `msi-ownership: ${totals.filesScanned} files scanned, ${totals.filesParsed} parsed in ${seconds.toFixed(1)} s`;
+  const cached = totals.cacheHits ?? 0;
+  const parsed = `${totals.filesParsed - cached} parsed${cached > 0 ? `, ${cached} from the cache` : ""}`;
+  return `msi-ownership: ${totals.filesScanned} files scanned, ${parsed} in ${seconds.toFixed(1)} s`;
 }
 var import_cli_progress, PHASE_LABEL;
 var init_progress = __esm({
@@ -14507,10 +14547,32 @@ function isBlocking(findings, failOn) {
       return findings.some((finding) => finding.new !== false);
   }
 }
-var EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, FAIL_ON, UsageError;
+function treePaths(paths, root, cwd = process.cwd()) {
+  const top = (0, import_node_fs6.existsSync)(root) ? (0, import_node_fs6.realpathSync)(root) : (0, import_node_path7.resolve)(root);
+  const inRoot = (path) => {
+    const real = (0, import_node_fs6.existsSync)(path) ? (0, import_node_fs6.realpathSync)(path) : (0, import_node_path7.resolve)(path);
+    const rel = (0, import_node_path7.relative)(top, real);
+    return rel.startsWith("..") || (0, import_node_path7.isAbsolute)(rel) ? void 0 : rel.split(import_node_path7.sep).join("/");
+  };
+  return paths.map((path) => {
+    const fromCwd = (0, import_node_path7.resolve)(cwd, path);
+    if ((0, import_node_path7.isAbsolute)(path) || (0, import_node_fs6.existsSync)(fromCwd)) {
+      const rel = inRoot(fromCwd);
+      if (rel !== void 0) return rel === "" ? "." : rel;
+      if ((0, import_node_path7.isAbsolute)(path)) throw new UsageError(`path ${path}: outside the root ${root}`);
+    }
+    if ((0, import_node_fs6.existsSync)((0, import_node_path7.resolve)(top, path))) return path;
+    throw new UsageError(
+      `path ${path}: no such file or directory, neither ${fromCwd} (from the current directory) nor ${(0, import_node_path7.resolve)(top, path)} (under the root)`
+    );
+  });
+}
+var import_node_fs6, import_node_path7, EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, FAIL_ON, UsageError;
 var init_shared = __esm({
   "src/commands/shared.ts"() {
     "use strict";
+    import_node_fs6 = require("node:fs");
+    import_node_path7 = require("node:path");
     EXIT_OK = 0;
     EXIT_FINDINGS = 1;
     EXIT_USAGE = 2;
@@ -14522,7 +14584,7 @@ var init_shared = __esm({
 
 // src/commands/audit.ts
 async function writeOutput(path, text) {
-  const temporary = (0, import_node_path7.join)((0, import_node_path7.dirname)(path), `.${(0, import_node_path7.basename)(path)}.${process.pid}.tmp`);
+  const temporary = (0, import_node_path8.join)((0, import_node_path8.dirname)(path), `.${(0, import_node_path8.basename)(path)}.${process.pid}.tmp`);
   try {
     await (0, import_promises4.writeFile)(temporary, text);
     await (0, import_promises4.rename)(temporary, path);
@@ -14543,11 +14605,11 @@ function parseShard(value) {
   if (value === void 0) return void 0;
   const match = /^(\d+)\/(\d+)$/.exec(value);
   const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (match === null || count < 1 || index < 1 || index > count) {
+  const count2 = Number(match?.[2]);
+  if (match === null || count2 < 1 || index < 1 || index > count2) {
     throw new UsageError(`--shard: expected K/N with 1 <= K <= N, got '${value}'`);
   }
-  return { index, count };
+  return { index, count: count2 };
 }
 async function runAudit(paths, options) {
   const jobs = parseJobs(options.jobs);
@@ -14556,7 +14618,7 @@ async function runAudit(paths, options) {
   const progress = createProgressReporter();
   try {
     const report = await analyze(source, {
-      paths: paths.length > 0 ? paths : ["drivers"],
+      paths: paths.length > 0 ? treePaths(paths, options.root) : ["drivers"],
       onProgress: progress.onProgress,
       ...jobs === void 0 ? {} : { jobs },
       ...shard === void 0 ? {} : { shard },
@@ -14600,12 +14662,12 @@ function registerAudit(program2, setStatus) {
     setStatus(isBlocking(findings, failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }
-var import_promises4, import_node_path7;
+var import_promises4, import_node_path8;
 var init_audit2 = __esm({
   "src/commands/audit.ts"() {
     "use strict";
     import_promises4 = require("node:fs/promises");
-    import_node_path7 = require("node:path");
+    import_node_path8 = require("node:path");
     init_analyze();
     init_baseline();
     init_report();
@@ -14627,8 +14689,8 @@ function registerBaseline(program2, setStatus) {
       process.stdout.write(text);
     } else {
       await writeOutput(options.output, text);
-      const count = report.drivers.reduce((sum, driver) => sum + driver.findings.length, 0);
-      process.stderr.write(`msi-ownership: ${count} finding(s) accepted in ${options.output}
+      const count2 = report.drivers.reduce((sum, driver) => sum + driver.findings.length, 0);
+      process.stderr.write(`msi-ownership: ${count2} finding(s) accepted in ${options.output}
 `);
     }
     setStatus(EXIT_OK);
@@ -14686,8 +14748,8 @@ var init_git_batch = __esm({
       request(object) {
         if (this.failure !== void 0) return Promise.reject(this.failure);
         const child = this.process ?? this.start();
-        return new Promise((resolve3, reject) => {
-          this.pending.push({ resolve: resolve3, reject });
+        return new Promise((resolve4, reject) => {
+          this.pending.push({ resolve: resolve4, reject });
           child.stdin.write(`${object}
 `);
         });
@@ -14946,12 +15008,12 @@ var init_check = __esm({
 
 // src/commands/check.ts
 function registerCheck(program2, setStatus) {
-  program2.command("check").description("PR mode: analyse the modules a change touches at base and head, report what is new").requiredOption("--base <rev>", "the revision the change is compared to").option("--head <rev>", "the revision of the change (default: the working tree)").option("--root <dir>", "the git checkout", ".").option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`, "text").option("--output <file>", "write the report to a file instead of stdout").option("--fail-on <policy>", "exit 1 on: new | error | any | never", "new").option("--jobs <n>", "parser worker threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not cache parsed facts").action(async (options) => {
+  program2.command("check").description("PR mode: analyse the modules a change touches at base and head, report what is new").requiredOption("--base <rev>", "(required) the revision the change is compared to").option("--head <rev>", "the revision of the change (default: the working tree)").option("--root <dir>", "the git checkout", ".").option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`, "text").option("--output <file>", "write the report to a file instead of stdout").option("--fail-on <policy>", "exit 1 on: new | error | any | never", "new").option("--jobs <n>", "parser worker threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not cache parsed facts").action(async (options) => {
     const format = parseReportFormat(options.format);
     const failOn = parseFailOn(options.failOn);
     const jobs = parseJobs(options.jobs);
     const result = await checkChange({
-      root: (0, import_node_path8.resolve)(options.root),
+      root: (0, import_node_path9.resolve)(options.root),
       base: options.base,
       ...options.head !== void 0 && { head: options.head },
       ...jobs !== void 0 && { jobs },
@@ -14970,11 +15032,11 @@ function registerCheck(program2, setStatus) {
     setStatus(isBlocking(findings, failOn) ? EXIT_FINDINGS : EXIT_OK);
   });
 }
-var import_node_path8;
+var import_node_path9;
 var init_check2 = __esm({
   "src/commands/check.ts"() {
     "use strict";
-    import_node_path8 = require("node:path");
+    import_node_path9 = require("node:path");
     init_check();
     init_report();
     init_audit2();
@@ -15043,8 +15105,8 @@ function historyPrefix(subjects) {
     counts.set(prefix2, (counts.get(prefix2) ?? 0) + 1);
   }
   let best;
-  for (const [prefix2, count] of counts)
-    if (best === void 0 || count > (counts.get(best) ?? 0)) best = prefix2;
+  for (const [prefix2, count2] of counts)
+    if (best === void 0 || count2 > (counts.get(best) ?? 0)) best = prefix2;
   return best;
 }
 function subjectOf(plan, directory, history = []) {
@@ -15304,8 +15366,8 @@ function funcname(lines, before) {
   }
   return "";
 }
-function range(start2, count) {
-  return count === 1 ? `${start2}` : `${start2},${count}`;
+function range(start2, count2) {
+  return count2 === 1 ? `${start2}` : `${start2},${count2}`;
 }
 function fileDiff(change) {
   const before = splitLines(change.before);
@@ -15526,12 +15588,12 @@ function parseFile(path, text) {
 }
 function syntaxErrors(tree) {
   if (!tree.rootNode.hasError) return 0;
-  let count = 0;
+  let count2 = 0;
   const cursor = tree.walk();
   let more = true;
   while (more) {
     const node = cursor.currentNode;
-    if (node.type === "ERROR" || node.isMissing) count++;
+    if (node.type === "ERROR" || node.isMissing) count2++;
     if (cursor.gotoFirstChild()) continue;
     while (!cursor.gotoNextSibling()) {
       if (!cursor.gotoParent()) {
@@ -15540,7 +15602,7 @@ function syntaxErrors(tree) {
       }
     }
   }
-  return count;
+  return count2;
 }
 function callAt(file, line, column, callee2) {
   const start2 = file.lineStarts[line - 1];
@@ -16337,7 +16399,7 @@ function gitHistory(root) {
   return async (files) => {
     if (files.length === 0) return [];
     try {
-      isTop ??= (0, import_node_fs6.realpathSync)(git2(["rev-parse", "--show-toplevel"]).trim()) === (0, import_node_fs6.realpathSync)(root);
+      isTop ??= (0, import_node_fs7.realpathSync)(git2(["rev-parse", "--show-toplevel"]).trim()) === (0, import_node_fs7.realpathSync)(root);
       if (!isTop) return [];
       return git2(["log", "--no-merges", "-n", "30", "--format=%s", "--", ...files]).split("\n").filter((line) => line !== "");
     } catch {
@@ -16352,7 +16414,7 @@ function parseDate(value) {
   return date;
 }
 function registerFix(program2, setStatus) {
-  program2.command("fix").description("write one git format-patch patch per driver that needs conversion").argument("[paths...]", "directories or files under the root (default: drivers)").option("--root <dir>", "root of the kernel tree", ".").option("--output-dir <dir>", "directory for the patches and summary.txt").option("--assume-pcim-api", "convert to pcim_alloc_irq_vectors() even if the tree lacks it").option("--from <author>", "patch author, 'Name <address>' (default: git config of the root)").option("--date <date>", "patch date (default: now)").option("--jobs <n>", "parser threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not read or write the facts cache").action(async (paths, options) => {
+  program2.command("fix").description("write one git format-patch patch per driver that needs conversion").argument("[paths...]", "directories or files under the root (default: drivers)").option("--root <dir>", "root of the kernel tree", ".").option("--output-dir <dir>", "(required) directory for the patches and summary.txt").option("--assume-pcim-api", "convert to pcim_alloc_irq_vectors() even if the tree lacks it").option("--from <author>", "patch author, 'Name <address>' (default: git config of the root)").option("--date <date>", "patch date (default: now)").option("--jobs <n>", "parser threads (default: the machine's cores)").option("--cache <dir>", "facts cache directory").option("--no-cache", "do not read or write the facts cache").action(async (paths, options) => {
     if (options.outputDir === void 0) throw new UsageError("fix: --output-dir is required");
     if (options.from !== void 0 && !/^[^<>]+ <[^<>\s]+>$/.test(options.from))
       throw new UsageError(`--from: expected 'Name <address>', got '${options.from}'`);
@@ -16382,24 +16444,24 @@ function registerFix(program2, setStatus) {
       }
     );
     for (const name2 of await (0, import_promises5.readdir)(outputDir)) {
-      if (/^\d{4}-.*\.patch$/.test(name2)) await (0, import_promises5.rm)((0, import_node_path9.join)(outputDir, name2));
+      if (/^\d{4}-.*\.patch$/.test(name2)) await (0, import_promises5.rm)((0, import_node_path10.join)(outputDir, name2));
     }
     for (const patch of result.patches)
-      await (0, import_promises5.writeFile)((0, import_node_path9.join)(outputDir, patch.name), Buffer.from(patch.text, "latin1"));
+      await (0, import_promises5.writeFile)((0, import_node_path10.join)(outputDir, patch.name), Buffer.from(patch.text, "latin1"));
     const summary = summaryText(result);
-    await (0, import_promises5.writeFile)((0, import_node_path9.join)(outputDir, "summary.txt"), summary);
+    await (0, import_promises5.writeFile)((0, import_node_path10.join)(outputDir, "summary.txt"), summary);
     process.stdout.write(summary);
     setStatus(EXIT_OK);
   });
 }
-var import_node_child_process4, import_node_fs6, import_promises5, import_node_path9;
+var import_node_child_process4, import_node_fs7, import_promises5, import_node_path10;
 var init_fix2 = __esm({
   "src/commands/fix.ts"() {
     "use strict";
     import_node_child_process4 = require("node:child_process");
-    import_node_fs6 = require("node:fs");
+    import_node_fs7 = require("node:fs");
     import_promises5 = require("node:fs/promises");
-    import_node_path9 = require("node:path");
+    import_node_path10 = require("node:path");
     init_fix();
     init_source();
     init_version();

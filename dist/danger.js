@@ -6812,7 +6812,6 @@ var init_source = __esm({
       }
       async list(dir) {
         const files = [];
-        const linked = /* @__PURE__ */ new Set();
         const walk = (relativeDir, viaLink = false) => {
           let entries;
           try {
@@ -6831,12 +6830,7 @@ var init_source = __esm({
               const target = this.resolveInside(child);
               if (target === void 0) continue;
               const info3 = statSafe(target);
-              if (info3?.isFile()) {
-                files.push({ path: child, size: info3.size });
-              } else if (info3?.isDirectory() && !linked.has(target)) {
-                linked.add(target);
-                walk(child, true);
-              }
+              if (info3?.isFile()) files.push({ path: child, size: info3.size });
             }
           }
         };
@@ -7849,6 +7843,7 @@ var init_core = __esm({
 
 // src/era/read.ts
 async function readEra(source) {
+  await readyParser();
   const read = async (path) => source.read(path).catch(() => void 0);
   const pciHeader = (await read(PCI_HEADER))?.toString("latin1");
   const listed = await source.list(MSI_CORE_DIR).catch(() => []);
@@ -7876,6 +7871,7 @@ async function readEra(source) {
 var init_read = __esm({
   "src/era/read.ts"() {
     "use strict";
+    init_backend();
     init_parser();
     init_core();
   }
