@@ -7310,6 +7310,10 @@ function headLinesOfDiff(chunks) {
   }
   return lines;
 }
+function gitlabLineLink(projectUrl, commit) {
+  const base = projectUrl.replace(/\/+$/, "");
+  return (file, line) => `${base}/-/blob/${commit}/${file.split("/").map(encodeURIComponent).join("/")}#L${line}`;
+}
 function githubLineLink(repositoryUrl, commit) {
   const base = repositoryUrl.replace(/\/+$/, "");
   return (file, line) => `${base}/blob/${commit}/${file.split("/").map(encodeURIComponent).join("/")}#L${line}`;
@@ -7355,10 +7359,11 @@ function suggestedLine(edits, file, line, text) {
   if (!result.endsWith("\n")) return void 0;
   return result.slice(0, -1);
 }
-function suggestionBlock(replacement) {
+function suggestionBlock(replacement, platform = GITHUB) {
   const fence = fenceFor(replacement);
-  return replacement === "" ? `${fence}suggestion
-${fence}` : `${fence}suggestion
+  const open = `${fence}${platform.suggestionFence}`;
+  return replacement === "" ? `${open}
+${fence}` : `${open}
 ${replacement}
 ${fence}`;
 }
@@ -7370,7 +7375,7 @@ function location(file, line, link) {
   const label = `\`${inert(file)}:${line}\``;
   return url === void 0 ? label : `[${label}](${url})`;
 }
-function findingMessage(finding, link, suggestion, positioned) {
+function findingMessage(finding, link, suggestion, positioned, platform = GITHUB) {
   const head = positioned ? `**${finding.ruleId}**: ${finding.message}` : `${location(finding.file, finding.line, link)} **${finding.ruleId}**: ${finding.message}`;
   const parts2 = [head];
   if (finding.evidence.length > 0) {
@@ -7381,7 +7386,7 @@ function findingMessage(finding, link, suggestion, positioned) {
   if (suggestion !== void 0) {
     parts2.push(`${finding.fix.description}
 
-${suggestionBlock(suggestion)}`);
+${suggestionBlock(suggestion, platform)}`);
   } else if (finding.fix.description !== "") {
     parts2.push(`Fix: ${finding.fix.description}`);
   }
@@ -7405,7 +7410,7 @@ function violationFor(finding, input) {
   const suggestion = options.suggestions ? suggestedLine(finding.fix.edits, finding.file, finding.line, lineText) : void 0;
   return {
     kind,
-    message: findingMessage(finding, link, suggestion, true),
+    message: findingMessage(finding, link, suggestion, true, input.platform),
     file: finding.file,
     line: finding.line
   };
@@ -7444,13 +7449,14 @@ function summaryMarkdown(drivers, link, treeWide) {
   if (treeWide !== void 0) lines.push("", treeWideLine(treeWide));
   return lines.join("\n");
 }
-function withinMainComment(violations, markdown) {
+function withinMainComment(violations, markdown, platform = GITHUB) {
+  const budget = platform.commentLimit - DANGER_OVERHEAD;
   let used = markdown?.length ?? 0;
   const kept = [];
   const left = [];
   for (const violation of violations) {
     const cost = violation.file === void 0 ? violation.message.length + TABLE_ROW : 0;
-    if (left.length === 0 && used + cost <= MAIN_COMMENT_BUDGET - 2 * TABLE_ROW) {
+    if (left.length === 0 && used + cost <= budget - 2 * TABLE_ROW) {
       used += cost;
       kept.push(violation);
     } else if (cost === 0) kept.push(violation);
@@ -7461,7 +7467,7 @@ function withinMainComment(violations, markdown) {
     ...kept,
     {
       kind: left.some((violation) => violation.kind === "fail") ? "fail" : "warn",
-      message: `${plural(left.length, "more finding")} outside the diff ${left.length === 1 ? "is" : "are"} not listed: GitHub takes at most 65,536 characters in a comment. The report has every one (\`npx msi-ownership check\`).`
+      message: `${plural(left.length, "more finding")} outside the diff ${left.length === 1 ? "is" : "are"} not listed: ${platform.name} takes at most ${platform.commentLimit.toLocaleString("en-US")} characters in a comment. The report has every one (\`npx msi-ownership check\`).`
     }
   ];
 }
@@ -7476,9 +7482,9 @@ function planReview(input) {
   const markdown = note === void 0 ? summary : summary === void 0 ? note : `${note}
 
 ${summary}`;
-  return { violations: withinMainComment(violations, markdown), markdown };
+  return { violations: withinMainComment(violations, markdown, input.platform), markdown };
 }
-var STATUS_MEANING, MAIN_COMMENT_BUDGET, TABLE_ROW;
+var GITHUB, GITLAB, STATUS_MEANING, MAIN_COMMENT_BUDGET, DANGER_OVERHEAD, TABLE_ROW;
 var init_review = __esm({
   "src/danger/review.ts"() {
     "use strict";
@@ -7486,6 +7492,12 @@ var init_review = __esm({
     init_summary();
     init_shared();
     init_types();
+    GITHUB = { name: "GitHub", suggestionFence: "suggestion", commentLimit: 65536 };
+    GITLAB = {
+      name: "GitLab",
+      suggestionFence: "suggestion:-0+0",
+      commentLimit: 1e6
+    };
     STATUS_MEANING = {
       "leaks-at-detach": "managed device, hybrid allocation, no explicit release, in a tree whose PCI/MSI core no longer releases it: the vectors leak at detach",
       "double-release": "managed device, hybrid allocation and an explicit release on a teardown path, redundant with the release devres makes at detach",
@@ -7496,6 +7508,7 @@ var init_review = __esm({
       "no-msi": "no MSI/MSI-X allocation"
     };
     MAIN_COMMENT_BUDGET = 6e4;
+    DANGER_OVERHEAD = GITHUB.commentLimit - MAIN_COMMENT_BUDGET;
     TABLE_ROW = 100;
   }
 });
@@ -9975,12 +9988,23 @@ async function diffLinesOf(git2, files) {
   );
   return new Map(entries);
 }
-function linkFor(globals) {
+function platformOf(globals) {
+  const mr = globals.danger.gitlab?.mr;
+  if (globals.danger.gitlab !== void 0) {
+    const project = mr?.web_url?.replace(/\/-\/merge_requests\/\d+\/?$/, "");
+    const sha2 = mr?.diff_refs?.head_sha ?? mr?.sha ?? globals.danger.git.head;
+    return {
+      platform: GITLAB,
+      link: project === void 0 || sha2 === void 0 ? () => void 0 : gitlabLineLink(project, sha2)
+    };
+  }
   const pr = globals.danger.github?.pr;
   const url = pr?.base?.repo?.html_url;
   const sha = pr?.head?.sha ?? globals.danger.git.head;
-  if (url === void 0 || sha === void 0) return () => void 0;
-  return githubLineLink(url, sha);
+  return {
+    platform: GITHUB,
+    link: url === void 0 || sha === void 0 ? () => void 0 : githubLineLink(url, sha)
+  };
 }
 async function msiOwnership(options = {}) {
   const settings = validateOptions(options);
@@ -10018,7 +10042,7 @@ async function msiOwnership(options = {}) {
     report,
     changedFiles: new Set(changed.map((file) => file.path)),
     diffLines: settings.inline ? await diffLinesOf(git2, relevantFiles(report, commentable)) : /* @__PURE__ */ new Map(),
-    link: linkFor(globals),
+    ...platformOf(globals),
     treeWide,
     options: settings,
     eraChange: eraChange2

@@ -13,14 +13,18 @@ import { promisify } from "node:util";
 import type * as Declared from "msi-ownership/danger";
 import { msiOwnership, optionsFromEnv } from "../src/danger/index.js";
 import {
+  gitlabLineLink,
+  GITLAB,
   headLinesOfDiff,
   isFullAudit,
   MAIN_COMMENT_BUDGET,
   planReview,
   suggestedLine,
   suggestionBlock,
+  withinMainComment,
   type DiffChunk,
   type ReviewInput,
+  type Violation,
 } from "../src/danger/review.js";
 import {
   REPORT_SCHEMA,
@@ -214,6 +218,27 @@ describe("planReview", () => {
     );
     // Evidence in the kernel's words, no internal role names.
     assert.doesNotMatch(violation?.message ?? "", /\((managed-enable|hybrid-alloc|release|entry)\)/);
+  });
+
+  it("on GitLab: GitLab's suggestion fence, links to the head commit's blob lines, GitLab's note limit", () => {
+    const link = gitlabLineLink("https://gitlab.example/kernel/linux/", "abc123");
+    const plan = planReview(input({ link, platform: GITLAB }));
+    const [violation] = plan.violations;
+    assert.equal(violation?.line, 41);
+    assert.match(violation?.message ?? "", /\n```suggestion:-0\+0\n```/);
+    assert.doesNotMatch(violation?.message ?? "", /```suggestion\n/);
+    assert.match(
+      violation?.message ?? "",
+      /\[skel_main.c:19\]\(https:\/\/gitlab\.example\/kernel\/linux\/-\/blob\/abc123\/drivers\/net\/skel\/skel_main\.c#L19\)/,
+    );
+    assert.equal(suggestionBlock("x", GITLAB), "```suggestion:-0+0\nx\n```");
+    // GitLab's notes hold far more than GitHub's comments: what GitHub's budget would cut stays.
+    const long: Violation[] = Array.from({ length: 200 }, () => ({
+      kind: "warn",
+      message: "x".repeat(1000),
+    }));
+    assert.equal(withinMainComment(long, undefined, GITLAB).length, 200);
+    assert.ok(withinMainComment(long, undefined).length < 200);
   });
 
   it("maps fail-on to fail or warn per finding", () => {

@@ -11,7 +11,11 @@ import type { ChangedFile } from "../diff/check.js";
 import { REPORT_SCHEMA, type Report, type Status } from "../report/types.js";
 import {
   countByStatus,
+  GITHUB,
+  GITLAB,
   githubLineLink,
+  gitlabLineLink,
+  type Platform,
   headLinesOfDiff,
   isFullAudit,
   planReview,
@@ -32,7 +36,7 @@ export interface MsiOwnershipOptions {
   failOn?: FailOn;
   /** Place findings inline on the diff; default true. */
   inline?: boolean;
-  /** Add a GitHub suggestion block where the fix is mechanical; default true. */
+  /** Add a suggestion block (GitHub's or GitLab's) where the fix is mechanical; default true. */
   suggestions?: boolean;
   /** The kernel checkout the analysis reads when no report is given; default the current directory. */
   root?: string;
@@ -55,8 +59,17 @@ interface DangerGitHubDSL {
   };
 }
 
+/** Danger's GitLab DSL (`danger ci` in a merge request pipeline): the merge request. */
+interface DangerGitLabDSL {
+  mr?: {
+    web_url?: string;
+    sha?: string;
+    diff_refs?: { head_sha?: string };
+  };
+}
+
 interface DangerGlobals {
-  danger: { git: DangerGitDSL; github?: DangerGitHubDSL };
+  danger: { git: DangerGitDSL; github?: DangerGitHubDSL; gitlab?: DangerGitLabDSL };
   fail(message: string, file?: string, line?: number): void;
   warn(message: string, file?: string, line?: number): void;
   markdown(message: string, file?: string, line?: number): void;
@@ -178,12 +191,25 @@ async function diffLinesOf(
   return new Map(entries);
 }
 
-function linkFor(globals: DangerGlobals): LineLink {
+/** Where Danger posts, decided once from its DSL, with links to the head commit's lines. */
+function platformOf(globals: DangerGlobals): { platform: Platform; link: LineLink } {
+  const mr = globals.danger.gitlab?.mr;
+  if (globals.danger.gitlab !== undefined) {
+    // `https://gitlab.example/group/linux/-/merge_requests/7` → the project's URL.
+    const project = mr?.web_url?.replace(/\/-\/merge_requests\/\d+\/?$/, "");
+    const sha = mr?.diff_refs?.head_sha ?? mr?.sha ?? globals.danger.git.head;
+    return {
+      platform: GITLAB,
+      link: project === undefined || sha === undefined ? () => undefined : gitlabLineLink(project, sha),
+    };
+  }
   const pr = globals.danger.github?.pr;
   const url = pr?.base?.repo?.html_url;
   const sha = pr?.head?.sha ?? globals.danger.git.head;
-  if (url === undefined || sha === undefined) return () => undefined;
-  return githubLineLink(url, sha);
+  return {
+    platform: GITHUB,
+    link: url === undefined || sha === undefined ? () => undefined : githubLineLink(url, sha),
+  };
 }
 
 /** Runs the review and returns what it posted (for dangerfiles that want to add to it). */
@@ -227,7 +253,7 @@ export async function msiOwnership(options: MsiOwnershipOptions = {}): Promise<R
     report,
     changedFiles: new Set(changed.map((file) => file.path)),
     diffLines: settings.inline ? await diffLinesOf(git, relevantFiles(report, commentable)) : new Map(),
-    link: linkFor(globals),
+    ...platformOf(globals),
     treeWide,
     options: settings,
     eraChange,

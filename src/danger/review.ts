@@ -51,6 +51,33 @@ export function headLinesOfDiff(chunks: readonly DiffChunk[]): Map<number, strin
 /** Builds a link to a line of a file at the PR's head commit; undefined off GitHub. */
 export type LineLink = (file: string, line: number) => string | undefined;
 
+/**
+ * Where Danger posts: GitHub or GitLab. They differ in the links to a line, the suggestion
+ * fence (GitLab names the lines it replaces), and how long a comment may be.
+ */
+export interface Platform {
+  name: "GitHub" | "GitLab";
+  /** The opening of a suggestion block that replaces the commented line. */
+  suggestionFence: string;
+  /** The most characters a comment may hold there. */
+  commentLimit: number;
+}
+
+export const GITHUB: Platform = { name: "GitHub", suggestionFence: "suggestion", commentLimit: 65_536 };
+/** GitLab: `suggestion:-0+0` replaces the commented line only; notes hold up to 1,000,000 characters. */
+export const GITLAB: Platform = {
+  name: "GitLab",
+  suggestionFence: "suggestion:-0+0",
+  commentLimit: 1_000_000,
+};
+
+/** A line at a commit in a GitLab project: `https://gitlab.example/group/linux/-/blob/SHA/PATH#L12`. */
+export function gitlabLineLink(projectUrl: string, commit: string): LineLink {
+  const base = projectUrl.replace(/\/+$/, "");
+  return (file, line) =>
+    `${base}/-/blob/${commit}/${file.split("/").map(encodeURIComponent).join("/")}#L${line}`;
+}
+
 export function githubLineLink(repositoryUrl: string, commit: string): LineLink {
   const base = repositoryUrl.replace(/\/+$/, "");
   return (file, line) =>
@@ -75,6 +102,8 @@ export interface ReviewInput {
   options: ReviewOptions;
   /** The change moves the tree to another era (CheckResult.eraChange): every driver is concerned. */
   eraChange?: string | undefined;
+  /** Where the review is posted; default GitHub. */
+  platform?: Platform;
 }
 
 export interface Violation {
@@ -169,9 +198,10 @@ export function suggestedLine(
   return result.slice(0, -1);
 }
 
-export function suggestionBlock(replacement: string): string {
+export function suggestionBlock(replacement: string, platform: Platform = GITHUB): string {
   const fence = fenceFor(replacement);
-  return replacement === "" ? `${fence}suggestion\n${fence}` : `${fence}suggestion\n${replacement}\n${fence}`;
+  const open = `${fence}${platform.suggestionFence}`;
+  return replacement === "" ? `${open}\n${fence}` : `${open}\n${replacement}\n${fence}`;
 }
 
 /**
@@ -194,6 +224,7 @@ function findingMessage(
   link: LineLink,
   suggestion: string | undefined,
   positioned: boolean,
+  platform: Platform = GITHUB,
 ): string {
   const head = positioned
     ? `**${finding.ruleId}**: ${finding.message}`
@@ -207,7 +238,7 @@ function findingMessage(
     );
   }
   if (suggestion !== undefined) {
-    parts.push(`${finding.fix.description}\n\n${suggestionBlock(suggestion)}`);
+    parts.push(`${finding.fix.description}\n\n${suggestionBlock(suggestion, platform)}`);
   } else if (finding.fix.description !== "") {
     parts.push(`Fix: ${finding.fix.description}`);
   }
@@ -236,7 +267,7 @@ function violationFor(finding: Finding, input: ReviewInput): Violation {
     : undefined;
   return {
     kind,
-    message: findingMessage(finding, link, suggestion, true),
+    message: findingMessage(finding, link, suggestion, true, input.platform),
     file: finding.file,
     line: finding.line,
   };
@@ -293,6 +324,8 @@ export function summaryMarkdown(
  * its signature. Inline violations are comments of their own and do not count.
  */
 export const MAIN_COMMENT_BUDGET = 60_000;
+/** What Danger's own tables and signature leave of a platform's comment limit for ours. */
+const DANGER_OVERHEAD = GITHUB.commentLimit - MAIN_COMMENT_BUDGET;
 const TABLE_ROW = 100;
 
 /**
@@ -302,13 +335,15 @@ const TABLE_ROW = 100;
 export function withinMainComment(
   violations: readonly Violation[],
   markdown: string | undefined,
+  platform: Platform = GITHUB,
 ): Violation[] {
+  const budget = platform.commentLimit - DANGER_OVERHEAD;
   let used = markdown?.length ?? 0;
   const kept: Violation[] = [];
   const left: Violation[] = [];
   for (const violation of violations) {
     const cost = violation.file === undefined ? violation.message.length + TABLE_ROW : 0;
-    if (left.length === 0 && used + cost <= MAIN_COMMENT_BUDGET - 2 * TABLE_ROW) {
+    if (left.length === 0 && used + cost <= budget - 2 * TABLE_ROW) {
       used += cost;
       kept.push(violation);
     } else if (cost === 0) kept.push(violation);
@@ -321,7 +356,7 @@ export function withinMainComment(
       kind: left.some((violation) => violation.kind === "fail") ? "fail" : "warn",
       message:
         `${plural(left.length, "more finding")} outside the diff ${left.length === 1 ? "is" : "are"} not listed: ` +
-        "GitHub takes at most 65,536 characters in a comment. The report has every one (`npx msi-ownership check`).",
+        `${platform.name} takes at most ${platform.commentLimit.toLocaleString("en-US")} characters in a comment. The report has every one (\`npx msi-ownership check\`).`,
     },
   ];
 }
@@ -339,5 +374,5 @@ export function planReview(input: ReviewInput): ReviewPlan {
       ? undefined
       : `> [!IMPORTANT]\n> ${inert(input.eraChange).replace(/[\\*_[\]<>|#!]/g, (c) => `\\${c}`)}`;
   const markdown = note === undefined ? summary : summary === undefined ? note : `${note}\n\n${summary}`;
-  return { violations: withinMainComment(violations, markdown), markdown };
+  return { violations: withinMainComment(violations, markdown, input.platform), markdown };
 }
