@@ -4,80 +4,28 @@
  * against a fake GitHub API on 127.0.0.1. Asserts what lands on the pull request.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import {
   ACTIONS_BOT,
   startFakeGitHub,
   type FakeGitHub,
   type RecordedRequest,
 } from "./helpers/fake-github.js";
-import { git } from "./helpers/git.js";
-
-const execFileAsync = promisify(execFile);
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const fixtures = join(projectRoot, "test", "fixtures", "danger");
-const dangerBin = join(projectRoot, "node_modules", ".bin", "danger");
-const DRIVER = "drivers/misc/skel/skel_main.c";
-
-/**
- * A kernel-style tree: base has an implicit-managed driver, the head adds a double release
- * (and `appended`, lines added at the end of the driver).
- */
-async function makeKernelRepository(
-  dir: string,
-  appended = "",
-): Promise<{ base: string; head: string; patch: string }> {
-  await mkdir(join(dir, "drivers/misc/skel"), { recursive: true });
-  await git(dir, "init", "-q", "-b", "main");
-  await copyFile(join(fixtures, "Makefile"), join(dir, "drivers/misc/skel/Makefile"));
-  await copyFile(join(fixtures, "skel_main-base.c"), join(dir, DRIVER));
-  await git(dir, "add", "-A");
-  await git(dir, "commit", "-q", "-m", "skel: add the skel driver");
-  const base = await git(dir, "rev-parse", "HEAD");
-  await git(dir, "checkout", "-q", "-b", "topic");
-  await writeFile(join(dir, DRIVER), (await readFile(join(fixtures, "skel_main-head.c"), "utf8")) + appended);
-  await git(dir, "commit", "-q", "-a", "-m", "skel: free the MSI vectors in remove()");
-  const head = await git(dir, "rev-parse", "HEAD");
-  const diff = await git(dir, "diff", base, head, "--", DRIVER);
-  // GitHub's `patch` field: the hunks, without the file headers.
-  const patch = diff.slice(diff.indexOf("@@"));
-  return { base, head, patch };
-}
+import {
+  DRIVER,
+  execFileAsync,
+  fixtures,
+  makeActionCheckout,
+  makeKernelRepository,
+  runDanger,
+} from "./helpers/danger-run.js";
 
 /** Requests as `METHOD /path`, for the messages of failed assertions. */
 function lines(requests: readonly RecordedRequest[]): string[] {
   return requests.map((request) => `${request.method} ${request.path}`);
-}
-
-interface DangerRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runDanger(cwd: string, dangerfile: string, env: Record<string, string>): Promise<DangerRun> {
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      dangerBin,
-      ["ci", "--id", "msi-ownership", "--failOnErrors", "--dangerfile", dangerfile],
-      {
-        cwd,
-        env,
-        timeout: 120_000,
-        maxBuffer: 1 << 24,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
 }
 
 describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => {
@@ -96,16 +44,7 @@ describe("danger ci with the project's dangerfile", { timeout: 300_000 }, () => 
     await mkdir(action);
     change = await makeKernelRepository(kernel);
 
-    // The action's checkout: the dangerfile beside a bundle built from the current sources.
-    await copyFile(join(projectRoot, "dangerfile.ts"), join(action, "dangerfile.ts"));
-    await execFileAsync(
-      process.execPath,
-      [join(projectRoot, "scripts", "build.mjs"), "--outdir", join(action, "dist")],
-      {
-        cwd: projectRoot,
-        maxBuffer: 1 << 24,
-      },
-    );
+    await makeActionCheckout(action);
 
     github = await startFakeGitHub({
       owner: "acme",
