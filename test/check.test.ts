@@ -180,7 +180,10 @@ describe("checkChange", () => {
 
     const usage = await cli(["check", "--root", repo, "--base", base, "--format", "xml"]);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /--format: unknown value 'xml' \(allowed: text, json, sarif, markdown, codequality\)/);
+    assert.match(
+      usage.stderr,
+      /--format: unknown value 'xml' \(allowed: text, json, sarif, markdown, codequality\)/,
+    );
     const badBase = await cli(["check", "--root", repo, "--base", "no-such-branch"]);
     assert.equal(badBase.code, 2);
     assert.match(badBase.stderr, /base revision no-such-branch: no such commit/);
