@@ -11520,14 +11520,14 @@ function buildFindings(model, driver) {
       fix
     });
   };
-  const teardownWords = (path) => {
+  const teardownWords = (path, release) => {
     switch (path.kind) {
       case "remove":
         return `on the remove path (${entryName(path)}, ${path.via})`;
       case "probe-error":
         return `on an error path of ${entryName(path)} after the allocation`;
       default:
-        return path.chain.length === 0 && path.via.startsWith("where") ? `registered as a devm action in ${entryName(path)}` : `in ${entryName(path)} (${path.via})`;
+        return model.graph.call(release).devmAction === true ? `registered as a devm action in ${entryName(path)}` : `in ${entryName(path)} (${path.via})`;
     }
   };
   for (const device of driver.devices) {
@@ -11546,7 +11546,7 @@ function buildFindings(model, driver) {
         const call = model.graph.call(release.call);
         const allocCall = model.graph.call(alloc);
         const owner = converted ? `${allocCall.callee}() at ${where2(alloc)} hands the vectors to devres` : `the device is enabled with pcim_enable_device() at ${enable === void 0 ? "?" : where2(enable)}, which made the vectors of ${allocCall.callee}() at ${where2(alloc)} devres-managed`;
-        const redundant = `${call.callee}() ${teardownWords(teardown)} is redundant: ${owner}, and devres releases them again when the driver detaches (a no-op today)`;
+        const redundant = `${call.callee}() ${teardownWords(teardown, release.call)} is redundant: ${owner}, and devres releases them again when the driver detaches (a no-op today)`;
         const others = otherPaths(release);
         const evidence = [
           ...converted ? [] : enableEvidence,

@@ -68,14 +68,14 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
   };
 
   /** "on the remove path (foo_remove(), the .remove of foo_driver)". */
-  const teardownWords = (path: ReleasePath): string => {
+  const teardownWords = (path: ReleasePath, release: CallRef): string => {
     switch (path.kind) {
       case "remove":
         return `on the remove path (${entryName(path)}, ${path.via})`;
       case "probe-error":
         return `on an error path of ${entryName(path)} after the allocation`;
       default:
-        return path.chain.length === 0 && path.via.startsWith("where")
+        return model.graph.call(release).devmAction === true
           ? `registered as a devm action in ${entryName(path)}`
           : `in ${entryName(path)} (${path.via})`;
     }
@@ -103,7 +103,7 @@ export function buildFindings(model: ModuleOwnership, driver: DriverOwnership): 
         const owner = converted
           ? `${allocCall.callee}() at ${where(alloc)} hands the vectors to devres`
           : `the device is enabled with pcim_enable_device() at ${enable === undefined ? "?" : where(enable)}, which made the vectors of ${allocCall.callee}() at ${where(alloc)} devres-managed`;
-        const redundant = `${call.callee}() ${teardownWords(teardown)} is redundant: ${owner}, and devres releases them again when the driver detaches (a no-op today)`;
+        const redundant = `${call.callee}() ${teardownWords(teardown, release.call)} is redundant: ${owner}, and devres releases them again when the driver detaches (a no-op today)`;
         const others = otherPaths(release);
         const evidence = [
           ...(converted ? [] : enableEvidence),
