@@ -89,6 +89,29 @@ describeKernelTree("Linux 6.12 across the three eras", () => {
     );
   });
 
+  it("gives the counts the README states for each era", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
+    const number = (pattern: RegExp): number => {
+      const match = pattern.exec(readme);
+      assert.ok(match, `the README no longer says ${pattern}`);
+      return Number(match[1]);
+    };
+    const [one, two, three] = [reportOf(1).summary, reportOf(2).summary, reportOf(3).summary];
+    assert.equal(number(/summary counts (\d+) double-release/), one["double-release"]);
+    assert.equal(number(/and (\d+) implicit-managed drivers/), one["implicit-managed"]);
+    assert.equal(number(/\((\d+) to convert\)/), one["double-release"] + one["implicit-managed"]);
+    assert.equal(number(/to convert\), (\d+) unmanaged/), one.unmanaged);
+    assert.equal(number(/unmanaged and (\d+) without MSI/), one["no-msi"]);
+    assert.equal(number(/era 2 counts (\d+) double-release/), two["double-release"]);
+    assert.equal(number(/era 2 counts \d+ double-release, (\d+) implicit-managed/), two["implicit-managed"]);
+    assert.equal(number(/implicit-managed, (\d+) converted \(switchtec, vmd\)/), two.converted);
+    assert.equal(number(/\(switchtec, vmd\), (\d+) unmanaged/), two.unmanaged);
+    assert.equal(number(/era 3 counts (\d+) leaks-at-detach/), three["leaks-at-detach"]);
+    assert.equal(number(/leaks-at-detach, (\d+) converted and/), three.converted);
+    assert.equal(number(/converted and (\d+) unmanaged \(the/), three.unmanaged);
+    assert.equal(number(/parses the parts of (\d+) that/), reportOf(1).stats.filesParsed);
+  });
+
   it("switchtec and vmd are implicit-managed in era 1 and converted in eras 2 and 3", () => {
     for (const file of CONVERTED_BY_THE_SERIES) {
       const status = (era: 1 | 2 | 3): string[] =>
