@@ -8,7 +8,7 @@ import { allocatesMsi, catalogEntry, releasesKind } from "../catalog.js";
 import type { FileFacts } from "../parse/facts.js";
 import type { DriverReport, Era, Evidence, Finding, Status } from "../report/types.js";
 import { STATUSES, TEARDOWN_PATHS } from "../report/types.js";
-import { ReleaseClassifier, type DriverRelease, type EntryRole, type ReleasePath } from "./classify.js";
+import { ReleaseClassifier, type DriverRelease, type ReleasePath } from "./classify.js";
 import { buildFindings, mergeSharedFindings } from "./findings.js";
 import { key, MAX_CALL_DEPTH, ModuleGraph, type CallRef, type FunctionRef } from "./graph.js";
 import { eraStatus } from "../era/status.js";
@@ -253,5 +253,3 @@ export function deviceStatus(ownership: DeviceOwnership): Status {
 export function analyseModule(input: ModuleInput, traits: TreeTraits): DriverReport[] {
   return new ModuleOwnership(input, traits).analyse();
 }
-
-export type { EntryRole };
